@@ -1,0 +1,448 @@
+/* conn.c: a connection's state machine: read a request, answer it, write, then keep alive or close. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/sendfile.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "conn.h"
+#include "handlers.h"
+#include "log.h"
+#include "response.h"
+#include "worker.h"
+
+#define READ_CHUNK     4096
+#define CHUNKED_WINDOW 16384      /* raw chunked bytes read ahead of decoding */
+#define OUT_HIGH_WATER 65536      /* stop answering pipelined requests until this much is sent */
+#define FILE_SLICE     (4u << 20) /* file bytes sent per turn, so one download cannot starve the rest */
+#define LINGER_MS      2000
+#define IDLE_BUF_KEEP  16384 /* buffers larger than this are freed while the connection idles */
+
+static const char continue_line[] = "HTTP/1.1 100 Continue\r\n\r\n";
+
+struct conn *
+conn_new(struct worker *w, int fd, const struct sockaddr *sa)
+{
+	struct conn *c;
+
+	if ((c = calloc(1, sizeof(*c))) == NULL) {
+		log_errno("cannot take a connection");
+		close(fd);
+		return NULL;
+	}
+	c->w = w;
+	c->fd = fd;
+	c->file_fd = -1;
+	c->idle_since = w->now;
+	timer_init(&c->timer);
+	if (sa->sa_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, c->peer, sizeof(c->peer));
+	else if (sa->sa_family == AF_INET6)
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, c->peer, sizeof(c->peer));
+	else
+		strcpy(c->peer, "-");
+	c->next = w->conns;
+	if (w->conns != NULL)
+		w->conns->prev = c;
+	w->conns = c;
+	w->nconns++;
+	if (worker_watch(w, c, EPOLLIN, w->now + (uint64_t)w->cfg->request_timeout * 1000) == -1) {
+		conn_close(c);
+		return NULL;
+	}
+	return c;
+}
+
+void
+conn_close(struct conn *c)
+{
+	struct worker *w = c->w;
+
+	timer_cancel(&w->timers, &c->timer);
+	/* close() also takes the socket out of the epoll set: the fd is ours alone. */
+	close(c->fd);
+	if (c->file_fd != -1)
+		close(c->file_fd);
+	buf_free(&c->in);
+	buf_free(&c->out);
+	buf_free(&c->scratch);
+	if (c->prev != NULL)
+		c->prev->next = c->next;
+	else
+		w->conns = c->next;
+	if (c->next != NULL)
+		c->next->prev = c->prev;
+	w->nconns--;
+	worker_conn_closed(w, c);
+	free(c);
+}
+
+static bool
+output_pending(const struct conn *c)
+{
+	return c->out_off < c->out.len || c->file_fd != -1;
+}
+
+/* Sends what is queued. Returns 0 when all is out, HTTP_AGAIN when the socket is full, -1 on error. */
+static int
+conn_write(struct conn *c)
+{
+	uint64_t slice = FILE_SLICE;
+	ssize_t n;
+
+	while (c->out_off < c->out.len) {
+		/* MSG_NOSIGNAL: a peer that went away is an error here, never a SIGPIPE. */
+		n = send(c->fd, c->out.data + c->out_off, c->out.len - c->out_off,
+		         MSG_NOSIGNAL | (c->file_fd != -1 ? MSG_MORE : 0));
+		if (n == -1) {
+			if (errno == EINTR)
+				continue;
+			return errno == EAGAIN ? HTTP_AGAIN : -1;
+		}
+		c->out_off += (size_t)n;
+	}
+	c->out.len = c->out_off = 0;
+	while (c->file_fd != -1) {
+		if (slice == 0)
+			return HTTP_AGAIN;
+		n = sendfile(c->fd, c->file_fd, &c->file_off, c->file_left < slice ? c->file_left : slice);
+		if (n == -1) {
+			if (errno == EINTR)
+				continue;
+			return errno == EAGAIN ? HTTP_AGAIN : -1;
+		}
+		if (n == 0) {
+			/* The file shrank under us: the promised length cannot be kept, so the connection
+			 * goes. */
+			log_warn("a file being sent shrank; closing the connection");
+			return -1;
+		}
+		c->file_left -= (uint64_t)n;
+		slice -= (uint64_t)n < slice ? (uint64_t)n : slice;
+		if (c->file_left == 0) {
+			close(c->file_fd);
+			c->file_fd = -1;
+		}
+	}
+	return 0;
+}
+
+/* Answers a request that cannot be read further, then closes: its framing is no longer trustworthy. */
+static int
+conn_fail(struct conn *c, int status, const char *msg)
+{
+	struct response r = { .status = status, .close = true };
+
+	c->close_after = true;
+	c->linger = true;
+	if (response_text(&c->out, &r, msg, false, c->w->date) == -1)
+		return -1;
+	worker_access_log(c->w, c, status, strlen(msg) + 1);
+	return 1;
+}
+
+/* Makes room to read the rest of the current request, and a little of the next. */
+static int
+conn_in_reserve(struct conn *c)
+{
+	const struct config *cfg = c->w->cfg;
+	size_t need, room;
+	char *old = c->in.data;
+
+	if (c->head_len == 0)
+		need = cfg->max_header_size;
+	else if (c->req.body == HTTP_BODY_LENGTH)
+		need = c->head_len + (size_t)c->req.content_length;
+	else
+		need = c->head_len + c->body_len + CHUNKED_WINDOW;
+	room = need > c->in.len ? need - c->in.len : 0;
+	if (room < READ_CHUNK)
+		room = READ_CHUNK;
+	if (c->in.cap - c->in.len >= READ_CHUNK && c->in.cap - c->in.len >= room)
+		return 0;
+	if (buf_reserve(&c->in, room) == -1)
+		return -1;
+	if (c->in.data != old && c->head_len != 0)
+		c->head_moved = true;
+	return 0;
+}
+
+/* Reads what the socket has. Returns 0, or -1 when the connection is broken. */
+static int
+conn_read(struct conn *c)
+{
+	ssize_t n;
+
+	if (conn_in_reserve(c) == -1) {
+		log_errno("cannot buffer a request");
+		return -1;
+	}
+	do
+		n = recv(c->fd, c->in.data + c->in.len, c->in.cap - c->in.len, 0);
+	while (n == -1 && errno == EINTR);
+	if (n == -1)
+		return errno == EAGAIN ? 0 : -1;
+	if (n == 0) {
+		c->peer_eof = true;
+		return 0;
+	}
+	if (c->in.len == 0 && c->head_len == 0)
+		c->request_start = c->w->now;
+	c->in.len += (size_t)n;
+	return 0;
+}
+
+/* The body is not all here yet: ask for it if the client waits for our word (RFC 9110 10.1.1). */
+static int
+conn_expect_body(struct conn *c, size_t have)
+{
+	if (!c->req.expect_continue || c->continue_sent || have > 0 || c->req.minor_version == 0)
+		return HTTP_AGAIN;
+	c->continue_sent = true;
+	if (buf_append(&c->out, continue_line, sizeof(continue_line) - 1) == -1)
+		return -1;
+	return 1;
+}
+
+static int
+conn_dispatch(struct conn *c, struct str body)
+{
+	struct worker *w = c->w;
+	struct exchange x = {
+		.req = &c->req,
+		.body = body,
+		.date = w->date,
+		.scratch = &c->scratch,
+		.out = &c->out,
+	};
+
+	if (c->head_moved) {
+		/* The parser keeps no state: parsing the same bytes again points the request at the new
+		 * buffer. */
+		if (http_parse_request(c->in.data, c->head_len, w->cfg->max_header_size, &c->req) !=
+		    (ssize_t)c->head_len)
+			return conn_fail(c, 500, "internal error");
+		c->head_moved = false;
+	}
+	x.close = !c->req.keep_alive || w->draining || c->peer_eof;
+	if (handle_request(w->router, &x) == -1) {
+		log_errno("cannot answer a request");
+		return -1;
+	}
+	c->close_after = x.close;
+	if (x.file_fd != -1) {
+		c->file_fd = x.file_fd;
+		c->file_off = 0;
+		c->file_left = x.body_bytes;
+	}
+	worker_access_log(w, c, x.status, x.body_bytes);
+	return 1;
+}
+
+/*
+ * Parses and answers the request at the front of the input. Returns 1 when something was queued for
+ * output, HTTP_AGAIN when more input is needed, -1 when memory ran out.
+ */
+static int
+conn_serve_one(struct conn *c)
+{
+	const struct config *cfg = c->w->cfg;
+	struct str body = { "", 0 };
+	size_t consumed, raw;
+	ssize_t n;
+	int r;
+
+	if (c->head_len == 0) {
+		if (c->in.len == 0)
+			return HTTP_AGAIN;
+		n = http_parse_request(c->in.data, c->in.len, cfg->max_header_size, &c->req);
+		if (n == HTTP_AGAIN)
+			return HTTP_AGAIN;
+		if (n == HTTP_ERROR)
+			return conn_fail(c, c->req.status, c->req.error);
+		c->head_len = (size_t)n;
+		c->body_len = 0;
+		c->continue_sent = false;
+		c->head_moved = false;
+		memset(&c->chunked, 0, sizeof(c->chunked));
+		if (c->req.body == HTTP_BODY_LENGTH && c->req.content_length > cfg->max_body_size)
+			return conn_fail(c, 413, "request body too large");
+	}
+
+	switch (c->req.body) {
+	case HTTP_BODY_NONE: consumed = c->head_len; break;
+	case HTTP_BODY_LENGTH:
+		if (c->in.len - c->head_len < c->req.content_length)
+			return conn_expect_body(c, c->in.len - c->head_len);
+		body.p = c->in.data + c->head_len;
+		body.len = (size_t)c->req.content_length;
+		consumed = c->head_len + body.len;
+		break;
+	case HTTP_BODY_CHUNKED:
+	default:
+		raw = c->in.len - c->head_len - c->body_len;
+		n = http_decode_chunked(&c->chunked, c->in.data + c->head_len + c->body_len, &raw);
+		c->body_len += raw;
+		if (n == HTTP_ERROR)
+			return conn_fail(c, 400, "malformed chunked body");
+		if (c->body_len > cfg->max_body_size)
+			return conn_fail(c, 413, "request body too large");
+		if (n == HTTP_AGAIN) {
+			c->in.len = c->head_len + c->body_len;
+			return conn_expect_body(c, c->body_len);
+		}
+		c->in.len = c->head_len + c->body_len + (size_t)n;
+		body.p = c->in.data + c->head_len;
+		body.len = c->body_len;
+		consumed = c->head_len + c->body_len;
+		break;
+	}
+
+	if ((r = conn_dispatch(c, body)) != 1)
+		return r;
+	buf_consume(&c->in, consumed);
+	c->head_len = 0;
+	c->request_start = c->in.len ? c->w->now : 0;
+	return 1;
+}
+
+/* Answers the complete requests buffered, up to a bound. Returns 1 when output waits, 0 when none, -1. */
+static int
+conn_serve(struct conn *c)
+{
+	int r;
+
+	while (!c->close_after && c->file_fd == -1 && c->out.len < OUT_HIGH_WATER) {
+		if ((r = conn_serve_one(c)) == -1)
+			return -1;
+		if (r == HTTP_AGAIN)
+			break;
+	}
+	return output_pending(c) ? 1 : 0;
+}
+
+static void
+conn_free_idle_buffers(struct conn *c)
+{
+	if (c->in.len == 0 && c->in.cap > IDLE_BUF_KEEP)
+		buf_free(&c->in);
+	if (c->out.cap > IDLE_BUF_KEEP)
+		buf_free(&c->out);
+	if (c->scratch.cap > IDLE_BUF_KEEP)
+		buf_free(&c->scratch);
+}
+
+/* The last response is out and the connection is to close: close, or linger so the peer can read it. */
+static void
+conn_finish(struct conn *c)
+{
+	struct worker *w = c->w;
+
+	if (!c->linger || c->peer_eof || shutdown(c->fd, SHUT_WR) == -1) {
+		conn_close(c);
+		return;
+	}
+	c->lingering = true;
+	if (worker_watch(w, c, EPOLLIN, w->now + LINGER_MS) == -1)
+		conn_close(c);
+}
+
+/* Moves the connection as far as it can go without blocking. */
+static void
+conn_run(struct conn *c)
+{
+	struct worker *w = c->w;
+	const struct config *cfg = w->cfg;
+	uint64_t deadline;
+	int r;
+
+	for (;;) {
+		if (output_pending(c)) {
+			if ((r = conn_write(c)) == -1) {
+				conn_close(c);
+				return;
+			}
+			if (r == HTTP_AGAIN) {
+				/* A reader that takes nothing for request_timeout is cut off: no unbounded
+				 * buffering. */
+				if (worker_watch(w, c, EPOLLOUT,
+				                 w->now + (uint64_t)cfg->request_timeout * 1000) == -1)
+					conn_close(c);
+				return;
+			}
+		}
+		if (c->close_after) {
+			conn_finish(c);
+			return;
+		}
+		if ((r = conn_serve(c)) == -1) {
+			conn_close(c);
+			return;
+		}
+		if (r == 1)
+			continue;
+		if (c->peer_eof) {
+			conn_close(c);
+			return;
+		}
+		break;
+	}
+
+	if (c->request_start != 0) {
+		deadline = c->request_start + (uint64_t)cfg->request_timeout * 1000;
+	} else {
+		c->idle_since = w->now;
+		conn_free_idle_buffers(c);
+		deadline = w->now + (uint64_t)cfg->keepalive_timeout * 1000;
+	}
+	if (worker_watch(w, c, EPOLLIN, deadline) == -1)
+		conn_close(c);
+}
+
+static void
+conn_discard(struct conn *c)
+{
+	char sink[4096];
+	ssize_t n;
+
+	while ((n = recv(c->fd, sink, sizeof(sink), 0)) > 0)
+		;
+	if (n == 0 || (n == -1 && errno != EAGAIN && errno != EINTR))
+		conn_close(c);
+}
+
+void
+conn_on_event(struct conn *c, uint32_t events)
+{
+	if (c->lingering) {
+		conn_discard(c);
+		return;
+	}
+	if ((c->events & EPOLLIN) && conn_read(c) == -1) {
+		conn_close(c);
+		return;
+	}
+	conn_run(c);
+}
+
+void
+conn_on_timeout(struct conn *c)
+{
+	if (c->lingering || output_pending(c) || c->request_start == 0) {
+		/* Idle past keepalive_timeout, a reader that stalled, or a linger that ran out. */
+		conn_close(c);
+		return;
+	}
+	/* A request that did not arrive whole in request_timeout. */
+	c->in.len = 0;
+	c->head_len = 0;
+	c->request_start = 0;
+	if (conn_fail(c, 408, "request timeout: the request did not arrive in time") == -1) {
+		conn_close(c);
+		return;
+	}
+	conn_run(c);
+}

@@ -1,0 +1,304 @@
+/* handlers.c: route kinds: templated text, a file, a static directory under a root, a redirect. */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "handlers.h"
+#include "log.h"
+#include "response.h"
+#include "template.h"
+#include "url.h"
+
+#define MAX_PARAMS 64
+
+static const struct {
+	const char *ext;
+	const char *type;
+} mime_types[] = {
+	{ "html", "text/html; charset=utf-8" },
+	{ "htm", "text/html; charset=utf-8" },
+	{ "css", "text/css; charset=utf-8" },
+	{ "js", "text/javascript; charset=utf-8" },
+	{ "mjs", "text/javascript; charset=utf-8" },
+	{ "json", "application/json" },
+	{ "txt", "text/plain; charset=utf-8" },
+	{ "xml", "application/xml" },
+	{ "svg", "image/svg+xml" },
+	{ "png", "image/png" },
+	{ "jpg", "image/jpeg" },
+	{ "jpeg", "image/jpeg" },
+	{ "gif", "image/gif" },
+	{ "webp", "image/webp" },
+	{ "ico", "image/vnd.microsoft.icon" },
+	{ "pdf", "application/pdf" },
+	{ "wasm", "application/wasm" },
+	{ "woff2", "font/woff2" },
+};
+
+static const char *
+mime_type(const char *path)
+{
+	const char *dot = strrchr(path, '.'), *slash = strrchr(path, '/');
+	size_t i;
+
+	if (dot == NULL || (slash != NULL && dot < slash))
+		return "application/octet-stream";
+	for (i = 0; i < sizeof(mime_types) / sizeof(mime_types[0]); i++)
+		if (strcasecmp(dot + 1, mime_types[i].ext) == 0)
+			return mime_types[i].type;
+	return "application/octet-stream";
+}
+
+static bool
+head_only(const struct exchange *x)
+{
+	return str_eq(x->req->method, "HEAD");
+}
+
+static struct response
+response_for(const struct exchange *x, int status)
+{
+	struct response r = { .status = status, .close = x->close };
+
+	r.keep_alive_1_0 = x->req->minor_version == 0 && !x->close;
+	return r;
+}
+
+/* Appends a plain-text response with r's status and headers and msg as its body. */
+static int
+send_text(struct exchange *x, struct response *r, const char *msg)
+{
+	x->status = r->status;
+	x->body_bytes = head_only(x) ? 0 : strlen(msg) + 1;
+	return response_text(x->out, r, msg, head_only(x), x->date);
+}
+
+int
+handle_error(struct exchange *x, int status, const char *msg)
+{
+	struct response r = response_for(x, status);
+
+	return send_text(x, &r, msg);
+}
+
+static int
+send_redirect(struct exchange *x, int status, const char *location)
+{
+	struct response r = response_for(x, status);
+	char msg[4200];
+
+	r.location = location;
+	snprintf(msg, sizeof(msg), "moved to %s", location);
+	return send_text(x, &r, msg);
+}
+
+static bool
+is_form(struct str content_type)
+{
+	static const char form[] = "application/x-www-form-urlencoded";
+	size_t n = sizeof(form) - 1;
+
+	/* Parameters such as "; charset=utf-8" may follow the media type. */
+	return content_type.len >= n && strncasecmp(content_type.p, form, n) == 0 &&
+	       (content_type.len == n || content_type.p[n] == ';' || content_type.p[n] == ' ');
+}
+
+/* Fills values from the query and, for a form body, the body; names what is missing into msg. */
+static int
+collect_params(struct exchange *x, const struct route *rt, struct str *values, char *dst, char *msg,
+               size_t msglen)
+{
+	const struct http_request *req = x->req;
+	size_t i, len;
+
+	memset(values, 0, rt->nparams * sizeof(*values));
+	if (url_form_lookup(req->query.p, req->query.len, dst, (const char *const *)rt->params, rt->nparams,
+	                    values) == -1)
+		return 400;
+	if (x->body.len && is_form(req->content_type) &&
+	    url_form_lookup(x->body.p, x->body.len, dst + req->query.len, (const char *const *)rt->params,
+	                    rt->nparams, values) == -1)
+		return 400;
+	len = (size_t)snprintf(msg, msglen, "missing parameter");
+	for (i = 0; i < rt->nparams; i++) {
+		if (values[i].p != NULL)
+			continue;
+		if (len < msglen)
+			len += (size_t)snprintf(msg + len, msglen - len, "%s %s", len > 17 ? "," : ":",
+			                        rt->params[i]);
+	}
+	return len > 17 ? 400 : 0;
+}
+
+static int
+handle_text(struct exchange *x, const struct route *rt, char *dst)
+{
+	struct str values[MAX_PARAMS];
+	struct response r = response_for(x, rt->status);
+	char msg[512];
+	bool html;
+	size_t len;
+	int status;
+
+	if (rt->nparams > MAX_PARAMS)
+		return handle_error(x, 500, "route has too many parameters");
+	if ((status = collect_params(x, rt, values, dst, msg, sizeof(msg))) != 0)
+		return handle_error(x, status, status == 400 && msg[0] ? msg : "malformed percent-encoding");
+	r.content_type = rt->content_type ? rt->content_type : "text/plain; charset=utf-8";
+	html = strstr(r.content_type, "html") != NULL;
+	len = template_render(&rt->text, values, html, NULL, 0);
+	r.content_length = len;
+	x->status = r.status;
+	if (response_head(x->out, &r, x->date) == -1)
+		return -1;
+	if (head_only(x))
+		return 0;
+	if (buf_reserve(x->out, len) == -1)
+		return -1;
+	x->out->len += template_render(&rt->text, values, html, x->out->data + x->out->len, len);
+	x->body_bytes = len;
+	return 0;
+}
+
+/* Sends the open regular file fd (closed on error) with the route's or the extension's type. */
+static int
+send_file(struct exchange *x, const struct route *rt, int fd, const struct stat *st, const char *name)
+{
+	struct response r = response_for(x, rt->status);
+
+	r.content_type = rt->content_type ? rt->content_type : mime_type(name);
+	r.content_length = (uint64_t)st->st_size;
+	x->status = r.status;
+	if (response_head(x->out, &r, x->date) == -1) {
+		close(fd);
+		return -1;
+	}
+	if (head_only(x) || st->st_size == 0) {
+		close(fd);
+		return 0;
+	}
+	x->file_fd = fd;
+	x->body_bytes = (uint64_t)st->st_size;
+	return 0;
+}
+
+static int
+handle_file(struct exchange *x, const struct route *rt)
+{
+	struct stat st;
+	int fd;
+
+	if ((fd = open(rt->target, O_RDONLY | O_CLOEXEC)) == -1 || fstat(fd, &st) == -1 ||
+	    !S_ISREG(st.st_mode)) {
+		log_errno("route at line %d: cannot serve %s", rt->line, rt->target);
+		if (fd != -1)
+			close(fd);
+		return handle_error(x, errno == ENOENT ? 404 : 500, "the file of this route cannot be read");
+	}
+	return send_file(x, rt, fd, &st, rt->target);
+}
+
+/* A directory asked for without its slash: send the client to the name relative links work under. */
+static int
+redirect_to_dir(struct exchange *x)
+{
+	const struct http_request *req = x->req;
+	char location[4096];
+
+	if (snprintf(location, sizeof(location), "%.*s/%s%.*s", (int)req->path.len, req->path.p,
+	             req->query.len ? "?" : "", (int)req->query.len, req->query.p) >= (int)sizeof(location))
+		return handle_error(x, 414, "path too long");
+	return send_redirect(x, 301, location);
+}
+
+/* Opens rel under dirfd; the kernel refuses any way out of it, ".." and symlinks included. */
+static int
+open_beneath(int dirfd, const char *rel)
+{
+	struct open_how how = {
+		.flags = O_RDONLY | O_CLOEXEC,
+		.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS,
+	};
+
+	return (int)syscall(SYS_openat2, dirfd, rel, &how, sizeof(how));
+}
+
+static int
+handle_dir(struct exchange *x, const struct route *rt, const char *path, size_t len)
+{
+	char rel[4096];
+	struct stat st;
+	int dirfd, fd;
+
+	/* path is normalised and starts with the prefix; an empty rest means the root itself. */
+	if (snprintf(rel, sizeof(rel), "./%.*s", (int)(len - strlen(rt->path)), path + strlen(rt->path)) >=
+	    (int)sizeof(rel) - 16)
+		return handle_error(x, 414, "path too long");
+	if ((dirfd = open(rt->target, O_PATH | O_DIRECTORY | O_CLOEXEC)) == -1) {
+		log_errno("route at line %d: cannot open root %s", rt->line, rt->target);
+		return handle_error(x, 500, "the root of this route cannot be opened");
+	}
+	fd = open_beneath(dirfd, rel);
+	if (fd != -1 && fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+		close(fd);
+		if (rel[strlen(rel) - 1] != '/') {
+			close(dirfd);
+			return redirect_to_dir(x);
+		}
+		strcat(rel, "index.html");
+		fd = open_beneath(dirfd, rel);
+	}
+	close(dirfd);
+	if (fd == -1 || fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
+		if (fd != -1)
+			close(fd);
+		return handle_error(x, 404, "not found");
+	}
+	return send_file(x, rt, fd, &st, rel);
+}
+
+int
+handle_request(const struct router *router, struct exchange *x)
+{
+	const struct http_request *req = x->req;
+	const struct route *rt;
+	struct response r;
+	char allow[128], *path;
+	ssize_t len;
+
+	x->status = 0;
+	x->body_bytes = 0;
+	x->file_fd = -1;
+	/* Room for the decoded path, then the decoded parameters; decoding never grows a string. */
+	x->scratch->len = 0;
+	if (buf_reserve(x->scratch, req->path.len + 1 + req->query.len + x->body.len) == -1)
+		return -1;
+	path = x->scratch->data;
+	if (str_eq(req->path, "*"))
+		return handle_error(x, 404, "not found");
+	if ((len = url_normalize_path(path, req->path.p, req->path.len)) == -1)
+		return handle_error(x, 400,
+		                    "malformed path: bad percent-encoding, NUL byte or .. above the root");
+
+	switch (router_match(router, req->method, (struct str){ path, (size_t)len }, &rt, allow,
+	                     sizeof(allow))) {
+	case ROUTER_NOT_FOUND: return handle_error(x, 404, "not found");
+	case ROUTER_BAD_METHOD:
+		r = response_for(x, 405);
+		r.allow = allow;
+		return send_text(x, &r, "method not allowed");
+	case ROUTER_FOUND: break;
+	}
+	switch (rt->kind) {
+	case ROUTE_TEXT: return handle_text(x, rt, path + req->path.len + 1);
+	case ROUTE_FILE: return handle_file(x, rt);
+	case ROUTE_DIR: path[len] = '\0'; return handle_dir(x, rt, path, (size_t)len);
+	case ROUTE_REDIRECT: return send_redirect(x, rt->status, rt->target);
+	}
+	return handle_error(x, 500, "unknown route kind");
+}

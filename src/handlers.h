@@ -1,0 +1,35 @@
+/* handlers.h: the route kinds (text, file, static directory, redirect) turned into a response. */
+#ifndef HANDLERS_H
+#define HANDLERS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "buf.h"
+#include "http_parser.h"
+#include "router.h"
+#include "str.h"
+
+/* One request and what answering it produced. */
+struct exchange {
+	/* in */
+	const struct http_request *req;
+	struct str body;     /* the whole decoded request body */
+	const char *date;    /* for the Date header */
+	bool close;          /* the connection closes after this response */
+	struct buf *scratch; /* per-connection room for the decoded path and parameters */
+
+	/* out */
+	struct buf *out; /* the head, and the body unless it comes from file_fd */
+	int status;
+	uint64_t body_bytes; /* body length, for the access log */
+	int file_fd;         /* >= 0: send body_bytes of this file after out */
+};
+
+/* Answers x->req through router. Returns 0, or -1 when memory runs out (nothing usable in out). */
+int handle_request(const struct router *router, struct exchange *x);
+
+/* Appends a plain-text error response whose body is msg; sets x->status. Returns 0 or -1 (no memory). */
+int handle_error(struct exchange *x, int status, const char *msg);
+
+#endif

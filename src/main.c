@@ -1,0 +1,56 @@
+/* main.c: the command line: check a config, or run the master in the foreground. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "master.h"
+
+#ifndef TINYHTTPD_CONF
+#define TINYHTTPD_CONF "/etc/tinyhttpd/tinyhttpd.conf"
+#endif
+
+static void
+usage(FILE *out)
+{
+	fprintf(out, "usage: tinyhttpd [-t] [-c file]\n"
+	             "  -c file  configuration file (default " TINYHTTPD_CONF ")\n"
+	             "  -t       check the configuration and exit: 0 when valid, 1 with file:line: error\n"
+	             "  -h       this help\n"
+	             "  -V       print the version\n"
+	             "Runs in the foreground and logs to stderr. Signals to the master: HUP reloads the\n"
+	             "configuration, TERM or INT stops at once, QUIT stops after in-flight requests.\n");
+}
+
+int
+main(int argc, char *argv[])
+{
+	const char *path = TINYHTTPD_CONF;
+	struct config *cfg;
+	char err[1024];
+	int ch, test = 0;
+
+	while ((ch = getopt(argc, argv, "c:thV")) != -1) {
+		switch (ch) {
+		case 'c': path = optarg; break;
+		case 't': test = 1; break;
+		case 'h': usage(stdout); return EXIT_SUCCESS;
+		case 'V': printf("tinyhttpd %s\n", PACKAGE_VERSION); return EXIT_SUCCESS;
+		default: usage(stderr); return EXIT_FAILURE;
+		}
+	}
+	if (optind != argc) {
+		usage(stderr);
+		return EXIT_FAILURE;
+	}
+	if ((cfg = config_load(path, err, sizeof(err))) == NULL) {
+		fprintf(stderr, "tinyhttpd: %s\n", err);
+		return EXIT_FAILURE;
+	}
+	if (test) {
+		fprintf(stderr, "tinyhttpd: %s: configuration is valid\n", path);
+		config_free(cfg);
+		return EXIT_SUCCESS;
+	}
+	return master_run(cfg);
+}

@@ -1,0 +1,607 @@
+/* master.c: binds, forks and supervises workers; a config load is a generation; signals via signalfd. */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "listener.h"
+#include "log.h"
+#include "master.h"
+#include "worker.h"
+
+#define START_TIMEOUT_MS 10000 /* a new generation's workers must be ready within this */
+#define STOP_TIMEOUT_MS  5000  /* fast stop: what is left after this is killed */
+#define KILL_GRACE_MS    1000  /* past shutdown_timeout, before a draining worker is killed */
+#define QUICK_DEATH_MS   1000  /* a worker dying sooner than this counts toward the back-off */
+#define RESPAWN_MAX_MS   10000
+#define START_FAILURES   3 /* quick deaths after which a starting generation is given up */
+
+enum gen_state {
+	GEN_STARTING, /* workers forked, not all ready yet */
+	GEN_ACTIVE,   /* the generation that serves */
+	GEN_DRAINING, /* told to finish and exit */
+};
+
+struct proc {
+	pid_t pid;   /* 0: the slot is empty */
+	int channel; /* the master's end of the socket pair; -1 when the slot is empty */
+	bool ready;
+	uint64_t started;
+	uint64_t respawn_at; /* an empty slot of a live generation forks again then */
+};
+
+struct generation {
+	struct generation *next;
+	unsigned id;
+	enum gen_state state;
+	struct config *cfg;
+	struct listener *lst;
+	int access_fd; /* -1: none; STDERR_FILENO is shared, not owned */
+	struct proc *procs;
+	size_t nprocs;
+	unsigned failures; /* quick deaths in a row */
+	uint64_t deadline; /* STARTING: give up; DRAINING: kill */
+};
+
+static struct {
+	char *path;
+	pid_t pid;
+	struct generation *gens; /* newest first */
+	struct listener *listeners;
+	unsigned next_id;
+	int sigfd;
+	bool stopping;
+	int status; /* exit status once stopped */
+	uint64_t stop_deadline;
+	uint64_t now;
+	struct pollfd *pfds;
+	size_t npfds;
+} m;
+
+static uint64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static size_t
+gen_alive(const struct generation *g)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < g->nprocs; i++)
+		n += g->procs[i].pid != 0;
+	return n;
+}
+
+static void
+gen_signal(struct generation *g, int sig)
+{
+	size_t i;
+
+	for (i = 0; i < g->nprocs; i++)
+		if (g->procs[i].pid != 0 && kill(g->procs[i].pid, sig) == -1 && errno != ESRCH)
+			log_errno("kill %ld", (long)g->procs[i].pid);
+}
+
+static void
+gen_free(struct generation *g)
+{
+	struct generation **pp;
+
+	for (pp = &m.gens; *pp != NULL; pp = &(*pp)->next) {
+		if (*pp == g) {
+			*pp = g->next;
+			break;
+		}
+	}
+	listener_put(&m.listeners, g->lst);
+	if (g->access_fd > STDERR_FILENO)
+		close(g->access_fd);
+	config_free(g->cfg);
+	free(g->procs);
+	free(g);
+}
+
+static int
+open_access_log(const struct config *cfg)
+{
+	int fd;
+
+	if (cfg->access_log[0] == '\0')
+		return -1;
+	if (strcmp(cfg->access_log, "-") == 0)
+		return STDERR_FILENO;
+	if ((fd = open(cfg->access_log, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640)) == -1)
+		log_errno("cannot open the access log %s", cfg->access_log);
+	return fd;
+}
+
+/* Binds what cfg asks for and opens its log. Returns NULL, having logged why, when it cannot. */
+static struct generation *
+gen_new(struct config *cfg)
+{
+	struct generation *g;
+
+	if ((g = calloc(1, sizeof(*g))) == NULL ||
+	    (g->procs = calloc((size_t)cfg->workers, sizeof(*g->procs))) == NULL) {
+		log_errno("cannot start a generation");
+		free(g);
+		return NULL;
+	}
+	g->nprocs = (size_t)cfg->workers;
+	if ((g->lst = listener_get(&m.listeners, cfg->address, cfg->port, cfg->backlog)) == NULL) {
+		free(g->procs);
+		free(g);
+		return NULL;
+	}
+	g->access_fd = open_access_log(cfg);
+	if (g->access_fd == -1 && cfg->access_log[0] != '\0') {
+		listener_put(&m.listeners, g->lst);
+		free(g->procs);
+		free(g);
+		return NULL;
+	}
+	g->cfg = cfg;
+	g->id = ++m.next_id;
+	g->state = GEN_STARTING;
+	g->deadline = m.now + START_TIMEOUT_MS;
+	g->next = m.gens;
+	m.gens = g;
+	return g;
+}
+
+/* In a new worker: keep only what this worker uses of the master's descriptors. */
+static void
+child_close_inherited(const struct generation *mine)
+{
+	const struct generation *g;
+	const struct listener *l;
+	size_t i;
+
+	close(m.sigfd);
+	for (l = m.listeners; l != NULL; l = l->next)
+		if (l != mine->lst)
+			close(l->fd);
+	for (g = m.gens; g != NULL; g = g->next) {
+		for (i = 0; i < g->nprocs; i++)
+			if (g->procs[i].channel != -1)
+				close(g->procs[i].channel);
+		if (g != mine && g->access_fd > STDERR_FILENO)
+			close(g->access_fd);
+	}
+}
+
+static void
+proc_spawn(struct generation *g, struct proc *p)
+{
+	char role[32];
+	int sv[2];
+	pid_t pid;
+
+	p->respawn_at = 0;
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) == -1) {
+		log_errno("socketpair for a worker");
+		p->respawn_at = m.now + RESPAWN_MAX_MS;
+		return;
+	}
+	if ((pid = fork()) == -1) {
+		log_errno("fork");
+		close(sv[0]);
+		close(sv[1]);
+		p->respawn_at = m.now + RESPAWN_MAX_MS;
+		return;
+	}
+	if (pid == 0) {
+		/* A worker must not outlive its master, even one killed with SIGKILL. */
+		if (prctl(PR_SET_PDEATHSIG, SIGTERM) == -1 || getppid() != m.pid)
+			_exit(EXIT_FAILURE);
+		close(sv[0]);
+		child_close_inherited(g);
+		snprintf(role, sizeof(role), "worker g%u", g->id);
+		log_set_role(role);
+		exit(worker_run(g->cfg, g->lst->fd, sv[1], g->access_fd));
+	}
+	close(sv[1]);
+	p->pid = pid;
+	p->channel = sv[0];
+	p->ready = false;
+	p->started = m.now;
+}
+
+static void
+gen_drain(struct generation *g)
+{
+	g->state = GEN_DRAINING;
+	g->deadline = m.now + (uint64_t)g->cfg->shutdown_timeout * 1000 + KILL_GRACE_MS;
+	log_info("generation %u: draining %zu workers", g->id, gen_alive(g));
+	gen_signal(g, SIGQUIT);
+}
+
+/* Every worker of g is accepting: g serves from now on, and the generations before it drain. */
+static void
+gen_promote(struct generation *g)
+{
+	struct generation *o;
+
+	g->state = GEN_ACTIVE;
+	log_info("generation %u: serving %s with %zu workers", g->id, g->lst->name, g->nprocs);
+	for (o = m.gens; o != NULL; o = o->next)
+		if (o != g && o->state != GEN_DRAINING)
+			gen_drain(o);
+}
+
+static void
+master_stop(bool graceful)
+{
+	struct generation *g, *next;
+	int timeout = 0;
+
+	if (m.stopping && graceful)
+		return;
+	log_info("%s stop", graceful ? "graceful" : "fast");
+	m.stopping = true;
+	for (g = m.gens; g != NULL; g = next) {
+		next = g->next;
+		if (gen_alive(g) == 0) {
+			gen_free(g);
+			continue;
+		}
+		if (g->cfg->shutdown_timeout > timeout)
+			timeout = g->cfg->shutdown_timeout;
+		if (graceful && g->state != GEN_DRAINING)
+			gen_drain(g);
+		else if (!graceful)
+			gen_signal(g, SIGTERM);
+	}
+	m.stop_deadline = m.now + (graceful ? (uint64_t)timeout * 1000 + KILL_GRACE_MS : STOP_TIMEOUT_MS);
+}
+
+/* A starting generation that cannot get ready: the one before keeps serving, if there is one. */
+static void
+gen_abandon(struct generation *g, const char *why)
+{
+	struct generation *o;
+
+	for (o = m.gens; o != NULL; o = o->next)
+		if (o != g && o->state == GEN_ACTIVE)
+			break;
+	if (o == NULL) {
+		log_err("generation %u: %s; nothing else to serve with, stopping", g->id, why);
+		m.status = EXIT_FAILURE;
+		master_stop(false);
+		return;
+	}
+	log_err("generation %u: %s; generation %u keeps serving", g->id, why, o->id);
+	gen_drain(g);
+}
+
+static void
+master_reload(void)
+{
+	struct generation *g, *o;
+	struct config *cfg;
+	char err[1024];
+	size_t i;
+
+	log_info("reloading %s", m.path);
+	if ((cfg = config_load(m.path, err, sizeof(err))) == NULL) {
+		log_err("%s; the running configuration stays", err);
+		return;
+	}
+	if ((g = gen_new(cfg)) == NULL) {
+		log_err("cannot apply %s; the running configuration stays", m.path);
+		config_free(cfg);
+		return;
+	}
+	/* A reload that had not finished starting is superseded by this one. */
+	for (o = g->next; o != NULL; o = o->next)
+		if (o->state == GEN_STARTING)
+			gen_drain(o);
+	for (i = 0; i < g->nprocs; i++)
+		proc_spawn(g, &g->procs[i]);
+}
+
+static struct proc *
+proc_find(pid_t pid, struct generation **gp)
+{
+	struct generation *g;
+	size_t i;
+
+	for (g = m.gens; g != NULL; g = g->next) {
+		for (i = 0; i < g->nprocs; i++) {
+			if (g->procs[i].pid == pid) {
+				*gp = g;
+				return &g->procs[i];
+			}
+		}
+	}
+	return NULL;
+}
+
+static void
+proc_died(struct generation *g, struct proc *p, int wstatus)
+{
+	bool clean = WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 0;
+	bool quick = !p->ready || m.now - p->started < QUICK_DEATH_MS;
+	uint64_t delay;
+
+	if (WIFSIGNALED(wstatus))
+		log_msg(g->state == GEN_DRAINING || m.stopping ? LOG_LVL_INFO : LOG_LVL_ERR,
+		        "worker %ld of generation %u killed by signal %d (%s)", (long)p->pid, g->id,
+		        WTERMSIG(wstatus), strsignal(WTERMSIG(wstatus)));
+	else
+		log_msg(clean && (g->state == GEN_DRAINING || m.stopping) ? LOG_LVL_INFO : LOG_LVL_ERR,
+		        "worker %ld of generation %u exited with status %d", (long)p->pid, g->id,
+		        WEXITSTATUS(wstatus));
+	close(p->channel);
+	p->channel = -1;
+	p->pid = 0;
+	p->ready = false;
+	if (g->state == GEN_DRAINING || m.stopping) {
+		if (gen_alive(g) == 0) {
+			log_info("generation %u: ended", g->id);
+			gen_free(g);
+		}
+		return;
+	}
+	/* Replace it; when workers die in a loop, wait longer each time instead of forking in a storm. */
+	g->failures = quick ? g->failures + 1 : 0;
+	if (g->state == GEN_STARTING && g->failures >= START_FAILURES) {
+		gen_abandon(g, "workers keep dying before they are ready");
+		return;
+	}
+	delay = g->failures ? 100ull << (g->failures - 1 < 7 ? g->failures - 1 : 7) : 0;
+	p->respawn_at = m.now + (delay < RESPAWN_MAX_MS ? delay : RESPAWN_MAX_MS);
+	if (delay)
+		log_warn("generation %u: replacing the worker in %llu ms", g->id, (unsigned long long)delay);
+}
+
+static void
+master_reap(void)
+{
+	struct generation *g;
+	struct proc *p;
+	int wstatus;
+	pid_t pid;
+
+	while ((pid = waitpid(-1, &wstatus, WNOHANG)) > 0)
+		if ((p = proc_find(pid, &g)) != NULL)
+			proc_died(g, p, wstatus);
+}
+
+static void
+master_signals(void)
+{
+	struct signalfd_siginfo si;
+
+	while (read(m.sigfd, &si, sizeof(si)) == sizeof(si)) {
+		switch (si.ssi_signo) {
+		case SIGCHLD: master_reap(); break;
+		case SIGHUP:
+			if (!m.stopping)
+				master_reload();
+			break;
+		case SIGTERM:
+		case SIGINT: master_stop(false); break;
+		case SIGQUIT: master_stop(true); break;
+		case SIGUSR1: log_warn("SIGUSR1: reopening logs is not supported yet; ignored"); break;
+		}
+	}
+}
+
+static void
+proc_read_channel(struct generation *g, struct proc *p)
+{
+	char msg;
+	ssize_t n = recv(p->channel, &msg, 1, MSG_DONTWAIT);
+
+	if (n == 1 && msg == 'R') {
+		p->ready = true;
+		if (g->state == GEN_STARTING) {
+			size_t i;
+
+			for (i = 0; i < g->nprocs && g->procs[i].ready; i++)
+				;
+			if (i == g->nprocs)
+				gen_promote(g);
+		}
+	}
+	/* EOF means the worker is going; SIGCHLD tells the rest. */
+}
+
+static void
+soonest_of(uint64_t *soonest, uint64_t t)
+{
+	if (t < *soonest)
+		*soonest = t;
+}
+
+/*
+ * Deadlines that passed: kill what overstayed, give up slow starts, respawn due workers.
+ * Returns the poll timeout until the next deadline.
+ */
+static int
+master_timers(void)
+{
+	struct generation *g;
+	uint64_t soonest = UINT64_MAX;
+	size_t i;
+
+	if (m.stopping) {
+		if (m.now >= m.stop_deadline) {
+			log_warn("workers still running at the stop deadline; killing them");
+			for (g = m.gens; g != NULL; g = g->next)
+				gen_signal(g, SIGKILL);
+			m.stop_deadline = m.now + STOP_TIMEOUT_MS;
+		}
+		soonest = m.stop_deadline;
+	}
+	for (g = m.gens; g != NULL; g = g->next) {
+		if (g->state == GEN_DRAINING) {
+			if (m.now >= g->deadline) {
+				log_warn("generation %u: %zu workers still busy after shutdown_timeout; "
+				         "killing them",
+				         g->id, gen_alive(g));
+				gen_signal(g, SIGKILL);
+				g->deadline = m.now + STOP_TIMEOUT_MS;
+			}
+			soonest_of(&soonest, g->deadline);
+			continue;
+		}
+		if (m.stopping)
+			continue;
+		if (g->state == GEN_STARTING) {
+			if (m.now >= g->deadline) {
+				/* This can free generations: look again on the next turn. */
+				gen_abandon(g, "workers not ready in time");
+				return 0;
+			}
+			soonest_of(&soonest, g->deadline);
+		}
+		for (i = 0; i < g->nprocs; i++) {
+			struct proc *p = &g->procs[i];
+
+			if (p->pid != 0)
+				continue;
+			if (p->respawn_at <= m.now)
+				proc_spawn(g, p);
+			if (p->pid == 0)
+				soonest_of(&soonest, p->respawn_at);
+		}
+	}
+	if (soonest == UINT64_MAX)
+		return -1;
+	return soonest <= m.now ? 0 : soonest - m.now > 60000 ? 60000 : (int)(soonest - m.now);
+}
+
+static size_t
+master_pollfds(void)
+{
+	struct generation *g;
+	size_t i, n = 1, want = 1;
+
+	for (g = m.gens; g != NULL; g = g->next)
+		want += g->nprocs;
+	if (want > m.npfds) {
+		struct pollfd *p = realloc(m.pfds, want * sizeof(*p));
+
+		if (p == NULL)
+			return 1; /* signals still work; readiness waits for memory */
+		m.pfds = p;
+		m.npfds = want;
+	}
+	m.pfds[0] = (struct pollfd){ .fd = m.sigfd, .events = POLLIN };
+	for (g = m.gens; g != NULL; g = g->next)
+		for (i = 0; i < g->nprocs; i++)
+			if (g->procs[i].pid != 0 && !g->procs[i].ready)
+				m.pfds[n++] = (struct pollfd){ .fd = g->procs[i].channel, .events = POLLIN };
+	return n;
+}
+
+static void
+master_channels(const struct pollfd *pfds, size_t n)
+{
+	struct generation *g;
+	size_t i, j;
+
+	for (j = 1; j < n; j++) {
+		if (pfds[j].revents == 0)
+			continue;
+		for (g = m.gens; g != NULL; g = g->next)
+			for (i = 0; i < g->nprocs; i++)
+				if (g->procs[i].channel == pfds[j].fd && g->procs[i].pid != 0)
+					proc_read_channel(g, &g->procs[i]);
+	}
+}
+
+static int
+master_setup_signals(sigset_t *old)
+{
+	sigset_t mask;
+
+	/* Signals wait in the signalfd until the loop reads them: none is lost, none interrupts a fork. */
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGCHLD);
+	sigaddset(&mask, SIGHUP);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGQUIT);
+	sigaddset(&mask, SIGUSR1);
+	signal(SIGPIPE, SIG_IGN);
+	if (sigprocmask(SIG_BLOCK, &mask, old) == -1 ||
+	    (m.sigfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC)) == -1) {
+		log_errno("signalfd");
+		return -1;
+	}
+	return 0;
+}
+
+int
+master_run(struct config *cfg)
+{
+	struct generation *g;
+	sigset_t old;
+	size_t i, n;
+	int timeout;
+
+	log_set_role("master");
+	/* Every config carries its file name; the master keeps its own copy across generations. */
+	if ((m.path = strdup(cfg->file)) == NULL) {
+		log_errno("strdup");
+		config_free(cfg);
+		return EXIT_FAILURE;
+	}
+	m.pid = getpid();
+	m.now = now_ms();
+	m.status = EXIT_SUCCESS;
+	if (master_setup_signals(&old) == -1) {
+		config_free(cfg);
+		return EXIT_FAILURE;
+	}
+	if ((g = gen_new(cfg)) == NULL) {
+		config_free(cfg);
+		close(m.sigfd);
+		return EXIT_FAILURE;
+	}
+	for (i = 0; i < g->nprocs; i++)
+		proc_spawn(g, &g->procs[i]);
+
+	while (!m.stopping || m.gens != NULL) {
+		m.now = now_ms();
+		timeout = master_timers();
+		n = master_pollfds();
+		if (poll(m.pfds, n, timeout) == -1 && errno != EINTR) {
+			log_errno("poll");
+			m.status = EXIT_FAILURE;
+			master_stop(false);
+			continue;
+		}
+		m.now = now_ms();
+		if (m.pfds[0].revents)
+			master_signals();
+		master_channels(m.pfds, n);
+	}
+	log_info("stopped");
+	while (m.listeners != NULL)
+		listener_put(&m.listeners, m.listeners);
+	free(m.pfds);
+	free(m.path);
+	close(m.sigfd);
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	return m.status;
+}

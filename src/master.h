@@ -1,0 +1,13 @@
+/* master.h: the master process: generations of workers, signals, supervision. */
+#ifndef MASTER_H
+#define MASTER_H
+
+#include "config.h"
+
+/*
+ * Serves cfg (loaded from cfg->file, which SIGHUP reads again) until a stop signal. Takes ownership of cfg.
+ * Returns the process exit status.
+ */
+int master_run(struct config *cfg);
+
+#endif

@@ -1,0 +1,38 @@
+/* response.h: status line and headers of a response, assembled into the connection's output buffer. */
+#ifndef RESPONSE_H
+#define RESPONSE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "buf.h"
+
+#define RESPONSE_DATE_LEN 29 /* "Sun, 06 Nov 1994 08:49:37 GMT" */
+
+struct response {
+	int status;
+	const char *content_type; /* NULL: no Content-Type */
+	uint64_t content_length;
+	const char *location; /* redirects */
+	const char *allow;    /* 405 */
+	bool close;           /* the connection closes after this response */
+	bool keep_alive_1_0;  /* an HTTP/1.0 client asked to keep the connection: say yes */
+};
+
+/* The reason phrase of status, "Unknown" for codes this server never sends. */
+const char *response_reason(int status);
+
+/* Formats t as an IMF-fixdate into date[RESPONSE_DATE_LEN + 1]. */
+void response_date(time_t t, char *date);
+
+/* Appends the status line and headers, through the empty line. Returns 0, or -1 when memory runs out. */
+int response_head(struct buf *out, const struct response *r, const char *date);
+
+/*
+ * Appends a whole plain-text response whose body is msg and a newline; head_only leaves the body out (HEAD).
+ * Returns 0, or -1 when memory runs out.
+ */
+int response_text(struct buf *out, struct response *r, const char *msg, bool head_only, const char *date);
+
+#endif

@@ -1,0 +1,32 @@
+/* str.h: a byte string that points into someone else's buffer. */
+#ifndef STR_H
+#define STR_H
+
+#include <stddef.h>
+#include <string.h>
+#include <strings.h>
+
+struct str {
+	const char *p;
+	size_t len;
+};
+
+#define STR_LIT(s) ((struct str){ (s), sizeof(s) - 1 })
+
+static inline int
+str_eq(struct str a, const char *b)
+{
+	size_t n = strlen(b);
+
+	return a.len == n && memcmp(a.p, b, n) == 0;
+}
+
+static inline int
+str_eq_nocase(struct str a, const char *b)
+{
+	size_t n = strlen(b);
+
+	return a.len == n && strncasecmp(a.p, b, n) == 0;
+}
+
+#endif

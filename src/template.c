@@ -1,0 +1,187 @@
+/* template.c: compiling "{name}" texts at config load and rendering them per request without allocating. */
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "template.h"
+
+static int
+template_param(const char *name, size_t len, const char *const *params, size_t nparams)
+{
+	size_t i;
+
+	for (i = 0; i < nparams; i++)
+		if (strlen(params[i]) == len && memcmp(params[i], name, len) == 0)
+			return (int)i;
+	return -1;
+}
+
+int
+template_compile(struct template *t, const char *src, const char *const *params, size_t nparams,
+                 char *err, size_t errlen)
+{
+	size_t len, r, w, lit, nbraces, name;
+	const char *close;
+	struct template_part *part;
+	int param;
+
+	memset(t, 0, sizeof(*t));
+	len = strlen(src);
+	/* Each placeholder adds at most itself and the literal before it, plus one literal at the end. */
+	for (r = 0, nbraces = 0; r < len; r++)
+		if (src[r] == '{')
+			nbraces++;
+	if ((t->src = malloc(len + 1)) == NULL ||
+	    (t->parts = calloc(2 * nbraces + 1, sizeof(*t->parts))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
+	memcpy(t->src, src, len + 1);
+
+	/*
+	 * Unescape in place: t->src[0..w) is the text with "{{" and "}}" collapsed, which literal parts
+	 * point into; w never passes r. lit is where the literal being collected started.
+	 */
+	for (r = 0, w = 0, lit = 0; r < len;) {
+		char c = t->src[r];
+
+		if (c == '}') {
+			if (r + 1 < len && t->src[r + 1] == '}') {
+				t->src[w++] = '}';
+				r += 2;
+				continue;
+			}
+			snprintf(err, errlen, "lone '}' at offset %zu; write }} for a literal brace", r);
+			goto fail;
+		}
+		if (c != '{') {
+			t->src[w++] = c;
+			r++;
+			continue;
+		}
+		if (r + 1 < len && t->src[r + 1] == '{') {
+			t->src[w++] = '{';
+			r += 2;
+			continue;
+		}
+
+		name = r + 1;
+		close = memchr(t->src + name, '}', len - name);
+		if (close == NULL || memchr(t->src + name, '{', (size_t)(close - (t->src + name))) != NULL) {
+			snprintf(err, errlen, "unclosed '{' at offset %zu; write {{ for a literal brace", r);
+			goto fail;
+		}
+		if (close == t->src + name) {
+			snprintf(err, errlen, "empty placeholder {} at offset %zu; write {{}} for literal braces",
+			         r);
+			goto fail;
+		}
+		param = template_param(t->src + name, (size_t)(close - (t->src + name)), params, nparams);
+		if (param < 0) {
+			snprintf(err, errlen, "unknown parameter {%.*s}; declare it in params",
+			         (int)(close - (t->src + name)), t->src + name);
+			goto fail;
+		}
+
+		if (w > lit) {
+			part = &t->parts[t->nparts++];
+			part->off = lit;
+			part->len = w - lit;
+			part->param = -1;
+		}
+		part = &t->parts[t->nparts++];
+		part->off = 0;
+		part->len = 0;
+		part->param = param;
+		r = (size_t)(close - t->src) + 1;
+		lit = w;
+	}
+	if (w > lit) {
+		part = &t->parts[t->nparts++];
+		part->off = lit;
+		part->len = w - lit;
+		part->param = -1;
+	}
+	t->src[w] = '\0';
+	return 0;
+
+fail:
+	template_free(t);
+	return -1;
+}
+
+/* Copies what still fits of p[0..n) at *pos and counts all of it, so the total sizes the output. */
+static void
+template_put(char *out, size_t cap, size_t *pos, const char *p, size_t n)
+{
+	if (*pos < cap)
+		memcpy(out + *pos, p, n < cap - *pos ? n : cap - *pos);
+	*pos += n;
+}
+
+static void
+template_put_html(char *out, size_t cap, size_t *pos, const char *p, size_t n)
+{
+	const char *esc;
+	size_t i, run;
+
+	for (i = 0, run = 0; i < n; i++) {
+		switch (p[i]) {
+		case '&':
+			esc = "&amp;";
+			break;
+		case '<':
+			esc = "&lt;";
+			break;
+		case '>':
+			esc = "&gt;";
+			break;
+		case '"':
+			esc = "&quot;";
+			break;
+		case '\'':
+			esc = "&#39;";
+			break;
+		default:
+			continue;
+		}
+		template_put(out, cap, pos, p + run, i - run);
+		template_put(out, cap, pos, esc, strlen(esc));
+		run = i + 1;
+	}
+	template_put(out, cap, pos, p + run, n - run);
+}
+
+size_t
+template_render(const struct template *t, const struct str *values, bool html, char *out, size_t cap)
+{
+	const struct template_part *part;
+	const struct str *v;
+	size_t i, pos = 0;
+
+	for (i = 0; i < t->nparts; i++) {
+		part = &t->parts[i];
+		if (part->param < 0) {
+			template_put(out, cap, &pos, t->src + part->off, part->len);
+			continue;
+		}
+		v = &values[part->param];
+		/* An empty value may come with a NULL pointer, which memcpy must not see. */
+		if (v->len == 0)
+			continue;
+		if (html)
+			template_put_html(out, cap, &pos, v->p, v->len);
+		else
+			template_put(out, cap, &pos, v->p, v->len);
+	}
+	return pos;
+}
+
+void
+template_free(struct template *t)
+{
+	free(t->src);
+	free(t->parts);
+	memset(t, 0, sizeof(*t));
+}

@@ -1,0 +1,39 @@
+/* template.h: text with {name} placeholders, compiled once at config load and rendered per request. */
+#ifndef TEMPLATE_H
+#define TEMPLATE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "str.h"
+
+struct template_part {
+	size_t off; /* literal: its bytes in src */
+	size_t len;
+	int param; /* >= 0: index of the parameter to put here; -1: a literal */
+};
+
+struct template
+{
+	char *src; /* owned copy of the text, with "{{" and "}}" unescaped where the parts point */
+	struct template_part *parts;
+	size_t nparts;
+};
+
+/*
+ * Compiles src. Each {name} must be one of params[0..nparams); "{{" and "}}" stand for literal braces.
+ * Returns 0, or -1 with a message for the operator in err (e.g. "unknown parameter {nmae} in text").
+ */
+int template_compile(struct template *t, const char *src, const char *const *params, size_t nparams,
+                     char *err, size_t errlen);
+
+/*
+ * Writes the text with values[param] filled in to out[0..cap), as much as fits, and returns the whole
+ * length, like snprintf without the NUL: call with cap 0 to size the output. With html, values are
+ * escaped (& < > " ') for an HTML body.
+ */
+size_t template_render(const struct template *t, const struct str *values, bool html, char *out, size_t cap);
+
+void template_free(struct template *t);
+
+#endif

@@ -1,0 +1,44 @@
+/* timer.h: connection deadlines in a binary min-heap; its minimum sets the epoll_wait timeout. */
+#ifndef TIMER_H
+#define TIMER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define TIMER_UNSET ((size_t)-1)
+
+/* Embedded in whatever it times; index is its slot in the heap, or TIMER_UNSET. */
+struct timer {
+	uint64_t deadline; /* milliseconds, CLOCK_MONOTONIC */
+	size_t index;
+};
+
+struct timer_heap {
+	struct timer **items;
+	size_t len;
+	size_t cap;
+};
+
+static inline void
+timer_init(struct timer *t)
+{
+	t->deadline = 0;
+	t->index = TIMER_UNSET;
+}
+
+/* Arms or moves t to deadline. O(log n). Returns 0, or -1 when memory runs out (t stays as it was). */
+int timer_set(struct timer_heap *h, struct timer *t, uint64_t deadline);
+
+/* Disarms t if it is armed. O(log n). */
+void timer_cancel(struct timer_heap *h, struct timer *t);
+
+/* The earliest timer, or NULL when none is armed. */
+static inline struct timer *
+timer_min(const struct timer_heap *h)
+{
+	return h->len ? h->items[0] : NULL;
+}
+
+void timer_heap_free(struct timer_heap *h);
+
+#endif

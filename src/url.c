@@ -1,0 +1,158 @@
+/* url.c: percent-decoding, path normalisation and urlencoded form lookup; pure, allocates nothing. */
+#include <stdbool.h>
+#include <stddef.h>
+#include <string.h>
+#include <sys/types.h>
+
+#include "url.h"
+
+static int
+url_hexval(unsigned char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+ssize_t
+url_decode(char *dst, const char *src, size_t len, bool plus)
+{
+	size_t r, w;
+	int hi, lo;
+
+	/* w never passes r, so writing dst[w] is safe when dst is src. */
+	for (r = 0, w = 0; r < len; w++) {
+		unsigned char c = (unsigned char)src[r];
+
+		if (c == '%') {
+			if (len - r < 3)
+				return -1;
+			hi = url_hexval((unsigned char)src[r + 1]);
+			lo = url_hexval((unsigned char)src[r + 2]);
+			if (hi < 0 || lo < 0)
+				return -1;
+			dst[w] = (char)(hi << 4 | lo);
+			r += 3;
+		} else {
+			dst[w] = (plus && c == '+') ? ' ' : (char)c;
+			r++;
+		}
+	}
+	return (ssize_t)w;
+}
+
+ssize_t
+url_normalize_path(char *dst, const char *src, size_t len)
+{
+	ssize_t dlen;
+	size_t n, r, w, start, seglen;
+	bool trailing = false;
+
+	/*
+	 * The request target itself must start with '/': "%2fetc" is not an origin-form path even though
+	 * it decodes to one. Checked before decoding because dst may be src.
+	 */
+	if (len == 0 || src[0] != '/')
+		return -1;
+	/*
+	 * Decode first so that "%2e%2e" and "%2f" are seen as the dots and slashes the file system will
+	 * see; normalising the encoded form would let "..%2f" climb out of a static root.
+	 */
+	if ((dlen = url_decode(dst, src, len, false)) == -1)
+		return -1;
+	n = (size_t)dlen;
+	if (memchr(dst, '\0', n) != NULL)
+		return -1;
+
+	/*
+	 * Rewrite in place: dst[0..w) holds the normalised "/seg/seg" so far. Each kept segment is
+	 * written as "/" plus its bytes, and in the input it was preceded by at least one '/', so w
+	 * stays at or behind the segment being read. An empty output stands for the root.
+	 */
+	for (r = 0, w = 0; r < n;) {
+		if (dst[r] == '/') {
+			r++;
+			continue;
+		}
+		start = r;
+		while (r < n && dst[r] != '/')
+			r++;
+		seglen = r - start;
+
+		if (seglen == 1 && dst[start] == '.') {
+			/* "/a/." names the directory, so it keeps its slash. */
+			trailing = true;
+			continue;
+		}
+		if (seglen == 2 && dst[start] == '.' && dst[start + 1] == '.') {
+			if (w == 0)
+				return -1;
+			while (dst[w - 1] != '/')
+				w--;
+			w--;
+			trailing = true;
+			continue;
+		}
+		dst[w++] = '/';
+		memmove(dst + w, dst + start, seglen);
+		w += seglen;
+		trailing = r < n;
+	}
+	/* w < n here: a root or a trailing slash always leaves at least one input byte unused. */
+	if (w == 0 || trailing)
+		dst[w++] = '/';
+	return (ssize_t)w;
+}
+
+int
+url_form_lookup(const char *s, size_t len, char *dst, const char *const *names, size_t n,
+                struct str *values)
+{
+	const char *pair, *end, *amp, *eq;
+	char *name;
+	size_t used = 0, i;
+	ssize_t nlen, vlen;
+	bool kept;
+
+	/*
+	 * Only kept values advance used, and nothing decodes longer than it is written, so dst[used..)
+	 * has room for the whole decoded pair being looked at: its value goes first, where it stays if
+	 * kept, and its name right after as scratch. Pairs nobody asked for are decoded too, so that a
+	 * malformed escape anywhere fails the whole string. On failure, values found before the bad
+	 * pair stay set.
+	 */
+	for (pair = s, end = s + len; pair < end; pair = amp + 1) {
+		if ((amp = memchr(pair, '&', (size_t)(end - pair))) == NULL)
+			amp = end;
+		if (amp == pair)
+			continue;
+		if ((eq = memchr(pair, '=', (size_t)(amp - pair))) == NULL)
+			eq = amp;
+
+		if (eq == amp)
+			vlen = 0;
+		else if ((vlen = url_decode(dst + used, eq + 1, (size_t)(amp - eq - 1), true)) == -1)
+			return -1;
+		name = dst + used + vlen;
+		if ((nlen = url_decode(name, pair, (size_t)(eq - pair), true)) == -1)
+			return -1;
+
+		/* The same name may be asked for twice; every unset slot for it gets this first value. */
+		kept = false;
+		for (i = 0; i < n; i++) {
+			if (values[i].p == NULL && strlen(names[i]) == (size_t)nlen &&
+			    memcmp(names[i], name, (size_t)nlen) == 0) {
+				values[i].p = dst + used;
+				values[i].len = (size_t)vlen;
+				kept = true;
+			}
+		}
+		if (kept)
+			used += (size_t)vlen;
+	}
+	return 0;
+}

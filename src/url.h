@@ -1,0 +1,34 @@
+/* url.h: percent-decoding, path normalisation and urlencoded form lookup. */
+#ifndef URL_H
+#define URL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "str.h"
+
+/*
+ * Percent-decodes src[0..len) into dst, which has room for len bytes and may be src itself.
+ * With plus, '+' becomes a space (application/x-www-form-urlencoded). Bytes >= 0x80 pass through
+ * untouched, so UTF-8 stays intact. Returns the decoded length, or -1 on a malformed escape.
+ */
+ssize_t url_decode(char *dst, const char *src, size_t len, bool plus);
+
+/*
+ * Percent-decodes the path src[0..len) into dst (room for len bytes, may be src), folds repeated
+ * slashes and removes "." and ".." segments. Returns the new length, or -1 when the path does not
+ * start with '/', has a malformed escape, decodes to a NUL byte, or climbs above the root.
+ */
+ssize_t url_normalize_path(char *dst, const char *src, size_t len);
+
+/*
+ * Looks up names[0..n) in the urlencoded string s[0..len) ("a=1&b=2", '+' as space). For each name
+ * whose values[i].p is still NULL, the first pair with that name sets values[i] to its decoded value,
+ * written into dst (room for len bytes). A pair without '=' has an empty value. Returns 0, or -1 on a
+ * malformed escape.
+ */
+int url_form_lookup(const char *s, size_t len, char *dst, const char *const *names, size_t n,
+                    struct str *values);
+
+#endif

@@ -1,0 +1,357 @@
+/* worker.c: a worker's epoll loop: accept on the shared listener, run connections, timers, drain. */
+#include <errno.h>
+#include <grp.h>
+#include <signal.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "conn.h"
+#include "log.h"
+#include "worker.h"
+
+#define MAX_EVENTS      256
+#define ACCEPT_BATCH    64  /* accepts per wake-up, so connections already open are not starved */
+#define ACCEPT_PAUSE_MS 100 /* back-off when the process or system is out of file descriptors */
+#define ACCESS_FLUSH    8192
+
+/* epoll user data for the fds that are not connections. */
+static char tag_listener, tag_signal, tag_channel;
+
+static uint64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static void
+worker_clock(struct worker *w)
+{
+	time_t t = time(NULL);
+	struct tm tm;
+
+	w->now = now_ms();
+	if (t == w->date_sec)
+		return;
+	/* Formatting a date is costly next to a request: once a second is enough. */
+	w->date_sec = t;
+	response_date(t, w->date);
+	gmtime_r(&t, &tm);
+	strftime(w->log_time, sizeof(w->log_time), "%d/%b/%Y:%H:%M:%S +0000", &tm);
+}
+
+int
+worker_watch(struct worker *w, struct conn *c, uint32_t events, uint64_t deadline)
+{
+	struct epoll_event ev = { .events = events, .data.ptr = c };
+	int op = c->events == 0 ? EPOLL_CTL_ADD : EPOLL_CTL_MOD;
+
+	if (c->events != events) {
+		if (epoll_ctl(w->epfd, op, c->fd, &ev) == -1) {
+			log_errno("epoll_ctl on a connection");
+			return -1;
+		}
+		c->events = events;
+	}
+	if (timer_set(&w->timers, &c->timer, deadline) == -1) {
+		log_errno("cannot arm a connection timer");
+		return -1;
+	}
+	return 0;
+}
+
+static void
+worker_listen(struct worker *w, bool on)
+{
+	/* EPOLLEXCLUSIVE: one worker wakes per new connection, not the whole pool. */
+	struct epoll_event ev = { .events = EPOLLIN | EPOLLEXCLUSIVE, .data.ptr = &tag_listener };
+
+	if (w->lfd == -1 || w->accepting == on)
+		return;
+	if (epoll_ctl(w->epfd, on ? EPOLL_CTL_ADD : EPOLL_CTL_DEL, w->lfd, &ev) == -1) {
+		log_errno("epoll_ctl on the listener");
+		return;
+	}
+	w->accepting = on;
+}
+
+void
+worker_conn_closed(struct worker *w, struct conn *c)
+{
+	if (!w->draining && !w->stopping && w->accept_resume == 0 &&
+	    w->nconns < (size_t)w->cfg->max_connections)
+		worker_listen(w, true);
+}
+
+void
+worker_access_log(struct worker *w, const struct conn *c, int status, uint64_t bytes)
+{
+	const struct http_request *req = &c->req;
+
+	if (w->access_fd == -1)
+		return;
+	if (c->head_len == 0) {
+		/* The request line could not be read: log it as Common Log Format's "-". */
+		buf_printf(&w->access, "%s - - [%s] \"-\" %d %llu\n", c->peer, w->log_time, status,
+		           (unsigned long long)bytes);
+		return;
+	}
+	buf_printf(&w->access, "%s - - [%s] \"%.*s %.*s HTTP/1.%d\" %d %llu\n", c->peer, w->log_time,
+	           (int)req->method.len, req->method.p, (int)req->target.len, req->target.p,
+	           req->minor_version, status, (unsigned long long)bytes);
+}
+
+static void
+worker_access_flush(struct worker *w)
+{
+	ssize_t n;
+
+	if (w->access.len == 0)
+		return;
+	n = write(w->access_fd, w->access.data, w->access.len);
+	if (n == -1) {
+		/* A full disk must not stop the serving: drop the lines, say so once per batch. */
+		log_errno("cannot write the access log; %zu bytes of it are lost", w->access.len);
+		w->access.len = 0;
+		return;
+	}
+	buf_consume(&w->access, (size_t)n);
+}
+
+static void
+worker_accept(struct worker *w)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+	int fd, i;
+
+	for (i = 0; i < ACCEPT_BATCH; i++) {
+		if (w->nconns >= (size_t)w->cfg->max_connections) {
+			worker_listen(w, false);
+			return;
+		}
+		len = sizeof(ss);
+		fd = accept4(w->lfd, (struct sockaddr *)&ss, &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd == -1) {
+			switch (errno) {
+			case EAGAIN:
+			case EINTR:
+			case ECONNABORTED: return;
+			case EMFILE:
+			case ENFILE:
+			case ENOBUFS:
+			case ENOMEM:
+				/* Retrying at once would spin: pause accepting while connections close. */
+				log_errno("accept: pausing for %d ms", ACCEPT_PAUSE_MS);
+				worker_listen(w, false);
+				w->accept_resume = w->now + ACCEPT_PAUSE_MS;
+				return;
+			default: log_errno("accept"); return;
+			}
+		}
+		conn_new(w, fd, (struct sockaddr *)&ss);
+	}
+}
+
+/* Stop taking connections: take what is already queued, then let the listener go. */
+static void
+worker_drain(struct worker *w)
+{
+	if (w->draining)
+		return;
+	w->draining = true;
+	w->drain_deadline = w->now + (uint64_t)w->cfg->shutdown_timeout * 1000;
+	log_info("draining %zu connections", w->nconns);
+	if (w->lfd != -1) {
+		w->accept_resume = 0;
+		worker_accept(w);
+		worker_listen(w, false);
+		close(w->lfd);
+		w->lfd = -1;
+	}
+}
+
+static void
+worker_signal(struct worker *w)
+{
+	struct signalfd_siginfo si;
+
+	while (read(w->sigfd, &si, sizeof(si)) == sizeof(si)) {
+		switch (si.ssi_signo) {
+		case SIGQUIT: worker_drain(w); break;
+		case SIGTERM:
+		case SIGINT: w->stopping = true; break;
+		}
+	}
+}
+
+static int
+worker_timeout(const struct worker *w)
+{
+	struct timer *t = timer_min(&w->timers);
+	uint64_t next = UINT64_MAX;
+
+	if (t != NULL)
+		next = t->deadline;
+	if (w->accept_resume != 0 && w->accept_resume < next)
+		next = w->accept_resume;
+	if (w->draining && w->drain_deadline < next)
+		next = w->drain_deadline;
+	if (next == UINT64_MAX)
+		return -1;
+	return next <= w->now ? 0 : next - w->now > 60000 ? 60000 : (int)(next - w->now);
+}
+
+static void
+worker_expire(struct worker *w)
+{
+	struct timer *t;
+
+	while ((t = timer_min(&w->timers)) != NULL && t->deadline <= w->now) {
+		timer_cancel(&w->timers, t);
+		conn_on_timeout((struct conn *)((char *)t - offsetof(struct conn, timer)));
+	}
+	if (w->accept_resume != 0 && w->accept_resume <= w->now) {
+		w->accept_resume = 0;
+		if (!w->draining && w->nconns < (size_t)w->cfg->max_connections)
+			worker_listen(w, true);
+	}
+}
+
+static void
+worker_loop(struct worker *w)
+{
+	struct epoll_event events[MAX_EVENTS];
+	int i, n;
+
+	while (!w->stopping) {
+		n = epoll_wait(w->epfd, events, MAX_EVENTS, worker_timeout(w));
+		if (n == -1 && errno != EINTR) {
+			log_errno("epoll_wait");
+			return;
+		}
+		worker_clock(w);
+		for (i = 0; i < n; i++) {
+			void *p = events[i].data.ptr;
+
+			if (p == &tag_listener)
+				worker_accept(w);
+			else if (p == &tag_signal)
+				worker_signal(w);
+			else if (p == &tag_channel)
+				w->stopping = true; /* the master is gone */
+			else
+				conn_on_event(p, events[i].events);
+		}
+		worker_expire(w);
+		if (w->access.len >= ACCESS_FLUSH || n < MAX_EVENTS)
+			worker_access_flush(w);
+		if (w->draining && (w->nconns == 0 || w->now >= w->drain_deadline))
+			return;
+	}
+}
+
+static int
+worker_add(struct worker *w, int fd, void *tag)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = tag };
+
+	return epoll_ctl(w->epfd, EPOLL_CTL_ADD, fd, &ev);
+}
+
+/* Workers run as server.user when the master started as root: nothing after this needs privileges. */
+static int
+worker_drop_privileges(const struct config *cfg)
+{
+	if (cfg->user[0] == '\0' || geteuid() != 0)
+		return 0;
+	if (setgroups(1, &cfg->gid) == -1 || setresgid(cfg->gid, cfg->gid, cfg->gid) == -1 ||
+	    setresuid(cfg->uid, cfg->uid, cfg->uid) == -1) {
+		log_errno("cannot drop privileges to user '%s'", cfg->user);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+worker_setup(struct worker *w)
+{
+	sigset_t mask;
+
+	/* The master's signals are for the master; a worker listens for its own three. */
+	signal(SIGPIPE, SIG_IGN);
+	signal(SIGHUP, SIG_IGN);
+	signal(SIGUSR1, SIG_IGN);
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGQUIT);
+	if (sigprocmask(SIG_SETMASK, &mask, NULL) == -1 ||
+	    (w->sigfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC)) == -1) {
+		log_errno("signalfd");
+		return -1;
+	}
+	if (worker_drop_privileges(w->cfg) == -1)
+		return -1;
+	if ((w->router = router_new(w->cfg->routes, w->cfg->nroutes)) == NULL) {
+		log_errno("cannot build the route table");
+		return -1;
+	}
+	if ((w->epfd = epoll_create1(EPOLL_CLOEXEC)) == -1) {
+		log_errno("epoll_create1");
+		return -1;
+	}
+	if (worker_add(w, w->sigfd, &tag_signal) == -1 || worker_add(w, w->channel, &tag_channel) == -1) {
+		log_errno("epoll_ctl");
+		return -1;
+	}
+	worker_listen(w, true);
+	return w->accepting ? 0 : -1;
+}
+
+int
+worker_run(const struct config *cfg, int lfd, int channel, int access_fd)
+{
+	struct worker w = {
+		.cfg = cfg,
+		.epfd = -1,
+		.lfd = lfd,
+		.sigfd = -1,
+		.channel = channel,
+		.access_fd = access_fd,
+	};
+	int status = EXIT_FAILURE;
+
+	worker_clock(&w);
+	if (worker_setup(&w) == 0) {
+		if (send(channel, "R", 1, MSG_NOSIGNAL) != 1)
+			log_errno("cannot tell the master this worker is ready");
+		else {
+			worker_loop(&w);
+			status = EXIT_SUCCESS;
+		}
+	}
+	w.stopping = true;
+	while (w.conns != NULL)
+		conn_close(w.conns);
+	worker_access_flush(&w);
+	buf_free(&w.access);
+	timer_heap_free(&w.timers);
+	router_free(w.router);
+	if (w.epfd != -1)
+		close(w.epfd);
+	if (w.sigfd != -1)
+		close(w.sigfd);
+	if (w.lfd != -1)
+		close(w.lfd);
+	return status;
+}

@@ -1,0 +1,575 @@
+/* check_config.c: tests for config_load: the bundled file, defaults, path resolution and every error. */
+#define _XOPEN_SOURCE 700 /* nftw, to remove each test's directory */
+
+#include <sys/stat.h>
+
+#include <check.h>
+#include <ftw.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+
+#ifndef nitems
+#define nitems(a) (sizeof(a) / sizeof((a)[0]))
+#endif
+
+/* A valid routes list, for configs that test something else. */
+#define ROUTES "routes = ( { path = \"/\"; text = \"x\"; } );\n"
+
+/* Each test gets a fresh directory holding www/a.html and logs/, which configs refer to. */
+static char tmpdir[PATH_MAX];
+static char conf[PATH_MAX + 16];
+static char err[1024];
+
+static void
+tmp_path(char *buf, size_t len, const char *name)
+{
+	ck_assert_int_lt(snprintf(buf, len, "%s/%s", tmpdir, name), (int)len);
+}
+
+static void
+write_file(const char *name, const char *text)
+{
+	char path[PATH_MAX + 64];
+	FILE *fp;
+
+	tmp_path(path, sizeof(path), name);
+	fp = fopen(path, "w");
+	ck_assert_ptr_nonnull(fp);
+	ck_assert_int_ge(fputs(text, fp), 0);
+	ck_assert_int_eq(fclose(fp), 0);
+}
+
+static void
+make_dir(const char *name)
+{
+	char path[PATH_MAX + 64];
+
+	tmp_path(path, sizeof(path), name);
+	ck_assert_int_eq(mkdir(path, 0755), 0);
+}
+
+static void
+setup(void)
+{
+	snprintf(tmpdir, sizeof(tmpdir), "%s", "/tmp/check_config.XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
+	make_dir("www");
+	make_dir("logs");
+	write_file("www/a.html", "<p>a</p>\n");
+	tmp_path(conf, sizeof(conf), "t.conf");
+	err[0] = '\0';
+}
+
+static int
+remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+static void
+teardown(void)
+{
+	ck_assert_int_eq(nftw(tmpdir, remove_entry, 16, FTW_DEPTH | FTW_PHYS), 0);
+}
+
+/* Writes text as t.conf in the test directory and loads it. */
+static struct config *
+load_text(const char *text)
+{
+	write_file("t.conf", text);
+	return config_load(conf, err, sizeof(err));
+}
+
+static int
+cpu_count(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	return n < 1 ? 1 : n > 512 ? 512 : (int)n;
+}
+
+static void
+check_route(const struct route *rt, enum route_kind kind, const char *method, const char *path, int status)
+{
+	ck_assert_int_eq(rt->kind, kind);
+	ck_assert_str_eq(rt->method, method);
+	ck_assert_str_eq(rt->path, path);
+	ck_assert_int_eq(rt->status, status);
+	ck_assert_ptr_null(rt->content_type);
+}
+
+static void
+check_render(const struct route *rt, const struct str *values, const char *want)
+{
+	char out[256];
+	size_t n;
+
+	n = template_render(&rt->text, values, false, out, sizeof(out));
+	ck_assert_uint_lt(n, sizeof(out));
+	out[n] = '\0';
+	ck_assert_str_eq(out, want);
+}
+
+static void
+check_realpath(const char *got, const char *path)
+{
+	char *want = realpath(path, NULL);
+
+	ck_assert_ptr_nonnull(want);
+	ck_assert_str_eq(got, want);
+	free(want);
+}
+
+START_TEST(test_bundled)
+{
+	const char *top = getenv("TOP_SRCDIR") != NULL ? getenv("TOP_SRCDIR") : ".";
+	const struct str info[] = { STR_LIT("Ada"), STR_LIT("36") };
+	const struct str form[] = { STR_LIT("ada"), STR_LIT("s3cret") };
+	char path[PATH_MAX], www[PATH_MAX];
+	struct config *cfg;
+	size_t i;
+
+	snprintf(path, sizeof(path), "%s/etc/tinyhttpd.conf", top);
+	cfg = config_load(path, err, sizeof(err));
+	ck_assert_msg(cfg != NULL, "%s", err);
+	ck_assert_str_eq(cfg->file, path);
+	ck_assert_str_eq(cfg->address, "127.0.0.1");
+	ck_assert_int_eq(cfg->port, 8080);
+	ck_assert_int_eq(cfg->workers, cpu_count());
+	ck_assert_int_eq(cfg->backlog, 511);
+	ck_assert_str_eq(cfg->user, "");
+	ck_assert_int_eq(cfg->keepalive_timeout, 15);
+	ck_assert_int_eq(cfg->request_timeout, 10);
+	ck_assert_int_eq(cfg->shutdown_timeout, 10);
+	ck_assert_int_eq(cfg->max_connections, 4096);
+	ck_assert_uint_eq(cfg->max_header_size, 8192);
+	ck_assert_uint_eq(cfg->max_body_size, 1048576);
+	ck_assert_str_eq(cfg->access_log, "-");
+	ck_assert_uint_eq(cfg->nroutes, 6);
+
+	check_route(&cfg->routes[0], ROUTE_TEXT, "GET", "/hello", 200);
+	check_render(&cfg->routes[0], NULL, "Hello World!");
+	check_route(&cfg->routes[1], ROUTE_TEXT, "GET", "/info", 200);
+	ck_assert_uint_eq(cfg->routes[1].nparams, 2);
+	ck_assert_str_eq(cfg->routes[1].params[0], "name");
+	ck_assert_str_eq(cfg->routes[1].params[1], "age");
+	check_render(&cfg->routes[1], info, "hello, I'm Ada and 36 years old.");
+	check_route(&cfg->routes[2], ROUTE_TEXT, "POST", "/form", 200);
+	ck_assert_uint_eq(cfg->routes[2].nparams, 2);
+	ck_assert_str_eq(cfg->routes[2].params[0], "username");
+	ck_assert_str_eq(cfg->routes[2].params[1], "password");
+	check_render(&cfg->routes[2], form, "I'm ada and my password is s3cret.");
+	check_route(&cfg->routes[3], ROUTE_FILE, "GET", "/form", 200);
+	snprintf(www, sizeof(www), "%s/www/form.html", top);
+	check_realpath(cfg->routes[3].target, www);
+	check_route(&cfg->routes[4], ROUTE_DIR, "GET", "/static/", 200);
+	snprintf(www, sizeof(www), "%s/www", top);
+	check_realpath(cfg->routes[4].target, www);
+	check_route(&cfg->routes[5], ROUTE_REDIRECT, "GET", "/", 302);
+	ck_assert_str_eq(cfg->routes[5].target, "/hello");
+	for (i = 1; i < cfg->nroutes; i++)
+		ck_assert_int_gt(cfg->routes[i].line, cfg->routes[i - 1].line);
+	config_free(cfg);
+}
+END_TEST
+
+START_TEST(test_defaults)
+{
+	struct config *cfg = load_text(ROUTES);
+
+	ck_assert_msg(cfg != NULL, "%s", err);
+	ck_assert_str_eq(cfg->file, conf);
+	ck_assert_str_eq(cfg->address, "0.0.0.0");
+	ck_assert_int_eq(cfg->port, 8080);
+	ck_assert_int_eq(cfg->workers, cpu_count());
+	ck_assert_int_eq(cfg->backlog, 511);
+	ck_assert_str_eq(cfg->user, "");
+	ck_assert_int_eq((int)cfg->uid, -1);
+	ck_assert_int_eq((int)cfg->gid, -1);
+	ck_assert_int_eq(cfg->keepalive_timeout, 15);
+	ck_assert_int_eq(cfg->request_timeout, 10);
+	ck_assert_int_eq(cfg->shutdown_timeout, 10);
+	ck_assert_int_eq(cfg->max_connections, 4096);
+	ck_assert_uint_eq(cfg->max_header_size, 8192);
+	ck_assert_uint_eq(cfg->max_body_size, 1048576);
+	ck_assert_str_eq(cfg->access_log, "-");
+	ck_assert_uint_eq(cfg->nroutes, 1);
+	check_route(&cfg->routes[0], ROUTE_TEXT, "GET", "/", 200);
+	ck_assert_uint_eq(cfg->routes[0].nparams, 0);
+	ck_assert_int_eq(cfg->routes[0].line, 1);
+	config_free(cfg);
+}
+END_TEST
+
+START_TEST(test_values)
+{
+	struct config *cfg =
+	        load_text("server = {\n"
+	                  "  address = \"::\"; port = 80; workers = 3; backlog = 1;\n"
+	                  "  user = \"root\"; keepalive_timeout = 3600; request_timeout = 1;\n"
+	                  "  shutdown_timeout = 2; max_connections = 1000000;\n"
+	                  "  max_header_size = 1024; max_body_size = 1073741824L; access_log = \"\";\n"
+	                  "};\n"
+	                  "routes = (\n"
+	                  "  { method = \"POST\"; path = \"/t\"; params = ( \"a-b\", \"c.d_1\" );\n"
+	                  "    text = \"{{{a-b}}} {c.d_1}\"; content_type = \"text/html\"; status = 201; },\n"
+	                  "  { method = \"DELETE\"; path = \"/t\"; text = \"gone\"; status = 599; },\n"
+	                  "  { method = \"GET\"; path = \"/t/\"; text = \"dir\"; },\n"
+	                  "  { prefix = \"/t/\"; root = \"www\"; },\n"
+	                  "  { prefix = \"/\"; root = \"www\"; },\n"
+	                  "  { path = \"/r\"; redirect = \"https://example.com/?a=b#c\"; status = 308; }\n"
+	                  ");\n");
+	const struct str values[] = { STR_LIT("1"), STR_LIT("2") };
+
+	ck_assert_msg(cfg != NULL, "%s", err);
+	ck_assert_str_eq(cfg->address, "::");
+	ck_assert_int_eq(cfg->port, 80);
+	ck_assert_int_eq(cfg->workers, 3);
+	ck_assert_int_eq(cfg->backlog, 1);
+	ck_assert_str_eq(cfg->user, "root");
+	ck_assert_int_eq(cfg->uid, 0);
+	ck_assert_int_eq(cfg->gid, 0);
+	ck_assert_int_eq(cfg->keepalive_timeout, 3600);
+	ck_assert_int_eq(cfg->request_timeout, 1);
+	ck_assert_int_eq(cfg->shutdown_timeout, 2);
+	ck_assert_int_eq(cfg->max_connections, 1000000);
+	ck_assert_uint_eq(cfg->max_header_size, 1024);
+	ck_assert_uint_eq(cfg->max_body_size, 1073741824);
+	ck_assert_str_eq(cfg->access_log, "");
+	ck_assert_uint_eq(cfg->nroutes, 6);
+	ck_assert_str_eq(cfg->routes[0].content_type, "text/html");
+	ck_assert_int_eq(cfg->routes[0].status, 201);
+	ck_assert_int_eq(cfg->routes[0].line, 8);
+	check_render(&cfg->routes[0], values, "{1} 2");
+	ck_assert_int_eq(cfg->routes[1].status, 599);
+	ck_assert_str_eq(cfg->routes[2].path, "/t/");
+	ck_assert_int_eq(cfg->routes[3].kind, ROUTE_DIR);
+	ck_assert_str_eq(cfg->routes[4].path, "/");
+	ck_assert_str_eq(cfg->routes[5].target, "https://example.com/?a=b#c");
+	ck_assert_int_eq(cfg->routes[5].status, 308);
+	config_free(cfg);
+}
+END_TEST
+
+START_TEST(test_relative_paths)
+{
+	char path[PATH_MAX + 64], abs[PATH_MAX + 64], text[3 * PATH_MAX];
+	struct config *cfg;
+
+	make_dir("etc");
+	tmp_path(abs, sizeof(abs), "www/a.html");
+	write_file("etc/inc.conf", "access_log = \"../logs/access.log\";\n");
+	snprintf(text, sizeof(text),
+	         "server = {\n  @include \"inc.conf\"\n};\n"
+	         "routes = (\n"
+	         "  { path = \"/a\"; file = \"../www/a.html\"; },\n"
+	         "  { path = \"/b\"; file = \"%s\"; },\n"
+	         "  { prefix = \"/s/\"; root = \"../www/\"; }\n"
+	         ");\n",
+	         abs);
+	write_file("etc/t.conf", text);
+	tmp_path(path, sizeof(path), "etc/t.conf");
+	cfg = config_load(path, err, sizeof(err));
+	ck_assert_msg(cfg != NULL, "%s", err);
+	check_realpath(cfg->routes[0].target, abs);
+	ck_assert_str_eq(cfg->routes[1].target, cfg->routes[0].target);
+	tmp_path(abs, sizeof(abs), "www");
+	check_realpath(cfg->routes[2].target, abs);
+	ck_assert_ptr_nonnull(realpath(tmpdir, abs));
+	strcat(abs, "/etc/../logs/access.log");
+	ck_assert_str_eq(cfg->access_log, abs);
+	config_free(cfg);
+}
+END_TEST
+
+/* Run from the config file's directory too: a bare file name has no directory part. */
+START_TEST(test_bare_file_name)
+{
+	char cwd[PATH_MAX], path[PATH_MAX + 64];
+	struct config *cfg;
+
+	write_file("t.conf", "routes = ( { path = \"/\"; file = \"www/a.html\"; } );\n");
+	ck_assert_ptr_nonnull(getcwd(cwd, sizeof(cwd)));
+	ck_assert_int_eq(chdir(tmpdir), 0);
+	cfg = config_load("t.conf", err, sizeof(err));
+	ck_assert_int_eq(chdir(cwd), 0);
+	ck_assert_msg(cfg != NULL, "%s", err);
+	tmp_path(path, sizeof(path), "www/a.html");
+	check_realpath(cfg->routes[0].target, path);
+	config_free(cfg);
+}
+END_TEST
+
+START_TEST(test_unreadable)
+{
+	char want[sizeof(conf) + 64];
+
+	ck_assert_ptr_null(config_load(conf, err, sizeof(err)));
+	snprintf(want, sizeof(want), "%s: cannot read: No such file or directory", conf);
+	ck_assert_msg(strncmp(err, want, strlen(want)) == 0, "%s", err);
+
+	ck_assert_ptr_null(config_load(tmpdir, err, sizeof(err)));
+	snprintf(want, sizeof(want), "%s: cannot read: Is a directory", tmpdir);
+	ck_assert_msg(strncmp(err, want, strlen(want)) == 0, "%s", err);
+}
+END_TEST
+
+/* A message longer than the buffer is cut, not written past its end. */
+START_TEST(test_small_buffer)
+{
+	char small[8];
+
+	write_file("t.conf", "nonsense = 1;\n" ROUTES);
+	ck_assert_ptr_null(config_load(conf, small, sizeof(small)));
+	ck_assert_uint_eq(strlen(small), sizeof(small) - 1);
+	ck_assert_ptr_null(config_load(conf, NULL, 0));
+}
+END_TEST
+
+/* A config that must fail, the line its message must name and a word that must be in it. */
+struct bad {
+	const char *text;
+	int line;
+	const char *word;
+};
+
+static const struct bad bad_configs[] = {
+	/* syntax */
+	{ "server = {\n  port = ;\n};\n" ROUTES, 2, "syntax error" },
+	{ ROUTES "routes = ();\n", 2, "duplicate setting name" },
+	/* top level */
+	{ ROUTES "listen = 80;\n", 2, "unknown setting 'listen'; expected server or routes" },
+	{ "server = 5;\n" ROUTES, 1, "server must be a group" },
+	{ "server = {};\n", 1, "no routes; add at least one route" },
+	{ "server = {};\n\nroutes = ();\n", 3, "no routes" },
+	{ "server = {};\nroutes = [];\n", 2, "no routes" },
+	{ "routes = \"/\";\n", 1, "routes must be a list" },
+	/* server keys */
+	{ "server = {\n  port = 80;\n  prot = 80;\n};\n" ROUTES, 3,
+	  "unknown setting 'prot' in server; expected address" },
+	{ "server = {\n  port = \"80\";\n};\n" ROUTES, 2,
+	  "server.port must be an integer from 1 to 65535, not a string" },
+	{ "server = {\n  workers = 1.5;\n};\n" ROUTES, 2,
+	  "server.workers must be an integer from 0 to 512, not a float" },
+	{ "server = {\n  backlog = true;\n};\n" ROUTES, 2, "not a boolean" },
+	{ "server = {\n  max_connections = [ 1 ];\n};\n" ROUTES, 2, "not an array" },
+	{ "server = {\n  port = 0;\n};\n" ROUTES, 2,
+	  "server.port must be an integer from 1 to 65535, not 0" },
+	{ "server = {\n  port = 70000;\n};\n" ROUTES, 2,
+	  "server.port must be an integer from 1 to 65535, not 70000" },
+	{ "server = {\n  workers = -1;\n};\n" ROUTES, 2,
+	  "server.workers must be an integer from 0 to 512, not -1" },
+	{ "server = {\n  workers = 513;\n};\n" ROUTES, 2, "from 0 to 512, not 513" },
+	{ "server = {\n  backlog = 0;\n};\n" ROUTES, 2,
+	  "server.backlog must be an integer from 1 to 65535, not 0" },
+	{ "server = {\n  backlog = 65536;\n};\n" ROUTES, 2, "from 1 to 65535, not 65536" },
+	{ "server = {\n  keepalive_timeout = 0;\n};\n" ROUTES, 2,
+	  "server.keepalive_timeout must be an integer from 1 to 3600" },
+	{ "server = {\n  keepalive_timeout = 3601;\n};\n" ROUTES, 2, "from 1 to 3600, not 3601" },
+	{ "server = {\n  request_timeout = 0;\n};\n" ROUTES, 2,
+	  "server.request_timeout must be an integer from 1 to 3600" },
+	{ "server = {\n  request_timeout = 3601;\n};\n" ROUTES, 2, "from 1 to 3600, not 3601" },
+	{ "server = {\n  shutdown_timeout = 0;\n};\n" ROUTES, 2,
+	  "server.shutdown_timeout must be an integer from 1 to 3600" },
+	{ "server = {\n  shutdown_timeout = 3601;\n};\n" ROUTES, 2, "from 1 to 3600, not 3601" },
+	{ "server = {\n  max_connections = 0;\n};\n" ROUTES, 2,
+	  "server.max_connections must be an integer from 1 to 1000000" },
+	{ "server = {\n  max_connections = 1000001;\n};\n" ROUTES, 2, "not 1000001" },
+	{ "server = {\n  max_header_size = 1023;\n};\n" ROUTES, 2,
+	  "server.max_header_size must be an integer from 1024 to 1048576" },
+	{ "server = {\n  max_header_size = 1048577;\n};\n" ROUTES, 2, "not 1048577" },
+	{ "server = {\n  max_body_size = -1;\n};\n" ROUTES, 2,
+	  "server.max_body_size must be an integer from 0 to 1073741824, not -1" },
+	{ "server = {\n  max_body_size = 1073741825;\n};\n" ROUTES, 2, "not 1073741825" },
+	{ "server = {\n  max_body_size = 4294967296L;\n};\n" ROUTES, 2, "not 4294967296" },
+	{ "server = {\n  address = \"localhost\";\n};\n" ROUTES, 2, "numeric IPv4 or IPv6 address" },
+	{ "server = {\n  address = \"1.2.3\";\n};\n" ROUTES, 2, "not \"1.2.3\"" },
+	{ "server = {\n  address = 0;\n};\n" ROUTES, 2, "server.address must be a string" },
+	{ "server = {\n  user = \"no-such-user-tinyhttpd\";\n};\n" ROUTES, 2,
+	  "unknown user 'no-such-user-tinyhttpd'" },
+	{ "server = {\n  access_log = \"nodir/access.log\";\n};\n" ROUTES, 2,
+	  "server.access_log \"nodir/access.log\": directory" },
+	{ "server = {\n  access_log = \"www/a.html/access.log\";\n};\n" ROUTES, 2, "Not a directory" },
+	/* route shape */
+	/* libconfig gives a scalar in a list the line of the token after it: keep the comma on its line. */
+	{ "routes = (\n  \"/\", \"/\"\n);\n", 2, "each route must be a group" },
+	{ "routes = (\n  { path = \"/\";\n    txt = \"x\"; }\n);\n", 3, "unknown setting 'txt' in a route" },
+	{ "routes = (\n  { path = \"/\"; }\n);\n", 2,
+	  "route needs exactly one of text, file, root, redirect; add one" },
+	{ "routes = (\n  { path = \"/\"; text = \"x\";\n    file = \"www/a.html\"; }\n);\n", 3,
+	  "not both text and file" },
+	{ "routes = (\n  { prefix = \"/\"; root = \"www\";\n    redirect = \"/x\"; }\n);\n", 3,
+	  "not both root and redirect" },
+	{ "routes = (\n  { path = \"/\";\n    text = 5; }\n);\n", 3, "route text must be a string" },
+	/* method */
+	{ "routes = (\n  { path = \"/\"; text = \"x\";\n    method = \"FETCH\"; }\n);\n", 3,
+	  "route method must be GET, HEAD, POST, PUT, DELETE, PATCH or OPTIONS" },
+	{ "routes = (\n  { path = \"/\"; text = \"x\";\n    method = \"get\"; }\n);\n", 3, "not \"get\"" },
+	{ "routes = (\n  { path = \"/\"; text = \"x\";\n    method = 1; }\n);\n", 3,
+	  "route method must be a string" },
+	/* path and prefix */
+	{ "routes = (\n  { text = \"x\";\n    path = \"hello\"; }\n);\n", 3,
+	  "route path must start with '/': write \"/hello\"" },
+	{ "routes = (\n  { text = \"x\";\n    path = \"\"; }\n);\n", 3, "must start with '/'" },
+	{ "routes = (\n  { text = \"x\";\n    path = \"/a b\"; }\n);\n", 3, "must not contain spaces" },
+	{ "routes = (\n  { text = \"x\";\n    path = \"/a?b=1\"; }\n);\n", 3, "'?' or '#'" },
+	{ "routes = (\n  { text = \"x\";\n    path = \"/a#b\"; }\n);\n", 3, "'?' or '#'" },
+	{ "routes = (\n  { text = \"x\";\n    path = \"/a\\tb\"; }\n);\n", 3,
+	  "route path \"/a\\x09b\" must not contain" },
+	{ "routes = (\n  { text = \"x\";\n    path = \"//a\"; }\n);\n", 3, "could never match" },
+	{ "routes = (\n  { text = \"x\";\n    path = \"/a/../b\"; }\n);\n", 3, "could never match" },
+	{ "routes = (\n  { text = \"x\";\n    path = \"/a/.\"; }\n);\n", 3, "could never match" },
+	{ "routes = (\n  { text = \"x\"; }\n);\n", 2, "route needs path = \"/...\"" },
+	{ "routes = (\n  { path = \"/\"; text = \"x\";\n    prefix = \"/\"; }\n);\n", 3,
+	  "prefix is only for root routes" },
+	{ "routes = (\n  { root = \"www\"; }\n);\n", 2, "route needs prefix = \"/dir/\"" },
+	{ "routes = (\n  { root = \"www\"; prefix = \"/s/\";\n    path = \"/s/\"; }\n);\n", 3,
+	  "a root route takes prefix" },
+	{ "routes = (\n  { root = \"www\";\n    prefix = \"/static\"; }\n);\n", 3,
+	  "route prefix must end with '/': write \"/static/\"" },
+	{ "routes = (\n  { root = \"www\";\n    prefix = \"static/\"; }\n);\n", 3,
+	  "route prefix must start with '/'" },
+	{ "routes = (\n  { root = \"www\";\n    prefix = 5; }\n);\n", 3, "route prefix must be a string" },
+	/* params and text */
+	{ "routes = (\n  { path = \"/\"; file = \"www/a.html\";\n    params = [ \"a\" ]; }\n);\n", 3,
+	  "params are only for text routes" },
+	{ "routes = (\n  { path = \"/\"; text = \"x\";\n    params = \"a\"; }\n);\n", 3,
+	  "route params must be a list of names" },
+	{ "routes = (\n  { path = \"/\"; text = \"x\";\n    params = ( \"a\", 1 ); }\n);\n", 3,
+	  "each of route params must be a string" },
+	{ "routes = (\n  { path = \"/\"; text = \"{a}\"; params = [ \"a\",\n    \"a\" ]; }\n);\n", 3,
+	  "duplicate parameter \"a\"" },
+	{ "routes = (\n  { path = \"/\"; text = \"x\";\n    params = [ \"a b\" ]; }\n);\n", 3,
+	  "parameter name \"a b\" may only use letters" },
+	{ "routes = (\n  { path = \"/\"; text = \"x\";\n    params = [ \"a{b\" ]; }\n);\n", 3,
+	  "may only use letters" },
+	{ "routes = (\n  { path = \"/\"; text = \"x\";\n    params = [ \"\" ]; }\n);\n", 3,
+	  "may only use letters" },
+	{ "routes = (\n  { path = \"/\"; params = [ \"name\" ];\n    text = \"{nmae}\"; }\n);\n", 3,
+	  "unknown parameter {nmae}" },
+	{ "routes = (\n  { path = \"/\";\n    text = \"a } b\"; }\n);\n", 3, "lone '}'" },
+	/* file and root */
+	{ "routes = (\n  { path = \"/\";\n    file = \"www/missing.html\"; }\n);\n", 3,
+	  "file \"www/missing.html\"" },
+	{ "routes = (\n  { path = \"/\";\n    file = \"www/missing.html\"; }\n);\n", 3,
+	  "No such file or directory" },
+	{ "routes = (\n  { path = \"/\";\n    file = \"www\"; }\n);\n", 3, "not a regular file" },
+	{ "routes = (\n  { prefix = \"/\";\n    root = \"www/a.html\"; }\n);\n", 3, "Not a directory" },
+	{ "routes = (\n  { prefix = \"/\";\n    root = \"nowhere\"; }\n);\n", 3, "root \"nowhere\"" },
+	/* redirect, status, content_type */
+	{ "routes = (\n  { path = \"/\"; redirect = \"/x\";\n    status = 200; }\n);\n", 3,
+	  "redirect status must be an integer from 301 to 308, not 200" },
+	{ "routes = (\n  { path = \"/\"; redirect = \"/x\";\n    status = 304; }\n);\n", 3,
+	  "redirect status must be 301, 302, 303, 307 or 308, not 304" },
+	{ "routes = (\n  { path = \"/\"; text = \"x\";\n    status = 199; }\n);\n", 3,
+	  "route status must be an integer from 200 to 599, not 199" },
+	{ "routes = (\n  { path = \"/\"; text = \"x\";\n    status = 600; }\n);\n", 3, "not 600" },
+	{ "routes = (\n  { path = \"/\"; text = \"x\";\n    status = \"200\"; }\n);\n", 3, "not a string" },
+	{ "routes = (\n  { path = \"/\";\n    redirect = \"\"; }\n);\n", 3,
+	  "route redirect must be a non-empty URL" },
+	{ "routes = (\n  { path = \"/\";\n    redirect = \"/a b\"; }\n);\n", 3, "without spaces" },
+	{ "routes = (\n  { path = \"/\";\n    redirect = \"/a\\nb\"; }\n);\n", 3, "not \"/a\\x0ab\"" },
+	{ "routes = (\n  { path = \"/\"; text = \"x\";\n    content_type = \"\"; }\n);\n", 3,
+	  "route content_type must be a non-empty media type" },
+	{ "routes = (\n  { path = \"/\"; text = \"x\";\n    content_type = \"text/html\\r\\nX: y\"; }\n);\n",
+	  3, "printable ASCII" },
+	{ "routes = (\n  { path = \"/\"; text = \"x\";\n    content_type = 1; }\n);\n", 3,
+	  "route content_type must be a string" },
+	/* duplicates */
+	{ "routes = (\n  { path = \"/a\"; text = \"x\"; },\n  { path = \"/b\"; text = \"x\"; },\n"
+	  "  { method = \"GET\"; path = \"/a\"; file = \"www/a.html\"; }\n);\n",
+	  4, "duplicate route GET /a (first at line 2)" },
+	{ "routes = (\n  { method = \"POST\"; prefix = \"/s/\"; root = \"www\"; },\n"
+	  "  { method = \"POST\"; prefix = \"/s/\"; root = \".\"; }\n);\n",
+	  3, "duplicate route POST /s/ (first at line 2)" },
+};
+
+START_TEST(test_bad)
+{
+	const struct bad *b = &bad_configs[_i];
+	char want[sizeof(conf) + 32];
+
+	ck_assert_ptr_null(load_text(b->text));
+	snprintf(want, sizeof(want), "%s:%d: ", conf, b->line);
+	ck_assert_msg(strncmp(err, want, strlen(want)) == 0, "config #%d: want \"%s\" at the start of \"%s\"",
+	              _i, want, err);
+	ck_assert_msg(strstr(err, b->word) != NULL, "config #%d: want \"%s\" in \"%s\"", _i, b->word, err);
+}
+END_TEST
+
+/* An error inside an @include names the included file, by its absolute path, and its line. */
+static void
+check_include_error(const char *inc, const char *want_tail)
+{
+	char want[PATH_MAX + 128];
+
+	write_file("inc.conf", inc);
+	ck_assert_ptr_null(load_text("server = {\n  @include \"inc.conf\"\n};\n" ROUTES));
+	ck_assert_ptr_nonnull(realpath(tmpdir, want));
+	strcat(want, want_tail);
+	ck_assert_msg(strncmp(err, want, strlen(want)) == 0, "want \"%s\", got \"%s\"", want, err);
+}
+
+START_TEST(test_bad_include)
+{
+	check_include_error("port = 1;\nportt = 2;\n", "/inc.conf:2: unknown setting 'portt' in server");
+	check_include_error("port = 1;\nbacklog = ;\n", "/inc.conf:2: syntax error");
+}
+END_TEST
+
+/* The same path may serve several methods, and an exact path may share its text with a prefix. */
+START_TEST(test_not_duplicates)
+{
+	struct config *cfg = load_text("routes = (\n"
+	                               "  { path = \"/a/\"; text = \"x\"; },\n"
+	                               "  { method = \"HEAD\"; path = \"/a/\"; text = \"x\"; },\n"
+	                               "  { method = \"POST\"; path = \"/a/\"; text = \"x\"; },\n"
+	                               "  { prefix = \"/a/\"; root = \"www\"; }\n"
+	                               ");\n");
+
+	ck_assert_msg(cfg != NULL, "%s", err);
+	ck_assert_uint_eq(cfg->nroutes, 4);
+	config_free(cfg);
+}
+END_TEST
+
+static Suite *
+config_suite(void)
+{
+	Suite *s = suite_create("config");
+	TCase *tc = tcase_create("load");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_bundled);
+	tcase_add_test(tc, test_defaults);
+	tcase_add_test(tc, test_values);
+	tcase_add_test(tc, test_relative_paths);
+	tcase_add_test(tc, test_bare_file_name);
+	tcase_add_test(tc, test_unreadable);
+	tcase_add_test(tc, test_small_buffer);
+	tcase_add_loop_test(tc, test_bad, 0, (int)nitems(bad_configs));
+	tcase_add_test(tc, test_bad_include);
+	tcase_add_test(tc, test_not_duplicates);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner *sr = srunner_create(config_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? 1 : 0;
+}

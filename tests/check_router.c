@@ -1,0 +1,170 @@
+/* check_router.c: unit tests for route matching: exact paths, prefixes, methods, HEAD and Allow. */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "router.h"
+
+static struct route routes[] = {
+	{ .kind = ROUTE_TEXT, .method = "GET", .path = "/hello" },
+	{ .kind = ROUTE_TEXT, .method = "POST", .path = "/form" },
+	{ .kind = ROUTE_FILE, .method = "GET", .path = "/form" },
+	{ .kind = ROUTE_DIR, .method = "GET", .path = "/static/" },
+	{ .kind = ROUTE_DIR, .method = "GET", .path = "/static/deep/" },
+	{ .kind = ROUTE_DIR, .method = "PUT", .path = "/static/" },
+	{ .kind = ROUTE_DIR, .method = "DELETE", .path = "/upload/" },
+	{ .kind = ROUTE_REDIRECT, .method = "GET", .path = "/" },
+	{ .kind = ROUTE_TEXT, .method = "HEAD", .path = "/only-head" },
+	{ .kind = ROUTE_TEXT, .method = "DELETE", .path = "/hello/x" },
+};
+#define NROUTES (sizeof(routes) / sizeof(routes[0]))
+
+static struct router *r;
+
+static void
+setup(void)
+{
+	r = router_new(routes, NROUTES);
+	ck_assert_ptr_nonnull(r);
+}
+
+static void
+teardown(void)
+{
+	router_free(r);
+}
+
+static enum router_result
+match(const char *method, const char *path, const struct route **rt, char *allow)
+{
+	*rt = NULL;
+	return router_match(r, (struct str){ method, strlen(method) }, (struct str){ path, strlen(path) }, rt,
+	                    allow, 64);
+}
+
+static const struct {
+	const char *method, *path;
+	enum router_result result;
+	int route;         /* index in routes when found */
+	const char *allow; /* when ROUTER_BAD_METHOD */
+} cases[] = {
+	{ "GET", "/hello", ROUTER_FOUND, 0, NULL },
+	{ "HEAD", "/hello", ROUTER_FOUND, 0, NULL },
+	{ "POST", "/hello", ROUTER_BAD_METHOD, 0, "GET, HEAD" },
+	{ "GET", "/hello/", ROUTER_NOT_FOUND, 0, NULL },
+	{ "GET", "/hell", ROUTER_NOT_FOUND, 0, NULL },
+	{ "GET", "/helloo", ROUTER_NOT_FOUND, 0, NULL },
+	{ "get", "/hello", ROUTER_BAD_METHOD, 0, "GET, HEAD" }, /* methods are case-sensitive */
+	{ "POST", "/form", ROUTER_FOUND, 1, NULL },
+	{ "GET", "/form", ROUTER_FOUND, 2, NULL },
+	{ "HEAD", "/form", ROUTER_FOUND, 2, NULL },
+	{ "PUT", "/form", ROUTER_BAD_METHOD, 0, "GET, HEAD, POST" },
+	{ "GET", "/static/a.css", ROUTER_FOUND, 3, NULL },
+	{ "GET", "/static/", ROUTER_FOUND, 3, NULL },
+	{ "PUT", "/static/a.css", ROUTER_FOUND, 5, NULL },
+	{ "POST", "/static/a.css", ROUTER_BAD_METHOD, 0, "GET, HEAD, PUT" },
+	{ "GET", "/static", ROUTER_NOT_FOUND, 0, NULL },
+	{ "GET", "/static/deep/x", ROUTER_FOUND, 4, NULL }, /* the longer prefix wins */
+	{ "PUT", "/static/deep/x", ROUTER_BAD_METHOD, 0, "GET, HEAD" },
+	{ "GET", "/upload/x", ROUTER_BAD_METHOD, 0, "DELETE" },
+	{ "GET", "/", ROUTER_FOUND, 7, NULL },
+	{ "HEAD", "/only-head", ROUTER_FOUND, 8, NULL },
+	{ "GET", "/only-head", ROUTER_BAD_METHOD, 0, "HEAD" },
+	{ "DELETE", "/hello/x", ROUTER_FOUND, 9, NULL },
+	{ "GET", "", ROUTER_NOT_FOUND, 0, NULL },
+};
+
+START_TEST(test_match)
+{
+	const struct route *rt;
+	char allow[64];
+	enum router_result res = match(cases[_i].method, cases[_i].path, &rt, allow);
+
+	ck_assert_msg(res == cases[_i].result, "%s %s: result %d, want %d", cases[_i].method, cases[_i].path,
+	              res, cases[_i].result);
+	if (res == ROUTER_FOUND)
+		ck_assert_ptr_eq(rt, &routes[cases[_i].route]);
+	if (res == ROUTER_BAD_METHOD)
+		ck_assert_str_eq(allow, cases[_i].allow);
+}
+END_TEST
+
+START_TEST(test_allow_truncated)
+{
+	const struct route *rt;
+	char allow[8];
+
+	ck_assert_int_eq(router_match(r, (struct str){ "PUT", 3 }, (struct str){ "/form", 5 }, &rt, allow,
+	                              sizeof(allow)),
+	                 ROUTER_BAD_METHOD);
+	ck_assert_uint_lt(strlen(allow), sizeof(allow));
+}
+END_TEST
+
+START_TEST(test_empty_table)
+{
+	struct router *empty = router_new(routes, 0);
+	const struct route *rt;
+	char allow[16];
+
+	ck_assert_ptr_nonnull(empty);
+	ck_assert_int_eq(router_match(empty, (struct str){ "GET", 3 }, (struct str){ "/", 1 }, &rt, allow,
+	                              sizeof(allow)),
+	                 ROUTER_NOT_FOUND);
+	router_free(empty);
+}
+END_TEST
+
+/* Many routes: bisection must find every one of them, and nothing between them. */
+START_TEST(test_many)
+{
+	static struct route many[500];
+	static char paths[500][16];
+	struct router *big;
+	const struct route *rt;
+	char allow[16], probe[20];
+	size_t i;
+
+	for (i = 0; i < 500; i++) {
+		snprintf(paths[i], sizeof(paths[i]), "/p%zu", (i * 7919) % 500);
+		many[i] = (struct route){ .kind = ROUTE_TEXT, .method = "GET", .path = paths[i] };
+	}
+	big = router_new(many, 500);
+	ck_assert_ptr_nonnull(big);
+	for (i = 0; i < 500; i++) {
+		ck_assert_int_eq(router_match(big, (struct str){ "GET", 3 },
+		                              (struct str){ paths[i], strlen(paths[i]) }, &rt, allow,
+		                              sizeof(allow)),
+		                 ROUTER_FOUND);
+		ck_assert_ptr_eq(rt, &many[i]);
+		snprintf(probe, sizeof(probe), "%sx", paths[i]);
+		ck_assert_int_eq(router_match(big, (struct str){ "GET", 3 },
+		                              (struct str){ probe, strlen(probe) }, &rt, allow,
+		                              sizeof(allow)),
+		                 ROUTER_NOT_FOUND);
+	}
+	router_free(big);
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite *s = suite_create("router");
+	TCase *tc = tcase_create("match");
+	SRunner *sr;
+	int failed;
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_loop_test(tc, test_match, 0, sizeof(cases) / sizeof(cases[0]));
+	tcase_add_test(tc, test_allow_truncated);
+	tcase_add_test(tc, test_empty_table);
+	tcase_add_test(tc, test_many);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

@@ -1,0 +1,564 @@
+/* check_server.c: integration tests: the real tinyhttpd on a loopback port, over real sockets. */
+#include <check.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "itest.h"
+
+static struct server srv;
+static struct client cl;
+static struct resp rs;
+
+static uint64_t
+ms_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* One request on a fresh connection; asserts the status and, when body is not NULL, the body. */
+static void
+expect(const char *raw, int status, const char *body)
+{
+	ck_assert_msg(itest_request(srv.port, raw, &rs) == 0, "no response to %s", raw);
+	ck_assert_msg(rs.status == status, "%s: status %d, want %d", raw, rs.status, status);
+	if (body != NULL)
+		ck_assert_str_eq(rs.body, body);
+}
+
+START_TEST(test_seed_routes)
+{
+	itest_start(&srv, NULL, itest_seed_routes);
+	expect("GET /hello HTTP/1.1\r\nHost: x\r\n\r\n", 200, "Hello World!");
+	ck_assert_str_eq(itest_header(&rs, "Content-Type"), "text/plain; charset=utf-8");
+	ck_assert_str_eq(itest_header(&rs, "Content-Length"), "12");
+	ck_assert_ptr_nonnull(itest_header(&rs, "Date"));
+	expect("GET /info?name=Tom&age=20 HTTP/1.1\r\nHost: x\r\n\r\n", 200,
+	       "hello, I'm Tom and 20 years old.");
+	expect(itest_form("/form", "username=alice&password=x"), 200, "I'm alice and my password is x.");
+	expect("GET /form HTTP/1.1\r\nHost: x\r\n\r\n", 200, NULL);
+	ck_assert_str_eq(itest_header(&rs, "Content-Type"), "text/html; charset=utf-8");
+	ck_assert_ptr_nonnull(strstr(rs.body, "action=\"/form\""));
+	ck_assert_ptr_nonnull(strstr(rs.body, "method=\"post\""));
+	ck_assert_ptr_nonnull(strstr(rs.body, "name=\"username\""));
+	ck_assert_ptr_nonnull(strstr(rs.body, "name=\"password\""));
+	expect("GET / HTTP/1.1\r\nHost: x\r\n\r\n", 302, NULL);
+	ck_assert_str_eq(itest_header(&rs, "Location"), "/hello");
+	itest_stop(&srv, SIGTERM);
+}
+END_TEST
+
+START_TEST(test_params)
+{
+	itest_start(&srv, NULL, itest_seed_routes);
+	/* UTF-8 percent-encoded, '+' as space, parameters in any order, unknown ones ignored. */
+	expect("GET /info?age=30&x=1&name=%E5%BC%A0%E4%B8%89 HTTP/1.1\r\nHost: x\r\n\r\n", 200,
+	       "hello, I'm \xe5\xbc\xa0\xe4\xb8\x89 and 30 years old.");
+	expect("GET /info?name=Tom+Jones&age=4%32 HTTP/1.1\r\nHost: x\r\n\r\n", 200,
+	       "hello, I'm Tom Jones and 42 years old.");
+	expect("GET /info?name=Tom HTTP/1.1\r\nHost: x\r\n\r\n", 400, "missing parameter: age\n");
+	expect("GET /info HTTP/1.1\r\nHost: x\r\n\r\n", 400, "missing parameter: name, age\n");
+	expect("GET /info?name=%zz&age=1 HTTP/1.1\r\nHost: x\r\n\r\n", 400, NULL);
+	/* A form body on POST; the query string counts too. */
+	expect(itest_form("/form?username=bob", "password=p%26q"), 200, "I'm bob and my password is p&q.");
+	expect(itest_form("/form", "username=alice"), 400, "missing parameter: password\n");
+	itest_stop(&srv, SIGTERM);
+}
+END_TEST
+
+START_TEST(test_errors_and_methods)
+{
+	itest_start(&srv, NULL, itest_seed_routes);
+	expect("GET /nope HTTP/1.1\r\nHost: x\r\n\r\n", 404, NULL);
+	expect("DELETE /hello HTTP/1.1\r\nHost: x\r\n\r\n", 405, NULL);
+	ck_assert_str_eq(itest_header(&rs, "Allow"), "GET, HEAD");
+	expect("PUT /form HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n", 405, NULL);
+	ck_assert_str_eq(itest_header(&rs, "Allow"), "GET, HEAD, POST");
+	/* HEAD: the GET route's headers, no body. */
+	ck_assert_int_eq(itest_connect(&cl, srv.port), 0);
+	cl.head_request = true;
+	itest_sends(&cl, "HEAD /hello HTTP/1.1\r\nHost: x\r\n\r\nGET /hello HTTP/1.1\r\nHost: x\r\n\r\n");
+	ck_assert_int_eq(itest_read(&cl, &rs, 5000), 0);
+	ck_assert_int_eq(rs.status, 200);
+	ck_assert_str_eq(itest_header(&rs, "Content-Length"), "12");
+	cl.head_request = false;
+	ck_assert_int_eq(itest_read(&cl, &rs, 5000), 0);
+	ck_assert_str_eq(rs.body, "Hello World!");
+	itest_close(&cl);
+	itest_stop(&srv, SIGTERM);
+}
+END_TEST
+
+/* Requests the server must refuse, with the status it must give; each closes the connection. */
+static const struct {
+	const char *raw;
+	int status;
+} bad_requests[] = {
+	{ "GET /hello HTTP/1.1\r\n\r\n", 400 },                       /* no Host */
+	{ "GET /hello HTTP/1.1\r\nHost: x\r\nHost: y\r\n\r\n", 400 }, /* two Hosts */
+	{ "GET  /hello HTTP/1.1\r\nHost: x\r\n\r\n", 400 },           /* double space */
+	{ "G@T /hello HTTP/1.1\r\nHost: x\r\n\r\n", 400 },            /* bad method */
+	{ "GET /hello HTTP/2.0\r\nHost: x\r\n\r\n", 505 },
+	{ "GET /hello http/1.1\r\nHost: x\r\n\r\n", 400 },
+	{ "GET /hello HTTP/1.1\r\nHost : x\r\n\r\n", 400 },             /* space before colon */
+	{ "GET /hello HTTP/1.1\r\nHost: x\r\n folded\r\n\r\n", 400 },   /* obs-fold */
+	{ "GET /hello HTTP/1.1\r\nHost: x\rX: y\r\n\r\n", 400 },        /* bare CR */
+	{ "GET /hello HTTP/1.1\r\nHost: x\r\nX: a\001b\r\n\r\n", 400 }, /* control byte */
+	{ "POST /form HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n", 400 },
+	{ "POST /form HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\nabcd", 400 },
+	{ "POST /form HTTP/1.1\r\nHost: x\r\nContent-Length: -1\r\n\r\n", 400 },
+	{ "POST /form HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\n", 501 },
+	{ "POST /form HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", 400 },
+	{ "POST /form HTTP/1.1\r\nHost: x\r\nContent-Length: 99999999\r\n\r\n", 413 },
+	{ "GET /%2e%2e/%2e%2e/etc/passwd HTTP/1.1\r\nHost: x\r\n\r\n", 400 },
+	{ "GET /static/%00 HTTP/1.1\r\nHost: x\r\n\r\n", 400 },
+};
+
+START_TEST(test_bad_requests)
+{
+	size_t i;
+
+	itest_start(&srv, NULL, itest_seed_routes);
+	for (i = 0; i < sizeof(bad_requests) / sizeof(bad_requests[0]); i++) {
+		ck_assert_int_eq(itest_connect(&cl, srv.port), 0);
+		itest_sends(&cl, bad_requests[i].raw);
+		ck_assert_msg(itest_read(&cl, &rs, 5000) == 0, "no answer to case %zu", i);
+		ck_assert_msg(rs.status == bad_requests[i].status, "case %zu: status %d, want %d", i,
+		              rs.status, bad_requests[i].status);
+		ck_assert_msg(rs.body_len > 1, "case %zu: the body must say what is wrong", i);
+		if (rs.status != 400 || strstr(bad_requests[i].raw, "%") == NULL) {
+			ck_assert_str_eq(itest_header(&rs, "Connection"), "close");
+			ck_assert_msg(itest_closed(&cl, 5000), "case %zu: connection left open", i);
+		}
+		itest_close(&cl);
+	}
+	itest_stop(&srv, SIGTERM);
+}
+END_TEST
+
+START_TEST(test_limits)
+{
+	char big[8192], filler[2001];
+
+	itest_start(&srv, "max_header_size = 1024; max_body_size = 16;", itest_seed_routes);
+	memset(filler, 'a', sizeof(filler) - 1);
+	filler[sizeof(filler) - 1] = '\0';
+	snprintf(big, sizeof(big), "GET /%s HTTP/1.1\r\nHost: x\r\n\r\n", filler);
+	expect(big, 414, NULL);
+	snprintf(big, sizeof(big), "GET /hello HTTP/1.1\r\nHost: x\r\nX: %s\r\n\r\n", filler);
+	expect(big, 431, NULL);
+	expect("POST /form HTTP/1.1\r\nHost: x\r\nContent-Length: 17\r\n\r\n", 413, NULL);
+	expect("POST /form HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+	       "11\r\nusername=a&passwo\r\n0\r\n\r\n",
+	       413, NULL);
+	expect(itest_form("/form", "username=a&pa=b"), 400, NULL);
+	itest_stop(&srv, SIGTERM);
+}
+END_TEST
+
+START_TEST(test_keepalive_and_pipelining)
+{
+	int i;
+
+	itest_start(&srv, NULL, itest_seed_routes);
+	/* Several requests, one at a time, on one connection. */
+	ck_assert_int_eq(itest_connect(&cl, srv.port), 0);
+	for (i = 0; i < 5; i++) {
+		itest_sends(&cl, "GET /hello HTTP/1.1\r\nHost: x\r\n\r\n");
+		ck_assert_int_eq(itest_read(&cl, &rs, 5000), 0);
+		ck_assert_str_eq(rs.body, "Hello World!");
+		ck_assert_ptr_null(itest_header(&rs, "Connection"));
+	}
+	/* Pipelined in one write, answered in order; the last asks to close. */
+	itest_sends(&cl,
+	            "GET /info?name=a&age=1 HTTP/1.1\r\nHost: x\r\n\r\n"
+	            "POST /form HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+	            "Content-Length: 21\r\n\r\nusername=b&password=c"
+	            "GET /nope HTTP/1.1\r\nHost: x\r\n\r\n"
+	            "GET /hello HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+	ck_assert_int_eq(itest_read(&cl, &rs, 5000), 0);
+	ck_assert_str_eq(rs.body, "hello, I'm a and 1 years old.");
+	ck_assert_int_eq(itest_read(&cl, &rs, 5000), 0);
+	ck_assert_str_eq(rs.body, "I'm b and my password is c.");
+	ck_assert_int_eq(itest_read(&cl, &rs, 5000), 0);
+	ck_assert_int_eq(rs.status, 404);
+	ck_assert_int_eq(itest_read(&cl, &rs, 5000), 0);
+	ck_assert_str_eq(rs.body, "Hello World!");
+	ck_assert_str_eq(itest_header(&rs, "Connection"), "close");
+	ck_assert(itest_closed(&cl, 5000));
+	itest_close(&cl);
+
+	/* HTTP/1.0 closes unless it asks to keep alive. */
+	ck_assert_int_eq(itest_connect(&cl, srv.port), 0);
+	itest_sends(&cl, "GET /hello HTTP/1.0\r\nConnection: keep-alive\r\n\r\n");
+	ck_assert_int_eq(itest_read(&cl, &rs, 5000), 0);
+	ck_assert_str_eq(itest_header(&rs, "Connection"), "keep-alive");
+	itest_sends(&cl, "GET /hello HTTP/1.0\r\n\r\n");
+	ck_assert_int_eq(itest_read(&cl, &rs, 5000), 0);
+	ck_assert_str_eq(rs.body, "Hello World!");
+	ck_assert(itest_closed(&cl, 5000));
+	itest_close(&cl);
+
+	/* A client that half-closes after its request still gets the answer. */
+	ck_assert_int_eq(itest_connect(&cl, srv.port), 0);
+	itest_sends(&cl, "GET /hello HTTP/1.1\r\nHost: x\r\n\r\n");
+	shutdown(cl.fd, SHUT_WR);
+	ck_assert_int_eq(itest_read(&cl, &rs, 5000), 0);
+	ck_assert_str_eq(rs.body, "Hello World!");
+	ck_assert(itest_closed(&cl, 5000));
+	itest_close(&cl);
+	itest_stop(&srv, SIGTERM);
+}
+END_TEST
+
+START_TEST(test_bodies)
+{
+	static const char head[] =
+	        "POST /form HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+	        "Transfer-Encoding: chunked\r\n\r\n";
+	static const char chunks[] =
+	        "9\r\nusername=\r\n5;ext=1\r\nalice\r\n0B\r\n&password=x\r\n0\r\nX-T: 1\r\n\r\n";
+	size_t i;
+
+	itest_start(&srv, NULL, itest_seed_routes);
+	/* A chunked body, trickled a few bytes at a time. */
+	ck_assert_int_eq(itest_connect(&cl, srv.port), 0);
+	itest_sends(&cl, head);
+	for (i = 0; i < sizeof(chunks) - 1; i += 7) {
+		itest_send(&cl, chunks + i, sizeof(chunks) - 1 - i < 7 ? sizeof(chunks) - 1 - i : 7);
+		usleep(2000);
+	}
+	ck_assert_int_eq(itest_read(&cl, &rs, 5000), 0);
+	ck_assert_int_eq(rs.status, 200);
+	ck_assert_str_eq(rs.body, "I'm alice and my password is x.");
+	/* Expect: 100-continue gets its interim answer before the body is sent. */
+	itest_sends(&cl,
+	            "POST /form HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+	            "Content-Length: 21\r\nExpect: 100-continue\r\n\r\n");
+	ck_assert_int_eq(itest_read(&cl, &rs, 5000), 0);
+	ck_assert_int_eq(rs.status, 100);
+	itest_sends(&cl, "username=d&password=e");
+	ck_assert_int_eq(itest_read(&cl, &rs, 5000), 0);
+	ck_assert_str_eq(rs.body, "I'm d and my password is e.");
+	itest_close(&cl);
+	itest_stop(&srv, SIGTERM);
+}
+END_TEST
+
+START_TEST(test_static_files)
+{
+	char path[600], want[4096];
+	FILE *f;
+	size_t n;
+
+	itest_start(&srv, NULL, itest_seed_routes);
+	snprintf(path, sizeof(path), "%s/www/index.html", getenv("TOP_SRCDIR") ? getenv("TOP_SRCDIR") : ".");
+	f = fopen(path, "r");
+	ck_assert_ptr_nonnull(f);
+	n = fread(want, 1, sizeof(want) - 1, f);
+	want[n] = '\0';
+	fclose(f);
+	expect("GET /static/index.html HTTP/1.1\r\nHost: x\r\n\r\n", 200, want);
+	ck_assert_str_eq(itest_header(&rs, "Content-Type"), "text/html; charset=utf-8");
+	expect("GET /static/ HTTP/1.1\r\nHost: x\r\n\r\n", 200, want);
+	expect("GET /static/nope.txt HTTP/1.1\r\nHost: x\r\n\r\n", 404, NULL);
+	expect("GET /static/../../../etc/passwd HTTP/1.1\r\nHost: x\r\n\r\n", 400, NULL);
+	expect("GET /static/..%2f..%2f..%2fetc%2fpasswd HTTP/1.1\r\nHost: x\r\n\r\n", 400, NULL);
+	expect("GET /static/%2e%2e/form.html HTTP/1.1\r\nHost: x\r\n\r\n", 404, NULL);
+	itest_stop(&srv, SIGTERM);
+}
+END_TEST
+
+START_TEST(test_timeouts)
+{
+	uint64_t start;
+
+	itest_start(&srv, "request_timeout = 1; keepalive_timeout = 1;", itest_seed_routes);
+	/* A request that stops halfway gets 408 once request_timeout passes. */
+	ck_assert_int_eq(itest_connect(&cl, srv.port), 0);
+	start = ms_now();
+	itest_sends(&cl, "GET /hello HTTP/1.1\r\nHost:");
+	ck_assert_int_eq(itest_read(&cl, &rs, 10000), 0);
+	ck_assert_int_eq(rs.status, 408);
+	ck_assert_uint_ge(ms_now() - start, 900);
+	ck_assert(itest_closed(&cl, 5000));
+	itest_close(&cl);
+	/* An idle keep-alive connection is closed after keepalive_timeout. */
+	ck_assert_int_eq(itest_connect(&cl, srv.port), 0);
+	itest_sends(&cl, "GET /hello HTTP/1.1\r\nHost: x\r\n\r\n");
+	ck_assert_int_eq(itest_read(&cl, &rs, 5000), 0);
+	start = ms_now();
+	ck_assert(itest_closed(&cl, 10000));
+	ck_assert_uint_ge(ms_now() - start, 900);
+	itest_close(&cl);
+	itest_stop(&srv, SIGTERM);
+}
+END_TEST
+
+/* Polls until a request gets want as its body; every answer on the way must be a 200. */
+static void
+wait_for_body(int port, const char *raw, const char *old, const char *want)
+{
+	uint64_t deadline = ms_now() + 15000;
+
+	while (ms_now() < deadline) {
+		ck_assert_msg(itest_request(port, raw, &rs) == 0, "request failed during reload");
+		ck_assert_int_eq(rs.status, 200);
+		if (strcmp(rs.body, want) == 0)
+			return;
+		ck_assert_str_eq(rs.body, old);
+		usleep(20000);
+	}
+	ck_abort_msg("never saw \"%s\"", want);
+}
+
+START_TEST(test_reload_route)
+{
+	pid_t before[64], after[64];
+	size_t nb, na;
+	int fds;
+
+	itest_start(&srv, "workers = 1;", "{ path = \"/hello\"; text = \"one\"; }");
+	expect("GET /hello HTTP/1.1\r\nHost: x\r\n\r\n", 200, "one");
+	fds = itest_fd_count(srv.pid);
+	nb = itest_workers(srv.pid, before, 64);
+	ck_assert_uint_eq(nb, 1);
+	itest_write_config(&srv, "workers = 3;", "{ path = \"/hello\"; text = \"two\"; }");
+	kill(srv.pid, SIGHUP);
+	wait_for_body(srv.port, "GET /hello HTTP/1.1\r\nHost: x\r\n\r\n", "one", "two");
+	ck_assert(itest_wait_log(&srv, "generation 1: ended", 15000));
+	na = itest_workers(srv.pid, after, 64);
+	ck_assert_uint_eq(na, 3);
+	/* The old generation's worker is gone, and the master holds no more descriptors than before. */
+	ck_assert(kill(before[0], 0) == -1);
+	ck_assert_int_eq(itest_fd_count(srv.pid), fds + 2);
+	itest_stop(&srv, SIGTERM);
+}
+END_TEST
+
+START_TEST(test_reload_port)
+{
+	int old = 0;
+
+	itest_start(&srv, NULL, itest_seed_routes);
+	old = srv.port;
+	srv.port = itest_free_port();
+	itest_write_config(&srv, NULL, itest_seed_routes);
+	kill(srv.pid, SIGHUP);
+	ck_assert(itest_wait_log(&srv, "generation 2: serving", 15000));
+	expect("GET /hello HTTP/1.1\r\nHost: x\r\n\r\n", 200, "Hello World!");
+	ck_assert(itest_wait_log(&srv, "generation 1: ended", 15000));
+	ck_assert_int_eq(itest_connect(&cl, old), -1);
+	itest_stop(&srv, SIGTERM);
+}
+END_TEST
+
+START_TEST(test_reload_bad_config)
+{
+	FILE *f;
+
+	itest_start(&srv, NULL, itest_seed_routes);
+	f = fopen(srv.conf, "w");
+	ck_assert_ptr_nonnull(f);
+	fprintf(f, "server = { port = 8080; };\nroutes = (\n { path = \"/x\"; text = 5; }\n);\n");
+	fclose(f);
+	kill(srv.pid, SIGHUP);
+	ck_assert(itest_wait_log(&srv, "test.conf:3:", 10000));
+	ck_assert(itest_wait_log(&srv, "the running configuration stays", 1000));
+	expect("GET /hello HTTP/1.1\r\nHost: x\r\n\r\n", 200, "Hello World!");
+	ck_assert(!itest_wait_log(&srv, "generation 2", 0));
+	itest_stop(&srv, SIGTERM);
+}
+END_TEST
+
+START_TEST(test_worker_replaced)
+{
+	pid_t pids[64], now[64];
+	uint64_t deadline;
+	size_t n, i;
+	bool replaced = false;
+
+	itest_start(&srv, NULL, itest_seed_routes);
+	n = itest_workers(srv.pid, pids, 64);
+	ck_assert_uint_eq(n, 2);
+	ck_assert_int_eq(kill(pids[0], SIGKILL), 0);
+	deadline = ms_now() + 10000;
+	while (!replaced && ms_now() < deadline) {
+		usleep(20000);
+		if (itest_workers(srv.pid, now, 64) != 2)
+			continue;
+		replaced = true;
+		for (i = 0; i < 2; i++)
+			replaced &= now[i] != pids[0];
+	}
+	ck_assert_msg(replaced, "the killed worker was not replaced");
+	ck_assert(itest_wait_log(&srv, "killed by signal 9", 1000));
+	expect("GET /hello HTTP/1.1\r\nHost: x\r\n\r\n", 200, "Hello World!");
+	itest_stop(&srv, SIGTERM);
+}
+END_TEST
+
+START_TEST(test_graceful_stop)
+{
+	itest_start(&srv, "workers = 1;", itest_seed_routes);
+	/* A request in flight when SIGQUIT arrives is finished, with Connection: close. */
+	ck_assert_int_eq(itest_connect(&cl, srv.port), 0);
+	itest_sends(&cl,
+	            "POST /form HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+	            "Content-Length: 21\r\n\r\nusername=");
+	usleep(100000);
+	kill(srv.pid, SIGQUIT);
+	ck_assert(itest_wait_log(&srv, "draining", 5000));
+	itest_sends(&cl, "q&password=r");
+	ck_assert_int_eq(itest_read(&cl, &rs, 5000), 0);
+	ck_assert_str_eq(rs.body, "I'm q and my password is r.");
+	ck_assert_str_eq(itest_header(&rs, "Connection"), "close");
+	itest_close(&cl);
+	itest_stop(&srv, SIGQUIT);
+}
+END_TEST
+
+START_TEST(test_sigint_stops)
+{
+	itest_start(&srv, NULL, itest_seed_routes);
+	expect("GET /hello HTTP/1.1\r\nHost: x\r\n\r\n", 200, "Hello World!");
+	itest_stop(&srv, SIGINT);
+}
+END_TEST
+
+/* Runs the binary with args and returns its exit status; its stderr goes to out. */
+static int
+run_binary(const char *args, char *out, size_t cap)
+{
+	char cmd[1024];
+	FILE *p;
+	size_t n;
+	int status;
+
+	snprintf(cmd, sizeof(cmd), "%s %s 2>&1", getenv("TINYHTTPD") ? getenv("TINYHTTPD") : "src/tinyhttpd",
+	         args);
+	p = popen(cmd, "r");
+	ck_assert_ptr_nonnull(p);
+	n = fread(out, 1, cap - 1, p);
+	out[n] = '\0';
+	status = pclose(p);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+START_TEST(test_command_line)
+{
+	char out[4096], args[512];
+	FILE *f;
+
+	itest_start(&srv, NULL, itest_seed_routes);
+	snprintf(args, sizeof(args), "-t -c %s", srv.conf);
+	ck_assert_int_eq(run_binary(args, out, sizeof(out)), 0);
+	f = fopen(srv.conf, "a");
+	ck_assert_ptr_nonnull(f);
+	fprintf(f, "bogus = 1;\n");
+	fclose(f);
+	ck_assert_int_eq(run_binary(args, out, sizeof(out)), 1);
+	ck_assert_msg(strstr(out, "test.conf:") != NULL && strstr(out, "bogus") != NULL, "got: %s", out);
+	/* The same bad file at start: exit 1 with the same message. */
+	snprintf(args, sizeof(args), "-c %s", srv.conf);
+	ck_assert_int_eq(run_binary(args, out, sizeof(out)), 1);
+	ck_assert_ptr_nonnull(strstr(out, "bogus"));
+	ck_assert_int_eq(run_binary("-V", out, sizeof(out)), 0);
+	ck_assert_ptr_nonnull(strstr(out, "tinyhttpd "));
+	ck_assert_int_eq(run_binary("-h", out, sizeof(out)), 0);
+	ck_assert_int_eq(run_binary("-x", out, sizeof(out)), 1);
+	ck_assert_int_eq(run_binary("-c /nonexistent/tinyhttpd.conf", out, sizeof(out)), 1);
+	itest_stop(&srv, SIGTERM);
+}
+END_TEST
+
+START_TEST(test_port_in_use)
+{
+	char out[4096], args[512];
+
+	itest_start(&srv, NULL, itest_seed_routes);
+	/* A second server on the same port must say why it cannot start. */
+	snprintf(args, sizeof(args), "-c %s", srv.conf);
+	ck_assert_int_eq(run_binary(args, out, sizeof(out)), 1);
+	ck_assert_msg(strstr(out, "cannot bind") != NULL, "got: %s", out);
+	itest_stop(&srv, SIGTERM);
+}
+END_TEST
+
+START_TEST(test_curl)
+{
+	char cmd[512], out[4096];
+	FILE *p;
+	size_t n;
+
+	if (system("command -v curl >/dev/null 2>&1") != 0) {
+		fprintf(stderr, "curl is not installed: skipping the curl test\n");
+		return;
+	}
+	itest_start(&srv, NULL, itest_seed_routes);
+	snprintf(cmd, sizeof(cmd),
+	         "curl -sS --max-time 10 http://127.0.0.1:%d/hello && echo && "
+	         "curl -sS --max-time 10 'http://127.0.0.1:%d/info?name=Tom&age=20' && echo && "
+	         "curl -sS --max-time 10 -d username=alice -d password=x http://127.0.0.1:%d/form && echo && "
+	         "curl -sS --max-time 10 -L http://127.0.0.1:%d/",
+	         srv.port, srv.port, srv.port, srv.port);
+	p = popen(cmd, "r");
+	ck_assert_ptr_nonnull(p);
+	n = fread(out, 1, sizeof(out) - 1, p);
+	out[n] = '\0';
+	ck_assert_int_eq(pclose(p), 0);
+	ck_assert_str_eq(out,
+	                 "Hello World!\nhello, I'm Tom and 20 years old.\nI'm alice and my password is x.\n"
+	                 "Hello World!");
+	itest_stop(&srv, SIGTERM);
+}
+END_TEST
+
+static Suite *
+server_suite(void)
+{
+	Suite *s = suite_create("server");
+	TCase *tc = tcase_create("integration");
+
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, test_seed_routes);
+	tcase_add_test(tc, test_params);
+	tcase_add_test(tc, test_errors_and_methods);
+	tcase_add_test(tc, test_bad_requests);
+	tcase_add_test(tc, test_limits);
+	tcase_add_test(tc, test_keepalive_and_pipelining);
+	tcase_add_test(tc, test_bodies);
+	tcase_add_test(tc, test_static_files);
+	tcase_add_test(tc, test_timeouts);
+	tcase_add_test(tc, test_reload_route);
+	tcase_add_test(tc, test_reload_port);
+	tcase_add_test(tc, test_reload_bad_config);
+	tcase_add_test(tc, test_worker_replaced);
+	tcase_add_test(tc, test_graceful_stop);
+	tcase_add_test(tc, test_sigint_stops);
+	tcase_add_test(tc, test_command_line);
+	tcase_add_test(tc, test_port_in_use);
+	tcase_add_test(tc, test_curl);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner *sr = srunner_create(server_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

@@ -1,0 +1,420 @@
+/* itest.c: start tinyhttpd with a temporary config, speak HTTP to it over real sockets, stop it. */
+#include <arpa/inet.h>
+#include <check.h>
+#include <dirent.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "itest.h"
+
+const char *itest_seed_routes =
+        "{ method = \"GET\";  path = \"/hello\"; text = \"Hello World!\"; },\n"
+        "{ method = \"GET\";  path = \"/info\";  params = [ \"name\", \"age\" ];\n"
+        "  text = \"hello, I'm {name} and {age} years old.\"; },\n"
+        "{ method = \"POST\"; path = \"/form\";  params = [ \"username\", \"password\" ];\n"
+        "  text = \"I'm {username} and my password is {password}.\"; },\n"
+        "{ method = \"GET\";  path = \"/form\";  file = \"@WWW@/form.html\"; },\n"
+        "{ method = \"GET\";  prefix = \"/static/\"; root = \"@WWW@\"; },\n"
+        "{ path = \"/\"; redirect = \"/hello\"; status = 302; }\n";
+
+static uint64_t
+ms_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+int
+itest_free_port(void)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t len = sizeof(sin);
+	int fd, port;
+
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&sin, &len), 0);
+	port = ntohs(sin.sin_port);
+	close(fd);
+	return port;
+}
+
+/* Replaces every @WWW@ in routes with the source tree's www directory. */
+static void
+expand_www(char *out, size_t cap, const char *routes)
+{
+	const char *top = getenv("TOP_SRCDIR"), *p;
+	char www[512];
+	size_t len = 0;
+
+	snprintf(www, sizeof(www), "%s/www", top ? top : ".");
+	while ((p = strstr(routes, "@WWW@")) != NULL) {
+		len += (size_t)snprintf(out + len, cap - len, "%.*s%s", (int)(p - routes), routes, www);
+		ck_assert_uint_lt(len, cap);
+		routes = p + 5;
+	}
+	snprintf(out + len, cap - len, "%s", routes);
+}
+
+void
+itest_write_config(struct server *s, const char *server_extra, const char *routes)
+{
+	char expanded[8192], tmp[320];
+	FILE *f;
+
+	expand_www(expanded, sizeof(expanded), routes);
+	/* Write then rename, so a reload never reads a half-written file. */
+	snprintf(tmp, sizeof(tmp), "%s.tmp", s->conf);
+	f = fopen(tmp, "w");
+	ck_assert_ptr_nonnull(f);
+	if (server_extra == NULL)
+		server_extra = "";
+	/* Two workers unless the test says otherwise: enough to see the pool at work. */
+	fprintf(f,
+	        "server = {\n  address = \"127.0.0.1\";\n  port = %d;\n  access_log = \"\";\n  %s\n  %s\n};\n"
+	        "routes = (\n%s);\n",
+	        s->port, strstr(server_extra, "workers") ? "" : "workers = 2;", server_extra, expanded);
+	ck_assert_int_eq(fclose(f), 0);
+	ck_assert_int_eq(rename(tmp, s->conf), 0);
+}
+
+static bool
+answers(int port)
+{
+	struct client *c = malloc(sizeof(*c));
+	bool ok;
+
+	ck_assert_ptr_nonnull(c);
+	ok = itest_connect(c, port) == 0;
+	if (ok)
+		itest_close(c);
+	free(c);
+	return ok;
+}
+
+void
+itest_start(struct server *s, const char *server_extra, const char *routes)
+{
+	const char *bin = getenv("TINYHTTPD");
+	uint64_t deadline;
+	int attempt, status;
+
+	snprintf(s->dir, sizeof(s->dir), "/tmp/tinyhttpd-test.XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(s->dir));
+	snprintf(s->conf, sizeof(s->conf), "%s/test.conf", s->dir);
+	snprintf(s->log, sizeof(s->log), "%s/stderr.log", s->dir);
+	/* Another test may take the free port first: then try another. */
+	for (attempt = 0; attempt < 5; attempt++) {
+		s->port = itest_free_port();
+		itest_write_config(s, server_extra, routes);
+		s->pid = fork();
+		ck_assert_int_ge(s->pid, 0);
+		if (s->pid == 0) {
+			FILE *log = freopen(s->log, "a", stderr);
+
+			/* A test that fails midway must not leave a server behind: it dies with the test. */
+			if (log == NULL || prctl(PR_SET_PDEATHSIG, SIGTERM) == -1)
+				_exit(127);
+			execl(bin ? bin : "src/tinyhttpd", "tinyhttpd", "-c", s->conf, (char *)NULL);
+			_exit(127);
+		}
+		deadline = ms_now() + 10000;
+		while (ms_now() < deadline) {
+			if (answers(s->port))
+				return;
+			if (waitpid(s->pid, &status, WNOHANG) == s->pid)
+				break;
+			usleep(10000);
+		}
+		if (!itest_wait_log(s, "cannot bind", 0))
+			break;
+	}
+	ck_abort_msg("tinyhttpd did not start; see %s", s->log);
+}
+
+size_t
+itest_workers(pid_t master, pid_t *pids, size_t max)
+{
+	char path[300], stat[512], *p;
+	struct dirent *de;
+	size_t n = 0;
+	DIR *d;
+
+	d = opendir("/proc");
+	ck_assert_ptr_nonnull(d);
+	while ((de = readdir(d)) != NULL && n < max) {
+		FILE *f;
+		long ppid;
+
+		if (de->d_name[0] < '0' || de->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/stat", de->d_name);
+		if ((f = fopen(path, "r")) == NULL)
+			continue;
+		if (fgets(stat, sizeof(stat), f) != NULL && (p = strrchr(stat, ')')) != NULL &&
+		    sscanf(p + 2, "%*c %ld", &ppid) == 1 && ppid == master && p[2] != 'Z')
+			pids[n++] = (pid_t)atol(de->d_name);
+		fclose(f);
+	}
+	closedir(d);
+	return n;
+}
+
+int
+itest_fd_count(pid_t pid)
+{
+	char path[64];
+	struct dirent *de;
+	int n = 0;
+	DIR *d;
+
+	snprintf(path, sizeof(path), "/proc/%ld/fd", (long)pid);
+	d = opendir(path);
+	ck_assert_ptr_nonnull(d);
+	while ((de = readdir(d)) != NULL)
+		n += de->d_name[0] != '.';
+	closedir(d);
+	return n;
+}
+
+void
+itest_stop(struct server *s, int sig)
+{
+	pid_t workers[256];
+	size_t n, i;
+	uint64_t deadline;
+	int status = 0;
+	pid_t r = 0;
+
+	n = itest_workers(s->pid, workers, 256);
+	ck_assert_int_eq(kill(s->pid, sig), 0);
+	deadline = ms_now() + 20000;
+	while (ms_now() < deadline && (r = waitpid(s->pid, &status, WNOHANG)) == 0)
+		usleep(10000);
+	if (r == 0) {
+		kill(s->pid, SIGKILL);
+		waitpid(s->pid, &status, 0);
+		ck_abort_msg("master %ld did not stop on signal %d", (long)s->pid, sig);
+	}
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "master exit status 0x%x", status);
+	/* Workers die with the master or soon after (they are reparented, not ours to reap). */
+	for (i = 0; i < n; i++) {
+		deadline = ms_now() + 5000;
+		while (kill(workers[i], 0) == 0 && ms_now() < deadline)
+			usleep(10000);
+		ck_assert_msg(kill(workers[i], 0) == -1 && errno == ESRCH, "worker %ld outlived the master",
+		              (long)workers[i]);
+	}
+	/* A sanitizer report in the master or a worker fails the test that provoked it. */
+	ck_assert_msg(!itest_wait_log(s, "Sanitizer", 0) && !itest_wait_log(s, "runtime error", 0),
+	              "sanitizer report in %s", s->log);
+	/* Kept on failure, for the post-mortem; removed when all went well. */
+	unlink(s->log);
+	unlink(s->conf);
+	rmdir(s->dir);
+}
+
+bool
+itest_wait_log(const struct server *s, const char *needle, int timeout_ms)
+{
+	uint64_t deadline = ms_now() + (uint64_t)timeout_ms;
+	static char text[1 << 20];
+
+	do {
+		FILE *f = fopen(s->log, "r");
+		size_t n = 0;
+
+		if (f != NULL) {
+			n = fread(text, 1, sizeof(text) - 1, f);
+			fclose(f);
+		}
+		text[n] = '\0';
+		if (strstr(text, needle) != NULL)
+			return true;
+		if (timeout_ms > 0)
+			usleep(20000);
+	} while (ms_now() < deadline);
+	return false;
+}
+
+int
+itest_connect(struct client *c, int port)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET,
+		                   .sin_port = htons((uint16_t)port),
+		                   .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+
+	c->len = 0;
+	c->head_request = false;
+	c->fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	ck_assert_int_ge(c->fd, 0);
+	if (connect(c->fd, (struct sockaddr *)&sin, sizeof(sin)) == -1) {
+		close(c->fd);
+		c->fd = -1;
+		return -1;
+	}
+	return 0;
+}
+
+void
+itest_send(struct client *c, const char *data, size_t len)
+{
+	while (len > 0) {
+		ssize_t n = send(c->fd, data, len, MSG_NOSIGNAL);
+
+		ck_assert_msg(n > 0, "send: %s", strerror(errno));
+		data += n;
+		len -= (size_t)n;
+	}
+}
+
+void
+itest_sends(struct client *c, const char *s)
+{
+	itest_send(c, s, strlen(s));
+}
+
+/* Reads more into c->buf, waiting at most until deadline. Returns bytes read, 0 at EOF, -1. */
+static ssize_t
+fill(struct client *c, uint64_t deadline)
+{
+	struct pollfd pfd = { .fd = c->fd, .events = POLLIN };
+	uint64_t now = ms_now();
+	ssize_t n;
+
+	if (now >= deadline || poll(&pfd, 1, (int)(deadline - now)) != 1)
+		return -1;
+	n = recv(c->fd, c->buf + c->len, sizeof(c->buf) - c->len, 0);
+	if (n > 0)
+		c->len += (size_t)n;
+	return n;
+}
+
+static const char *
+find_header(const char *head, const char *name, size_t *len)
+{
+	size_t n = strlen(name);
+	const char *p = head;
+
+	while ((p = strstr(p, "\r\n")) != NULL) {
+		p += 2;
+		if (strncasecmp(p, name, n) == 0 && p[n] == ':') {
+			p += n + 1;
+			while (*p == ' ')
+				p++;
+			*len = strcspn(p, "\r");
+			return p;
+		}
+	}
+	return NULL;
+}
+
+const char *
+itest_header(const struct resp *r, const char *name)
+{
+	static char value[1024];
+	const char *p;
+	size_t len;
+
+	if ((p = find_header(r->head, name, &len)) == NULL)
+		return NULL;
+	snprintf(value, sizeof(value), "%.*s", (int)len, p);
+	return value;
+}
+
+int
+itest_read(struct client *c, struct resp *r, int timeout_ms)
+{
+	uint64_t deadline = ms_now() + (uint64_t)timeout_ms;
+	char *end;
+	size_t head_len, body_len = 0;
+	const char *cl;
+
+	for (;;) {
+		c->buf[c->len] = '\0';
+		if (c->len && (end = strstr(c->buf, "\r\n\r\n")) != NULL)
+			break;
+		if (c->len + 1 >= sizeof(c->buf) || fill(c, deadline) <= 0)
+			return -1;
+	}
+	head_len = (size_t)(end - c->buf) + 4;
+	ck_assert_uint_lt(head_len, sizeof(r->head));
+	memcpy(r->head, c->buf, head_len);
+	r->head[head_len] = '\0';
+	ck_assert_int_eq(sscanf(r->head, "HTTP/1.1 %d ", &r->status), 1);
+	cl = itest_header(r, "Content-Length");
+	/* 1xx answers and answers to HEAD have no body, whatever Content-Length says. */
+	if (cl != NULL && r->status >= 200 && !c->head_request)
+		body_len = strtoul(cl, NULL, 10);
+	while (c->len < head_len + body_len)
+		if (c->len + 1 >= sizeof(c->buf) || fill(c, deadline) <= 0)
+			return -1;
+	ck_assert_uint_lt(body_len, sizeof(r->body));
+	memcpy(r->body, c->buf + head_len, body_len);
+	r->body[body_len] = '\0';
+	r->body_len = body_len;
+	memmove(c->buf, c->buf + head_len + body_len, c->len - head_len - body_len);
+	c->len -= head_len + body_len;
+	return 0;
+}
+
+bool
+itest_closed(struct client *c, int timeout_ms)
+{
+	uint64_t deadline = ms_now() + (uint64_t)timeout_ms;
+	ssize_t n;
+
+	c->len = 0;
+	while ((n = fill(c, deadline)) > 0)
+		c->len = 0;
+	return n == 0 || (n == -1 && ms_now() < deadline);
+}
+
+void
+itest_close(struct client *c)
+{
+	if (c->fd != -1)
+		close(c->fd);
+	c->fd = -1;
+}
+
+const char *
+itest_form(const char *path, const char *body)
+{
+	static char raw[8192];
+
+	snprintf(raw, sizeof(raw),
+	         "POST %s HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+	         "Content-Length: %zu\r\n\r\n%s",
+	         path, strlen(body), body);
+	return raw;
+}
+
+int
+itest_request(int port, const char *raw, struct resp *r)
+{
+	static struct client c;
+	int rc;
+
+	if (itest_connect(&c, port) == -1)
+		return -1;
+	itest_sends(&c, raw);
+	rc = itest_read(&c, r, 10000);
+	itest_close(&c);
+	return rc;
+}

@@ -1,0 +1,78 @@
+/* itest.h: integration test helpers: run the real src/tinyhttpd on a loopback port and talk to it. */
+#ifndef ITEST_H
+#define ITEST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+/* The seed routes, with the file and root routes pointing at the source tree's www/. */
+extern const char *itest_seed_routes;
+
+struct server {
+	pid_t pid;
+	int port;
+	char dir[256]; /* a temporary directory: the config and the server's stderr live here */
+	char conf[300];
+	char log[300];
+	char server_extra[1024];
+	char routes[4096];
+};
+
+/* Writes s->conf for s->port with the settings in server_extra ("workers = 1;" ...) and routes. */
+void itest_write_config(struct server *s, const char *server_extra, const char *routes);
+
+/* Starts the server on a free port with that config and waits until it answers; fails the test if not. */
+void itest_start(struct server *s, const char *server_extra, const char *routes);
+
+/* Sends sig to the master, waits for it to exit (bounded), checks status 0 and that no worker is left. */
+void itest_stop(struct server *s, int sig);
+
+/* The master's children, i.e. its workers. Returns how many were found. */
+size_t itest_workers(pid_t master, pid_t *pids, size_t max);
+
+/* The number of open descriptors of a process. */
+int itest_fd_count(pid_t pid);
+
+/* Waits (bounded) until the server's log contains needle. */
+bool itest_wait_log(const struct server *s, const char *needle, int timeout_ms);
+
+int itest_free_port(void);
+
+struct client {
+	int fd;
+	bool head_request; /* the next response answers HEAD: no body */
+	char buf[1 << 20];
+	size_t len;
+};
+
+struct resp {
+	int status;
+	char head[8192]; /* status line and headers, NUL-terminated */
+	char body[1 << 16];
+	size_t body_len;
+};
+
+/* Connects to 127.0.0.1:port; -1 when refused. */
+int itest_connect(struct client *c, int port);
+void itest_send(struct client *c, const char *data, size_t len);
+void itest_sends(struct client *c, const char *s);
+
+/* Reads one whole response (by Content-Length). Returns 0, or -1 on EOF, reset or timeout. */
+int itest_read(struct client *c, struct resp *r, int timeout_ms);
+
+/* Reads until the server closes. Returns true when it did within timeout_ms. */
+bool itest_closed(struct client *c, int timeout_ms);
+
+void itest_close(struct client *c);
+
+/* One request on a new connection: connect, send raw, read the response. Returns 0 or -1. */
+int itest_request(int port, const char *raw, struct resp *r);
+
+/* A urlencoded form POST of body to path, Content-Length computed; in a static buffer. */
+const char *itest_form(const char *path, const char *body);
+
+/* The value of header name in r, NUL-terminated in a static buffer, or NULL. */
+const char *itest_header(const struct resp *r, const char *name);
+
+#endif
