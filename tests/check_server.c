@@ -1,5 +1,7 @@
 /* check_server.c: integration tests: the real tinyhttpd on a loopback port, over real sockets. */
+#include <arpa/inet.h>
 #include <check.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -340,6 +342,7 @@ START_TEST(test_reload_route)
 	/* The old generation's worker is gone, and the master holds no more descriptors than before. */
 	ck_assert(kill(before[0], 0) == -1);
 	ck_assert_int_eq(itest_fd_count(srv.pid), fds + 2);
+	ck_assert_uint_eq(itest_zombies(srv.pid), 0);
 	itest_stop(&srv, SIGTERM);
 }
 END_TEST
@@ -402,6 +405,68 @@ START_TEST(test_worker_replaced)
 	ck_assert_msg(replaced, "the killed worker was not replaced");
 	ck_assert(itest_wait_log(&srv, "killed by signal 9", 1000));
 	expect("GET /hello HTTP/1.1\r\nHost: x\r\n\r\n", 200, "Hello World!");
+	itest_stop(&srv, SIGTERM);
+}
+END_TEST
+
+/* Workers that die young in a row are replaced ever more slowly, not in a fork storm. */
+START_TEST(test_respawn_backoff)
+{
+	pid_t pids[8];
+	uint64_t deadline;
+	int kills = 0;
+
+	itest_start(&srv, "workers = 1;", itest_seed_routes);
+	deadline = ms_now() + 20000;
+	while (kills < 3 && ms_now() < deadline) {
+		if (itest_workers(srv.pid, pids, 8) == 1 && kill(pids[0], SIGKILL) == 0) {
+			kills++;
+			/* Wait until the master has reaped it, so the next kill hits its replacement. */
+			while (kill(pids[0], 0) == 0 && ms_now() < deadline)
+				usleep(1000);
+		}
+		usleep(1000);
+	}
+	ck_assert_int_eq(kills, 3);
+	ck_assert(itest_wait_log(&srv, "replacing the worker in 100 ms", 5000));
+	ck_assert(itest_wait_log(&srv, "replacing the worker in 200 ms", 5000));
+	/* After the back-off it serves again. */
+	deadline = ms_now() + 10000;
+	while (itest_workers(srv.pid, pids, 8) != 1 && ms_now() < deadline)
+		usleep(10000);
+	expect("GET /hello HTTP/1.1\r\nHost: x\r\n\r\n", 200, "Hello World!");
+	ck_assert_uint_eq(itest_zombies(srv.pid), 0);
+	itest_stop(&srv, SIGTERM);
+}
+END_TEST
+
+/* "::" listens on IPv6 and, dual stack, on IPv4 too. */
+START_TEST(test_ipv6)
+{
+	struct sockaddr_in6 sin6 = { .sin6_family = AF_INET6, .sin6_addr = IN6ADDR_LOOPBACK_INIT };
+	int fd;
+
+	fd = socket(AF_INET6, SOCK_STREAM, 0);
+	if (fd == -1 || bind(fd, (struct sockaddr *)&sin6, sizeof(sin6)) == -1) {
+		fprintf(stderr, "no IPv6 loopback here: skipping the IPv6 test\n");
+		if (fd != -1)
+			close(fd);
+		return;
+	}
+	close(fd);
+	itest_start(&srv, "address = \"::\";", itest_seed_routes);
+	expect("GET /hello HTTP/1.1\r\nHost: x\r\n\r\n", 200, "Hello World!");
+	sin6.sin6_port = htons((uint16_t)srv.port);
+	fd = socket(AF_INET6, SOCK_STREAM, 0);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(connect(fd, (struct sockaddr *)&sin6, sizeof(sin6)), 0);
+	cl.fd = fd;
+	cl.len = 0;
+	cl.head_request = false;
+	itest_sends(&cl, "GET /info?name=v6&age=6 HTTP/1.1\r\nHost: [::1]\r\n\r\n");
+	ck_assert_int_eq(itest_read(&cl, &rs, 5000), 0);
+	ck_assert_str_eq(rs.body, "hello, I'm v6 and 6 years old.");
+	itest_close(&cl);
 	itest_stop(&srv, SIGTERM);
 }
 END_TEST
@@ -542,6 +607,8 @@ server_suite(void)
 	tcase_add_test(tc, test_reload_port);
 	tcase_add_test(tc, test_reload_bad_config);
 	tcase_add_test(tc, test_worker_replaced);
+	tcase_add_test(tc, test_respawn_backoff);
+	tcase_add_test(tc, test_ipv6);
 	tcase_add_test(tc, test_graceful_stop);
 	tcase_add_test(tc, test_sigint_stops);
 	tcase_add_test(tc, test_command_line);

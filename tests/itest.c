@@ -84,11 +84,10 @@ itest_write_config(struct server *s, const char *server_extra, const char *route
 	ck_assert_ptr_nonnull(f);
 	if (server_extra == NULL)
 		server_extra = "";
-	/* Two workers unless the test says otherwise: enough to see the pool at work. */
-	fprintf(f,
-	        "server = {\n  address = \"127.0.0.1\";\n  port = %d;\n  access_log = \"\";\n  %s\n  %s\n};\n"
-	        "routes = (\n%s);\n",
-	        s->port, strstr(server_extra, "workers") ? "" : "workers = 2;", server_extra, expanded);
+	/* Loopback and two workers unless the test says otherwise: enough to see the pool at work. */
+	fprintf(f, "server = {\n  %s\n  port = %d;\n  access_log = \"\";\n  %s\n  %s\n};\nroutes = (\n%s);\n",
+	        strstr(server_extra, "address") ? "" : "address = \"127.0.0.1\";", s->port,
+	        strstr(server_extra, "workers") ? "" : "workers = 2;", server_extra, expanded);
 	ck_assert_int_eq(fclose(f), 0);
 	ck_assert_int_eq(rename(tmp, s->conf), 0);
 }
@@ -133,9 +132,10 @@ itest_start(struct server *s, const char *server_extra, const char *routes)
 			execl(bin ? bin : "src/tinyhttpd", "tinyhttpd", "-c", s->conf, (char *)NULL);
 			_exit(127);
 		}
-		deadline = ms_now() + 10000;
+		/* Connecting works once the master listens; serving starts when every worker is ready. */
+		deadline = ms_now() + 15000;
 		while (ms_now() < deadline) {
-			if (answers(s->port))
+			if (itest_wait_log(s, "generation 1: serving", 0) && answers(s->port))
 				return;
 			if (waitpid(s->pid, &status, WNOHANG) == s->pid)
 				break;
@@ -147,8 +147,9 @@ itest_start(struct server *s, const char *server_extra, const char *routes)
 	ck_abort_msg("tinyhttpd did not start; see %s", s->log);
 }
 
-size_t
-itest_workers(pid_t master, pid_t *pids, size_t max)
+/* Children of master in /proc: the zombies among them, or the others. */
+static size_t
+children(pid_t master, bool zombie, pid_t *pids, size_t max)
 {
 	char path[300], stat[512], *p;
 	struct dirent *de;
@@ -167,12 +168,26 @@ itest_workers(pid_t master, pid_t *pids, size_t max)
 		if ((f = fopen(path, "r")) == NULL)
 			continue;
 		if (fgets(stat, sizeof(stat), f) != NULL && (p = strrchr(stat, ')')) != NULL &&
-		    sscanf(p + 2, "%*c %ld", &ppid) == 1 && ppid == master && p[2] != 'Z')
+		    sscanf(p + 2, "%*c %ld", &ppid) == 1 && ppid == master && (p[2] == 'Z') == zombie)
 			pids[n++] = (pid_t)atol(de->d_name);
 		fclose(f);
 	}
 	closedir(d);
 	return n;
+}
+
+size_t
+itest_workers(pid_t master, pid_t *pids, size_t max)
+{
+	return children(master, false, pids, max);
+}
+
+size_t
+itest_zombies(pid_t master)
+{
+	pid_t pids[256];
+
+	return children(master, true, pids, 256);
 }
 
 int

@@ -31,6 +31,9 @@ void itest_stop(struct server *s, int sig);
 /* The master's children, i.e. its workers. Returns how many were found. */
 size_t itest_workers(pid_t master, pid_t *pids, size_t max);
 
+/* The master's children that have exited and were not reaped. */
+size_t itest_zombies(pid_t master);
+
 /* The number of open descriptors of a process. */
 int itest_fd_count(pid_t pid);
 
