@@ -15,6 +15,7 @@
 #include "worker.h"
 
 #define READ_CHUNK     4096
+#define READ_GROW_MAX  65536      /* the most the input grows by for one read */
 #define CHUNKED_WINDOW 16384      /* raw chunked bytes read ahead of decoding */
 #define OUT_HIGH_WATER 65536      /* stop answering pipelined requests until this much is sent */
 #define FILE_SLICE     (4u << 20) /* file bytes sent per turn, so one download cannot starve the rest */
@@ -159,6 +160,9 @@ conn_in_reserve(struct conn *c)
 	else
 		need = c->head_len + c->body_len + CHUNKED_WINDOW;
 	room = need > c->in.len ? need - c->in.len : 0;
+	/* Grow with what arrives, not with what a Content-Length promises: promises cost nothing to make. */
+	if (room > READ_GROW_MAX)
+		room = READ_GROW_MAX;
 	if (room < READ_CHUNK)
 		room = READ_CHUNK;
 	if (c->in.cap - c->in.len >= READ_CHUNK && c->in.cap - c->in.len >= room)

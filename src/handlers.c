@@ -1,6 +1,7 @@
 /* handlers.c: route kinds: templated text, a file, a static directory under a root, a redirect. */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <linux/openat2.h>
 #include <stdio.h>
 #include <string.h>
@@ -108,31 +109,34 @@ is_form(struct str content_type)
 	       (content_type.len == n || content_type.p[n] == ';' || content_type.p[n] == ' ');
 }
 
-/* Fills values from the query and, for a form body, the body; names what is missing into msg. */
+/*
+ * Fills values from the query and, for a form body, from the body too. Returns 0 when every parameter is
+ * there, or -1 with the 400 message in msg: a malformed escape, or the names of the missing ones.
+ */
 static int
 collect_params(struct exchange *x, const struct route *rt, struct str *values, char *dst, char *msg,
                size_t msglen)
 {
+	static const char missing[] = "missing parameter";
 	const struct http_request *req = x->req;
-	size_t i, len;
+	const char *const *names = (const char *const *)rt->params;
+	size_t i, len = sizeof(missing) - 1;
 
 	memset(values, 0, rt->nparams * sizeof(*values));
-	if (url_form_lookup(req->query.p, req->query.len, dst, (const char *const *)rt->params, rt->nparams,
-	                    values) == -1)
-		return 400;
-	if (x->body.len && is_form(req->content_type) &&
-	    url_form_lookup(x->body.p, x->body.len, dst + req->query.len, (const char *const *)rt->params,
-	                    rt->nparams, values) == -1)
-		return 400;
-	len = (size_t)snprintf(msg, msglen, "missing parameter");
-	for (i = 0; i < rt->nparams; i++) {
-		if (values[i].p != NULL)
-			continue;
-		if (len < msglen)
-			len += (size_t)snprintf(msg + len, msglen - len, "%s %s", len > 17 ? "," : ":",
-			                        rt->params[i]);
+	if (url_form_lookup(req->query.p, req->query.len, dst, names, rt->nparams, values) == -1 ||
+	    (x->body.len && is_form(req->content_type) &&
+	     url_form_lookup(x->body.p, x->body.len, dst + req->query.len, names, rt->nparams, values) ==
+	             -1)) {
+		snprintf(msg, msglen, "malformed percent-encoding in the parameters");
+		return -1;
 	}
-	return len > 17 ? 400 : 0;
+	snprintf(msg, msglen, "%s", missing);
+	for (i = 0; i < rt->nparams; i++) {
+		if (values[i].p == NULL && len < msglen)
+			len += (size_t)snprintf(msg + len, msglen - len, "%s %s",
+			                        len == sizeof(missing) - 1 ? ":" : ",", rt->params[i]);
+	}
+	return len == sizeof(missing) - 1 ? 0 : -1;
 }
 
 static int
@@ -143,12 +147,11 @@ handle_text(struct exchange *x, const struct route *rt, char *dst)
 	char msg[512];
 	bool html;
 	size_t len;
-	int status;
 
 	if (rt->nparams > MAX_PARAMS)
 		return handle_error(x, 500, "route has too many parameters");
-	if ((status = collect_params(x, rt, values, dst, msg, sizeof(msg))) != 0)
-		return handle_error(x, status, status == 400 && msg[0] ? msg : "malformed percent-encoding");
+	if (collect_params(x, rt, values, dst, msg, sizeof(msg)) == -1)
+		return handle_error(x, 400, msg);
 	r.content_type = rt->content_type ? rt->content_type : "text/plain; charset=utf-8";
 	html = strstr(r.content_type, "html") != NULL;
 	len = template_render(&rt->text, values, html, NULL, 0);
@@ -216,16 +219,60 @@ redirect_to_dir(struct exchange *x)
 	return send_redirect(x, 301, location);
 }
 
+/*
+ * Without openat2 (kernels before 5.6, valgrind, some seccomp filters): walk rel one component at a time
+ * and follow no symlink at all. Stricter than RESOLVE_BENEATH, never weaker; rel has no "..".
+ */
+static int
+open_walk(int dirfd, const char *rel)
+{
+	char comp[NAME_MAX + 1];
+	const char *p = rel, *slash;
+	int fd = dirfd, next;
+	size_t len;
+
+	for (;;) {
+		slash = strchr(p, '/');
+		len = slash ? (size_t)(slash - p) : strlen(p);
+		if (len > NAME_MAX) {
+			next = -1;
+			errno = ENAMETOOLONG;
+		} else if (slash != NULL && (len == 0 || (len == 1 && p[0] == '.'))) {
+			p = slash + 1;
+			continue;
+		} else {
+			memcpy(comp, p, len);
+			comp[len] = '\0';
+			next = openat(fd, len ? comp : ".",
+			              (slash ? O_PATH | O_DIRECTORY : O_RDONLY) | O_NOFOLLOW | O_CLOEXEC);
+		}
+		if (fd != dirfd)
+			close(fd);
+		if (next == -1 || slash == NULL)
+			return next;
+		fd = next;
+		p = slash + 1;
+	}
+}
+
 /* Opens rel under dirfd; the kernel refuses any way out of it, ".." and symlinks included. */
 static int
 open_beneath(int dirfd, const char *rel)
 {
+	static bool no_openat2;
 	struct open_how how = {
 		.flags = O_RDONLY | O_CLOEXEC,
 		.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS,
 	};
+	int fd;
 
-	return (int)syscall(SYS_openat2, dirfd, rel, &how, sizeof(how));
+	if (!no_openat2) {
+		fd = (int)syscall(SYS_openat2, dirfd, rel, &how, sizeof(how));
+		if (fd != -1 || errno != ENOSYS)
+			return fd;
+		no_openat2 = true;
+	}
+	return open_walk(dirfd, rel);
 }
 
 static int

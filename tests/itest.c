@@ -268,22 +268,32 @@ itest_wait_log(const struct server *s, const char *needle, int timeout_ms)
 }
 
 int
-itest_connect(struct client *c, int port)
+itest_connect_family(struct client *c, int family, int port)
 {
 	struct sockaddr_in sin = { .sin_family = AF_INET,
 		                   .sin_port = htons((uint16_t)port),
 		                   .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	struct sockaddr_in6 sin6 = { .sin6_family = AF_INET6,
+		                     .sin6_port = htons((uint16_t)port),
+		                     .sin6_addr = IN6ADDR_LOOPBACK_INIT };
+	const struct sockaddr *sa = family == AF_INET6 ? (struct sockaddr *)&sin6 : (struct sockaddr *)&sin;
 
 	c->len = 0;
 	c->head_request = false;
-	c->fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	c->fd = socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	ck_assert_int_ge(c->fd, 0);
-	if (connect(c->fd, (struct sockaddr *)&sin, sizeof(sin)) == -1) {
+	if (connect(c->fd, sa, family == AF_INET6 ? sizeof(sin6) : sizeof(sin)) == -1) {
 		close(c->fd);
 		c->fd = -1;
 		return -1;
 	}
 	return 0;
+}
+
+int
+itest_connect(struct client *c, int port)
+{
+	return itest_connect_family(c, AF_INET, port);
 }
 
 void

@@ -58,6 +58,9 @@ struct resp {
 
 /* Connects to 127.0.0.1:port; -1 when refused. */
 int itest_connect(struct client *c, int port);
+
+/* The same over AF_INET or AF_INET6 (to ::1). */
+int itest_connect_family(struct client *c, int family, int port);
 void itest_send(struct client *c, const char *data, size_t len);
 void itest_sends(struct client *c, const char *s);
 
