@@ -56,18 +56,6 @@ is_field_vchar(unsigned char c)
 }
 
 static int
-hex_value(unsigned char c)
-{
-	if (is_digit(c))
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-static int
 fail(struct http_request *req, int status, const char *why)
 {
 	req->status = status;
@@ -556,12 +544,12 @@ chunk_step(struct http_chunked *dec, int state, unsigned char c)
 
 	switch (state) {
 	case CH_SIZE_START:
-		if ((d = hex_value(c)) < 0)
+		if ((d = hex_digit(c)) < 0)
 			return HTTP_ERROR;
 		dec->remaining = (uint64_t)d;
 		return CH_SIZE;
 	case CH_SIZE:
-		if ((d = hex_value(c)) >= 0) {
+		if ((d = hex_digit(c)) >= 0) {
 			if (dec->remaining > (BODY_LENGTH_MAX - (uint64_t)d) / 16)
 				return HTTP_ERROR;
 			dec->remaining = dec->remaining * 16 + (uint64_t)d;

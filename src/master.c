@@ -18,6 +18,7 @@
 #include "listener.h"
 #include "log.h"
 #include "master.h"
+#include "timer.h"
 #include "worker.h"
 
 #define START_TIMEOUT_MS 10000 /* a new generation's workers must be ready within this */
@@ -68,15 +69,6 @@ static struct {
 	struct pollfd *pfds;
 	size_t npfds;
 } m;
-
-static uint64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 static size_t
 gen_alive(const struct generation *g)
@@ -567,7 +559,7 @@ master_run(struct config *cfg)
 		return EXIT_FAILURE;
 	}
 	m.pid = getpid();
-	m.now = now_ms();
+	m.now = timer_now();
 	m.status = EXIT_SUCCESS;
 	if (master_setup_signals(&old) == -1) {
 		config_free(cfg);
@@ -582,7 +574,7 @@ master_run(struct config *cfg)
 		proc_spawn(g, &g->procs[i]);
 
 	while (!m.stopping || m.gens != NULL) {
-		m.now = now_ms();
+		m.now = timer_now();
 		timeout = master_timers();
 		n = master_pollfds();
 		if (poll(m.pfds, n, timeout) == -1 && errno != EINTR) {
@@ -591,7 +583,7 @@ master_run(struct config *cfg)
 			master_stop(false);
 			continue;
 		}
-		m.now = now_ms();
+		m.now = timer_now();
 		if (m.pfds[0].revents)
 			master_signals();
 		master_channels(m.pfds, n);

@@ -29,4 +29,17 @@ str_eq_nocase(struct str a, const char *b)
 	return a.len == n && strncasecmp(a.p, b, n) == 0;
 }
 
+/* The value of a hexadecimal digit, or -1. */
+static inline int
+hex_digit(unsigned char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
 #endif

@@ -17,13 +17,23 @@ template_param(const char *name, size_t len, const char *const *params, size_t n
 	return -1;
 }
 
-int
-template_compile(struct template *t, const char *src, const char *const *params, size_t nparams,
-                 char *err, size_t errlen)
+/* Appends a part; the array was sized for the worst case at compile start. */
+static void
+template_add_part(struct template *t, size_t off, size_t len, int param)
 {
-	size_t len, r, w, lit, nbraces, name;
-	const char *close;
-	struct template_part *part;
+	struct template_part *part = &t->parts[t->nparts++];
+
+	part->off = off;
+	part->len = len;
+	part->param = param;
+}
+
+int
+template_compile(struct template *t, const char *src, const char *const *params, size_t nparams, char *err,
+                 size_t errlen)
+{
+	size_t len, r, w, lit, nbraces, namelen;
+	const char *name, *close;
 	int param;
 
 	memset(t, 0, sizeof(*t));
@@ -46,12 +56,12 @@ template_compile(struct template *t, const char *src, const char *const *params,
 	for (r = 0, w = 0, lit = 0; r < len;) {
 		char c = t->src[r];
 
+		if ((c == '{' || c == '}') && r + 1 < len && t->src[r + 1] == c) {
+			t->src[w++] = c;
+			r += 2;
+			continue;
+		}
 		if (c == '}') {
-			if (r + 1 < len && t->src[r + 1] == '}') {
-				t->src[w++] = '}';
-				r += 2;
-				continue;
-			}
 			snprintf(err, errlen, "lone '}' at offset %zu; write }} for a literal brace", r);
 			goto fail;
 		}
@@ -60,49 +70,33 @@ template_compile(struct template *t, const char *src, const char *const *params,
 			r++;
 			continue;
 		}
-		if (r + 1 < len && t->src[r + 1] == '{') {
-			t->src[w++] = '{';
-			r += 2;
-			continue;
-		}
 
-		name = r + 1;
-		close = memchr(t->src + name, '}', len - name);
-		if (close == NULL || memchr(t->src + name, '{', (size_t)(close - (t->src + name))) != NULL) {
+		name = t->src + r + 1;
+		close = memchr(name, '}', len - r - 1);
+		if (close == NULL || memchr(name, '{', (size_t)(close - name)) != NULL) {
 			snprintf(err, errlen, "unclosed '{' at offset %zu; write {{ for a literal brace", r);
 			goto fail;
 		}
-		if (close == t->src + name) {
-			snprintf(err, errlen, "empty placeholder {} at offset %zu; write {{}} for literal braces",
-			         r);
+		namelen = (size_t)(close - name);
+		if (namelen == 0) {
+			snprintf(err, errlen,
+			         "empty placeholder {} at offset %zu; write {{}} for literal braces", r);
 			goto fail;
 		}
-		param = template_param(t->src + name, (size_t)(close - (t->src + name)), params, nparams);
-		if (param < 0) {
-			snprintf(err, errlen, "unknown parameter {%.*s}; declare it in params",
-			         (int)(close - (t->src + name)), t->src + name);
+		if ((param = template_param(name, namelen, params, nparams)) < 0) {
+			snprintf(err, errlen, "unknown parameter {%.*s}; declare it in params", (int)namelen,
+			         name);
 			goto fail;
 		}
 
-		if (w > lit) {
-			part = &t->parts[t->nparts++];
-			part->off = lit;
-			part->len = w - lit;
-			part->param = -1;
-		}
-		part = &t->parts[t->nparts++];
-		part->off = 0;
-		part->len = 0;
-		part->param = param;
-		r = (size_t)(close - t->src) + 1;
+		if (w > lit)
+			template_add_part(t, lit, w - lit, -1);
+		template_add_part(t, 0, 0, param);
+		r += namelen + 2;
 		lit = w;
 	}
-	if (w > lit) {
-		part = &t->parts[t->nparts++];
-		part->off = lit;
-		part->len = w - lit;
-		part->param = -1;
-	}
+	if (w > lit)
+		template_add_part(t, lit, w - lit, -1);
 	t->src[w] = '\0';
 	return 0;
 
@@ -128,23 +122,12 @@ template_put_html(char *out, size_t cap, size_t *pos, const char *p, size_t n)
 
 	for (i = 0, run = 0; i < n; i++) {
 		switch (p[i]) {
-		case '&':
-			esc = "&amp;";
-			break;
-		case '<':
-			esc = "&lt;";
-			break;
-		case '>':
-			esc = "&gt;";
-			break;
-		case '"':
-			esc = "&quot;";
-			break;
-		case '\'':
-			esc = "&#39;";
-			break;
-		default:
-			continue;
+		case '&': esc = "&amp;"; break;
+		case '<': esc = "&lt;"; break;
+		case '>': esc = "&gt;"; break;
+		case '"': esc = "&quot;"; break;
+		case '\'': esc = "&#39;"; break;
+		default: continue;
 		}
 		template_put(out, cap, pos, p + run, i - run);
 		template_put(out, cap, pos, esc, strlen(esc));

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <time.h>
 
 #include "timer.h"
 
@@ -113,4 +114,13 @@ timer_heap_free(struct timer_heap *h)
 	h->items = NULL;
 	h->len = 0;
 	h->cap = 0;
+}
+
+uint64_t
+timer_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }

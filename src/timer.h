@@ -41,4 +41,7 @@ timer_min(const struct timer_heap *h)
 
 void timer_heap_free(struct timer_heap *h);
 
+/* Milliseconds of CLOCK_MONOTONIC: what deadlines are measured in. */
+uint64_t timer_now(void);
+
 #endif

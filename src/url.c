@@ -6,18 +6,6 @@
 
 #include "url.h"
 
-static int
-url_hexval(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 ssize_t
 url_decode(char *dst, const char *src, size_t len, bool plus)
 {
@@ -31,8 +19,8 @@ url_decode(char *dst, const char *src, size_t len, bool plus)
 		if (c == '%') {
 			if (len - r < 3)
 				return -1;
-			hi = url_hexval((unsigned char)src[r + 1]);
-			lo = url_hexval((unsigned char)src[r + 2]);
+			hi = hex_digit((unsigned char)src[r + 1]);
+			lo = hex_digit((unsigned char)src[r + 2]);
 			if (hi < 0 || lo < 0)
 				return -1;
 			dst[w] = (char)(hi << 4 | lo);
@@ -109,10 +97,9 @@ url_normalize_path(char *dst, const char *src, size_t len)
 }
 
 int
-url_form_lookup(const char *s, size_t len, char *dst, const char *const *names, size_t n,
-                struct str *values)
+url_form_lookup(const char *s, size_t len, char *dst, const char *const *names, size_t n, struct str *values)
 {
-	const char *pair, *end, *amp, *eq;
+	const char *pair, *next, *end, *amp, *eq;
 	char *name;
 	size_t used = 0, i;
 	ssize_t nlen, vlen;
@@ -125,9 +112,10 @@ url_form_lookup(const char *s, size_t len, char *dst, const char *const *names, 
 	 * malformed escape anywhere fails the whole string. On failure, values found before the bad
 	 * pair stay set.
 	 */
-	for (pair = s, end = s + len; pair < end; pair = amp + 1) {
+	for (pair = s, end = s + len; pair < end; pair = next) {
 		if ((amp = memchr(pair, '&', (size_t)(end - pair))) == NULL)
 			amp = end;
+		next = amp == end ? end : amp + 1;
 		if (amp == pair)
 			continue;
 		if ((eq = memchr(pair, '=', (size_t)(amp - pair))) == NULL)

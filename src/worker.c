@@ -24,22 +24,13 @@
 /* epoll user data for the fds that are not connections. */
 static char tag_listener, tag_signal, tag_channel;
 
-static uint64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 static void
 worker_clock(struct worker *w)
 {
 	time_t t = time(NULL);
 	struct tm tm;
 
-	w->now = now_ms();
+	w->now = timer_now();
 	if (t == w->date_sec)
 		return;
 	/* Formatting a date is costly next to a request: once a second is enough. */

@@ -18,15 +18,6 @@ static struct server srv;
 static struct client cl;
 static struct resp rs;
 
-static uint64_t
-ms_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 /* One request on a fresh connection; asserts the status and, when body is not NULL, the body. */
 static void
 expect(const char *raw, int status, const char *body)
@@ -366,20 +357,20 @@ START_TEST(test_timeouts)
 	itest_start(&srv, "request_timeout = 1; keepalive_timeout = 1;", itest_seed_routes);
 	/* A request that stops halfway gets 408 once request_timeout passes. */
 	ck_assert_int_eq(itest_connect(&cl, srv.port), 0);
-	start = ms_now();
+	start = itest_now();
 	itest_sends(&cl, "GET /hello HTTP/1.1\r\nHost:");
 	ck_assert_int_eq(itest_read(&cl, &rs, 10000), 0);
 	ck_assert_int_eq(rs.status, 408);
-	ck_assert_uint_ge(ms_now() - start, 900);
+	ck_assert_uint_ge(itest_now() - start, 900);
 	ck_assert(itest_closed(&cl, 5000));
 	itest_close(&cl);
 	/* An idle keep-alive connection is closed after keepalive_timeout. */
 	ck_assert_int_eq(itest_connect(&cl, srv.port), 0);
 	itest_sends(&cl, "GET /hello HTTP/1.1\r\nHost: x\r\n\r\n");
 	ck_assert_int_eq(itest_read(&cl, &rs, 5000), 0);
-	start = ms_now();
+	start = itest_now();
 	ck_assert(itest_closed(&cl, 10000));
-	ck_assert_uint_ge(ms_now() - start, 900);
+	ck_assert_uint_ge(itest_now() - start, 900);
 	itest_close(&cl);
 	itest_stop(&srv, SIGTERM);
 }
@@ -389,9 +380,9 @@ END_TEST
 static void
 wait_for_body(int port, const char *raw, const char *old, const char *want)
 {
-	uint64_t deadline = ms_now() + 15000;
+	uint64_t deadline = itest_now() + 15000;
 
-	while (ms_now() < deadline) {
+	while (itest_now() < deadline) {
 		ck_assert_msg(itest_request(port, raw, &rs) == 0, "request failed during reload");
 		ck_assert_int_eq(rs.status, 200);
 		if (strcmp(rs.body, want) == 0)
@@ -473,8 +464,8 @@ START_TEST(test_worker_replaced)
 	n = itest_workers(srv.pid, pids, 64);
 	ck_assert_uint_eq(n, 2);
 	ck_assert_int_eq(kill(pids[0], SIGKILL), 0);
-	deadline = ms_now() + 10000;
-	while (!replaced && ms_now() < deadline) {
+	deadline = itest_now() + 10000;
+	while (!replaced && itest_now() < deadline) {
 		usleep(20000);
 		if (itest_workers(srv.pid, now, 64) != 2)
 			continue;
@@ -497,12 +488,12 @@ START_TEST(test_respawn_backoff)
 	int kills = 0;
 
 	itest_start(&srv, "workers = 1;", itest_seed_routes);
-	deadline = ms_now() + 20000;
-	while (kills < 3 && ms_now() < deadline) {
+	deadline = itest_now() + 20000;
+	while (kills < 3 && itest_now() < deadline) {
 		if (itest_workers(srv.pid, pids, 8) == 1 && kill(pids[0], SIGKILL) == 0) {
 			kills++;
 			/* Wait until the master has reaped it, so the next kill hits its replacement. */
-			while (kill(pids[0], 0) == 0 && ms_now() < deadline)
+			while (kill(pids[0], 0) == 0 && itest_now() < deadline)
 				usleep(1000);
 		}
 		usleep(1000);
@@ -511,8 +502,8 @@ START_TEST(test_respawn_backoff)
 	ck_assert(itest_wait_log(&srv, "replacing the worker in 100 ms", 5000));
 	ck_assert(itest_wait_log(&srv, "replacing the worker in 200 ms", 5000));
 	/* After the back-off it serves again. */
-	deadline = ms_now() + 10000;
-	while (itest_workers(srv.pid, pids, 8) != 1 && ms_now() < deadline)
+	deadline = itest_now() + 10000;
+	while (itest_workers(srv.pid, pids, 8) != 1 && itest_now() < deadline)
 		usleep(10000);
 	expect("GET /hello HTTP/1.1\r\nHost: x\r\n\r\n", 200, "Hello World!");
 	ck_assert_uint_eq(itest_zombies(srv.pid), 0);

@@ -87,7 +87,10 @@ struct render_case {
 };
 
 /* Lengths from sizeof, so that a value or an expectation may hold a NUL. */
-#define V(s) { (s), sizeof(s) - 1 }
+#define V(s)                                                                                                 \
+	{                                                                                                    \
+		(s), sizeof(s) - 1                                                                           \
+	}
 
 static const struct render_case render_cases[] = {
 	{ "", { V(""), V(""), V(""), V("") }, V(""), V("") },
@@ -108,14 +111,20 @@ static const struct render_case render_cases[] = {
 	{ "{{name}}", { V("Ann"), V(""), V(""), V("") }, V("{name}"), V("{name}") },
 	{ "{{{name}}}", { V("Ann"), V(""), V(""), V("") }, V("{Ann}"), V("{Ann}") },
 	{ "a{{b}}c{x}d{{", { V(""), V(""), V("X"), V("") }, V("a{b}cXd{"), V("a{b}cXd{") },
-	{ "json: {{\"n\": \"{name}\"}}", { V("Ann"), V(""), V(""), V("") }, V("json: {\"n\": \"Ann\"}"),
+	{ "json: {{\"n\": \"{name}\"}}",
+	  { V("Ann"), V(""), V(""), V("") },
+	  V("json: {\"n\": \"Ann\"}"),
 	  V("json: {\"n\": \"Ann\"}") },
-	{ "<b>{name}</b>", { V("<i>&\"'</i>"), V(""), V(""), V("") }, V("<b><i>&\"'</i></b>"),
+	{ "<b>{name}</b>",
+	  { V("<i>&\"'</i>"), V(""), V(""), V("") },
+	  V("<b><i>&\"'</i></b>"),
 	  V("<b>&lt;i&gt;&amp;&quot;&#39;&lt;/i&gt;</b>") },
 	{ "{x}", { V(""), V(""), V("&&"), V("") }, V("&&"), V("&amp;&amp;") },
 	{ "{x}", { V(""), V(""), V("a<b>c"), V("") }, V("a<b>c"), V("a&lt;b&gt;c") },
 	{ "{x}", { V(""), V(""), V("&amp;"), V("") }, V("&amp;"), V("&amp;amp;") },
-	{ "I'm {name} & \"you\"", { V("张三"), V(""), V(""), V("") }, V("I'm 张三 & \"you\""),
+	{ "I'm {name} & \"you\"",
+	  { V("张三"), V(""), V(""), V("") },
+	  V("I'm 张三 & \"you\""),
 	  V("I'm 张三 & \"you\"") },
 	{ "{x}", { V(""), V(""), V("a\0b"), V("") }, V("a\0b"), V("a\0b") },
 };

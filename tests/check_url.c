@@ -16,8 +16,14 @@ struct decode_case {
 	size_t outlen;
 };
 
-#define DEC(in, plus, out) { (in), sizeof(in) - 1, (plus), (out), sizeof(out) - 1 }
-#define DEC_BAD(in, plus)  { (in), sizeof(in) - 1, (plus), NULL, 0 }
+#define DEC(in, plus, out)                                                                                   \
+	{                                                                                                    \
+		(in), sizeof(in) - 1, (plus), (out), sizeof(out) - 1                                         \
+	}
+#define DEC_BAD(in, plus)                                                                                    \
+	{                                                                                                    \
+		(in), sizeof(in) - 1, (plus), NULL, 0                                                        \
+	}
 
 static const struct decode_case decode_cases[] = {
 	DEC("", false, ""),
@@ -135,8 +141,14 @@ struct path_case {
 	const char *out; /* NULL: rejected */
 };
 
-#define PATH(in, out)  { (in), sizeof(in) - 1, (out) }
-#define PATH_BAD(in)   { (in), sizeof(in) - 1, NULL }
+#define PATH(in, out)                                                                                        \
+	{                                                                                                    \
+		(in), sizeof(in) - 1, (out)                                                                  \
+	}
+#define PATH_BAD(in)                                                                                         \
+	{                                                                                                    \
+		(in), sizeof(in) - 1, NULL                                                                   \
+	}
 
 static const struct path_case path_cases[] = {
 	PATH("/", "/"),
@@ -318,8 +330,14 @@ struct form_case {
 };
 
 /* Lengths from sizeof, so that a value may hold a NUL. */
-#define V(s)  { (s), sizeof(s) - 1 }
-#define UNSET { NULL, 0 }
+#define V(s)                                                                                                 \
+	{                                                                                                    \
+		(s), sizeof(s) - 1                                                                           \
+	}
+#define UNSET                                                                                                \
+	{                                                                                                    \
+		NULL, 0                                                                                      \
+	}
 
 static const struct form_case form_cases[] = {
 	{ "", { "a" }, 0, { UNSET } },
@@ -351,7 +369,10 @@ static const struct form_case form_cases[] = {
 	{ "a=x%00y", { "a" }, 0, { V("x\0y") } },
 	{ "name=%E5%BC%A0%E4%B8%89", { "name" }, 0, { V("张三") } },
 	{ "%E5%90%8D=%E5%BC%A0%E4%B8%89", { "名" }, 0, { V("张三") } },
-	{ "username=bob&password=p%40ss+w%C3%B6rd", { "username", "password" }, 0, { V("bob"), V("p@ss wörd") } },
+	{ "username=bob&password=p%40ss+w%C3%B6rd",
+	  { "username", "password" },
+	  0,
+	  { V("bob"), V("p@ss wörd") } },
 	{ "a=1&a=2", { "a", "a" }, 0, { V("1"), V("1") } },
 	{ "a=1&b=2&c=3", { "c", "b", "a" }, 0, { V("3"), V("2"), V("1") } },
 	{ "a=%", { "a" }, -1, { UNSET } },

@@ -29,8 +29,8 @@ const char *itest_seed_routes =
         "{ method = \"GET\";  prefix = \"/static/\"; root = \"@WWW@\"; },\n"
         "{ path = \"/\"; redirect = \"/hello\"; status = 302; }\n";
 
-static uint64_t
-ms_now(void)
+uint64_t
+itest_now(void)
 {
 	struct timespec ts;
 
@@ -133,8 +133,8 @@ itest_start(struct server *s, const char *server_extra, const char *routes)
 			_exit(127);
 		}
 		/* Connecting works once the master listens; serving starts when every worker is ready. */
-		deadline = ms_now() + 15000;
-		while (ms_now() < deadline) {
+		deadline = itest_now() + 15000;
+		while (itest_now() < deadline) {
 			if (itest_wait_log(s, "generation 1: serving", 0) && answers(s->port))
 				return;
 			if (waitpid(s->pid, &status, WNOHANG) == s->pid)
@@ -218,8 +218,8 @@ itest_stop(struct server *s, int sig)
 
 	n = itest_workers(s->pid, workers, 256);
 	ck_assert_int_eq(kill(s->pid, sig), 0);
-	deadline = ms_now() + 20000;
-	while (ms_now() < deadline && (r = waitpid(s->pid, &status, WNOHANG)) == 0)
+	deadline = itest_now() + 20000;
+	while (itest_now() < deadline && (r = waitpid(s->pid, &status, WNOHANG)) == 0)
 		usleep(10000);
 	if (r == 0) {
 		kill(s->pid, SIGKILL);
@@ -229,8 +229,8 @@ itest_stop(struct server *s, int sig)
 	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "master exit status 0x%x", status);
 	/* Workers die with the master or soon after (they are reparented, not ours to reap). */
 	for (i = 0; i < n; i++) {
-		deadline = ms_now() + 5000;
-		while (kill(workers[i], 0) == 0 && ms_now() < deadline)
+		deadline = itest_now() + 5000;
+		while (kill(workers[i], 0) == 0 && itest_now() < deadline)
 			usleep(10000);
 		ck_assert_msg(kill(workers[i], 0) == -1 && errno == ESRCH, "worker %ld outlived the master",
 		              (long)workers[i]);
@@ -247,7 +247,7 @@ itest_stop(struct server *s, int sig)
 bool
 itest_wait_log(const struct server *s, const char *needle, int timeout_ms)
 {
-	uint64_t deadline = ms_now() + (uint64_t)timeout_ms;
+	uint64_t deadline = itest_now() + (uint64_t)timeout_ms;
 	static char text[1 << 20];
 
 	do {
@@ -263,7 +263,7 @@ itest_wait_log(const struct server *s, const char *needle, int timeout_ms)
 			return true;
 		if (timeout_ms > 0)
 			usleep(20000);
-	} while (ms_now() < deadline);
+	} while (itest_now() < deadline);
 	return false;
 }
 
@@ -319,7 +319,7 @@ static ssize_t
 fill(struct client *c, uint64_t deadline)
 {
 	struct pollfd pfd = { .fd = c->fd, .events = POLLIN };
-	uint64_t now = ms_now();
+	uint64_t now = itest_now();
 	ssize_t n;
 
 	if (now >= deadline || poll(&pfd, 1, (int)(deadline - now)) != 1)
@@ -365,7 +365,7 @@ itest_header(const struct resp *r, const char *name)
 int
 itest_read(struct client *c, struct resp *r, int timeout_ms)
 {
-	uint64_t deadline = ms_now() + (uint64_t)timeout_ms;
+	uint64_t deadline = itest_now() + (uint64_t)timeout_ms;
 	char *end;
 	size_t head_len, body_len = 0;
 	const char *cl;
@@ -401,13 +401,13 @@ itest_read(struct client *c, struct resp *r, int timeout_ms)
 bool
 itest_closed(struct client *c, int timeout_ms)
 {
-	uint64_t deadline = ms_now() + (uint64_t)timeout_ms;
+	uint64_t deadline = itest_now() + (uint64_t)timeout_ms;
 	ssize_t n;
 
 	c->len = 0;
 	while ((n = fill(c, deadline)) > 0)
 		c->len = 0;
-	return n == 0 || (n == -1 && ms_now() < deadline);
+	return n == 0 || (n == -1 && itest_now() < deadline);
 }
 
 void

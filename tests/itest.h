@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 /* The seed routes, with the file and root routes pointing at the source tree's www/. */
@@ -41,6 +42,9 @@ int itest_fd_count(pid_t pid);
 bool itest_wait_log(const struct server *s, const char *needle, int timeout_ms);
 
 int itest_free_port(void);
+
+/* Milliseconds of CLOCK_MONOTONIC, for deadlines. */
+uint64_t itest_now(void);
 
 struct client {
 	int fd;
