@@ -57,16 +57,28 @@ conn_new(struct worker *w, int fd, const struct sockaddr *sa)
 	return c;
 }
 
+/*
+ * Closes the connection. Its memory is freed by the worker after the current batch of events, which
+ * may still name it: fd -1 tells conn_on_event to ignore those.
+ */
 void
 conn_close(struct conn *c)
 {
 	struct worker *w = c->w;
 
 	timer_cancel(&w->timers, &c->timer);
-	/* close() also takes the socket out of the epoll set: the fd is ours alone. */
+	/*
+	 * close() takes a socket out of the epoll set only with the last reference to it. A handed-over
+	 * socket may have another for a moment (the sender closes its copy after sending), and an event
+	 * for it then would name freed memory: remove it first.
+	 */
+	if (c->shared && c->events != 0 && epoll_ctl(w->epfd, EPOLL_CTL_DEL, c->fd, NULL) == -1)
+		log_errno("epoll_ctl: removing a handed-over connection");
 	close(c->fd);
+	c->fd = -1;
 	if (c->file_fd != -1)
 		close(c->file_fd);
+	c->file_fd = -1;
 	buf_free(&c->in);
 	buf_free(&c->out);
 	buf_free(&c->scratch);
@@ -77,8 +89,39 @@ conn_close(struct conn *c)
 	if (c->next != NULL)
 		c->next->prev = c->prev;
 	w->nconns--;
+	c->next = w->closed;
+	w->closed = c;
 	worker_conn_closed(w, c);
-	free(c);
+}
+
+/* Between requests with nothing buffered either way: the client cannot tell who answers next. */
+static bool
+conn_idle(const struct conn *c)
+{
+	return c->fd != -1 && !c->lingering && !c->close_after && c->request_start == 0 && c->in.len == 0 &&
+	       c->head_len == 0 && c->out_off == c->out.len && c->file_fd == -1;
+}
+
+/* Gives an idle connection to the new generation. Returns true when it went (c is closed here). */
+static bool
+conn_handoff(struct conn *c)
+{
+	struct worker *w = c->w;
+
+	if (c->stay || worker_handoff(w, c->fd) == -1) {
+		c->stay = true;
+		return false;
+	}
+	c->shared = true;
+	conn_close(c);
+	return true;
+}
+
+void
+conn_drain(struct conn *c)
+{
+	if (conn_idle(c))
+		conn_handoff(c);
 }
 
 static bool
@@ -231,7 +274,8 @@ conn_dispatch(struct conn *c, struct str body)
 			return conn_fail(c, 500, "internal error");
 		c->head_moved = false;
 	}
-	x.close = !c->req.keep_alive || w->draining || c->peer_eof;
+	/* A draining worker keeps a connection alive only when it can hand it over afterwards. */
+	x.close = !c->req.keep_alive || c->peer_eof || (w->draining && (!w->handoff || c->stay));
 	if (handle_request(w->router, &x) == -1) {
 		log_errno("cannot answer a request");
 		return -1;
@@ -398,6 +442,8 @@ conn_run(struct conn *c)
 	if (c->request_start != 0) {
 		deadline = c->request_start + (uint64_t)cfg->request_timeout * 1000;
 	} else {
+		if (w->draining && conn_idle(c) && conn_handoff(c))
+			return;
 		c->idle_since = w->now;
 		conn_free_idle_buffers(c);
 		deadline = w->now + (uint64_t)cfg->keepalive_timeout * 1000;
@@ -421,6 +467,8 @@ conn_discard(struct conn *c)
 void
 conn_on_event(struct conn *c, uint32_t events)
 {
+	if (c->fd == -1)
+		return; /* closed earlier in this batch of events */
 	if (c->lingering) {
 		conn_discard(c);
 		return;

@@ -25,6 +25,8 @@ struct conn {
 	bool lingering;         /* shut down for writing, discarding input until EOF or the deadline */
 	bool peer_eof;          /* the peer shut down its side: answer what is buffered, then close */
 	bool continue_sent;     /* "100 Continue" went out for the current request */
+	bool shared;            /* handed over, in or out: another process may hold the socket too */
+	bool stay;              /* a handoff failed: keep it here, and close after its next answer */
 	bool head_moved;        /* the input buffer moved since the head was parsed */
 	uint64_t request_start; /* ms when the first byte of the current request arrived; 0 when idle */
 	uint64_t idle_since;    /* ms when the connection last became idle */
@@ -54,6 +56,10 @@ void conn_on_event(struct conn *c, uint32_t events);
 /* c's timer expired. */
 void conn_on_timeout(struct conn *c);
 
+/* Closes c; its memory goes when the worker frees its closed list, after the current events. */
 void conn_close(struct conn *c);
+
+/* The worker is draining for a reload: an idle connection moves to the new generation now. */
+void conn_drain(struct conn *c);
 
 #endif

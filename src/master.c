@@ -9,12 +9,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "channel.h"
 #include "listener.h"
 #include "log.h"
 #include "master.h"
@@ -52,6 +54,7 @@ struct generation {
 	struct proc *procs;
 	size_t nprocs;
 	unsigned failures; /* quick deaths in a row */
+	size_t next_proc;  /* round robin for handed-over connections */
 	uint64_t deadline; /* STARTING: give up; DRAINING: kill */
 };
 
@@ -154,6 +157,7 @@ gen_new(struct config *cfg)
 	g->deadline = m.now + START_TIMEOUT_MS;
 	g->next = m.gens;
 	m.gens = g;
+	log_info("generation %u: starting %zu workers on %s", g->id, g->nprocs, g->lst->name);
 	return g;
 }
 
@@ -186,7 +190,7 @@ proc_spawn(struct generation *g, struct proc *p)
 	pid_t pid;
 
 	p->respawn_at = 0;
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) == -1) {
+	if (channel_pair(sv) == -1) {
 		log_errno("socketpair for a worker");
 		p->respawn_at = m.now + RESPAWN_MAX_MS;
 		return;
@@ -215,13 +219,66 @@ proc_spawn(struct generation *g, struct proc *p)
 	p->started = m.now;
 }
 
+/*
+ * Tells g's workers to finish and exit: how is CHANNEL_DRAIN_KEEP or CHANNEL_DRAIN_RETIRE on a reload
+ * (idle connections move to the serving generation), CHANNEL_STOP on a graceful stop. Sent again to a
+ * generation already draining, a stop withdraws the handoff.
+ */
 static void
-gen_drain(struct generation *g)
+gen_drain(struct generation *g, char how)
 {
-	g->state = GEN_DRAINING;
-	g->deadline = m.now + (uint64_t)g->cfg->shutdown_timeout * 1000 + KILL_GRACE_MS;
-	log_info("generation %u: draining %zu workers", g->id, gen_alive(g));
-	gen_signal(g, SIGQUIT);
+	size_t i;
+
+	if (g->state != GEN_DRAINING) {
+		g->state = GEN_DRAINING;
+		g->deadline = m.now + (uint64_t)g->cfg->shutdown_timeout * 1000 + KILL_GRACE_MS;
+		log_info("generation %u: draining %zu workers%s", g->id, gen_alive(g),
+		         how == CHANNEL_DRAIN_RETIRE ? ", its listener retiring" : "");
+	}
+	for (i = 0; i < g->nprocs; i++) {
+		struct proc *p = &g->procs[i];
+
+		/* A worker whose channel is full or gone still understands the signal. */
+		if (p->pid != 0 && channel_send(p->channel, how, -1) == -1 && kill(p->pid, SIGQUIT) == -1 &&
+		    errno != ESRCH)
+			log_errno("kill %ld", (long)p->pid);
+	}
+}
+
+/* How g drains in favour of the serving generation s: does its listener go away? */
+static char
+drain_for(const struct generation *g, const struct generation *s)
+{
+	return g->lst == s->lst ? CHANNEL_DRAIN_KEEP : CHANNEL_DRAIN_RETIRE;
+}
+
+static struct generation *
+gen_serving(void)
+{
+	struct generation *g;
+
+	for (g = m.gens; g != NULL && g->state != GEN_ACTIVE; g = g->next)
+		;
+	return g;
+}
+
+/* An idle keep-alive connection from a draining worker: a worker of the serving generation takes it. */
+static void
+master_forward(int fd)
+{
+	struct generation *g = gen_serving();
+	size_t n;
+
+	for (n = 0; g != NULL && !m.stopping && n < g->nprocs; n++) {
+		struct proc *p = &g->procs[g->next_proc++ % g->nprocs];
+
+		if (p->pid != 0 && p->ready && channel_send(p->channel, CHANNEL_CONN, fd) == 0) {
+			close(fd);
+			return;
+		}
+	}
+	log_warn("no worker can take a handed-over connection; closing it");
+	close(fd);
 }
 
 /* Every worker of g is accepting: g serves from now on, and the generations before it drain. */
@@ -234,7 +291,7 @@ gen_promote(struct generation *g)
 	log_info("generation %u: serving %s with %zu workers", g->id, g->lst->name, g->nprocs);
 	for (o = m.gens; o != NULL; o = o->next)
 		if (o != g && o->state != GEN_DRAINING)
-			gen_drain(o);
+			gen_drain(o, drain_for(o, g));
 }
 
 static void
@@ -255,9 +312,9 @@ master_stop(bool graceful)
 		}
 		if (g->cfg->shutdown_timeout > timeout)
 			timeout = g->cfg->shutdown_timeout;
-		if (graceful && g->state != GEN_DRAINING)
-			gen_drain(g);
-		else if (!graceful)
+		if (graceful)
+			gen_drain(g, CHANNEL_STOP);
+		else
 			gen_signal(g, SIGTERM);
 	}
 	m.stop_deadline = m.now + (graceful ? (uint64_t)timeout * 1000 + KILL_GRACE_MS : STOP_TIMEOUT_MS);
@@ -279,7 +336,7 @@ gen_abandon(struct generation *g, const char *why)
 		return;
 	}
 	log_err("generation %u: %s; generation %u keeps serving", g->id, why, o->id);
-	gen_drain(g);
+	gen_drain(g, drain_for(g, o));
 }
 
 static void
@@ -303,7 +360,7 @@ master_reload(void)
 	/* A reload that had not finished starting is superseded by this one. */
 	for (o = g->next; o != NULL; o = o->next)
 		if (o->state == GEN_STARTING)
-			gen_drain(o);
+			gen_drain(o, drain_for(o, g));
 	for (i = 0; i < g->nprocs; i++)
 		proc_spawn(g, &g->procs[i]);
 }
@@ -397,23 +454,34 @@ master_signals(void)
 }
 
 static void
+proc_ready(struct generation *g, struct proc *p)
+{
+	size_t i;
+
+	p->ready = true;
+	if (g->state != GEN_STARTING)
+		return;
+	for (i = 0; i < g->nprocs && g->procs[i].ready; i++)
+		;
+	if (i == g->nprocs)
+		gen_promote(g);
+}
+
+static void
 proc_read_channel(struct generation *g, struct proc *p)
 {
 	char msg;
-	ssize_t n = recv(p->channel, &msg, 1, MSG_DONTWAIT);
+	int fd;
 
-	if (n == 1 && msg == 'R') {
-		p->ready = true;
-		if (g->state == GEN_STARTING) {
-			size_t i;
-
-			for (i = 0; i < g->nprocs && g->procs[i].ready; i++)
-				;
-			if (i == g->nprocs)
-				gen_promote(g);
-		}
+	/* At EOF the worker is going, and SIGCHLD tells the rest. */
+	while (channel_recv(p->channel, &msg, &fd) == 1) {
+		if (msg == CHANNEL_CONN && fd != -1)
+			master_forward(fd);
+		else if (fd != -1)
+			close(fd);
+		else if (msg == CHANNEL_READY)
+			proc_ready(g, p);
 	}
-	/* EOF means the worker is going; SIGCHLD tells the rest. */
 }
 
 static void
@@ -500,7 +568,7 @@ master_pollfds(void)
 	m.pfds[0] = (struct pollfd){ .fd = m.sigfd, .events = POLLIN };
 	for (g = m.gens; g != NULL; g = g->next)
 		for (i = 0; i < g->nprocs; i++)
-			if (g->procs[i].pid != 0 && !g->procs[i].ready)
+			if (g->procs[i].pid != 0)
 				m.pfds[n++] = (struct pollfd){ .fd = g->procs[i].channel, .events = POLLIN };
 	return n;
 }
@@ -518,6 +586,23 @@ master_channels(const struct pollfd *pfds, size_t n)
 			for (i = 0; i < g->nprocs; i++)
 				if (g->procs[i].channel == pfds[j].fd && g->procs[i].pid != 0)
 					proc_read_channel(g, &g->procs[i]);
+	}
+}
+
+/*
+ * Connections, and descriptors in flight between workers on a reload, count against RLIMIT_NOFILE, whose
+ * usual soft limit (1024) is below max_connections: take the hard limit.
+ */
+static void
+master_raise_nofile(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl) == -1)
+			log_errno("cannot raise the open files limit to %llu",
+			          (unsigned long long)rl.rlim_max);
 	}
 }
 
@@ -561,6 +646,7 @@ master_run(struct config *cfg)
 	m.pid = getpid();
 	m.now = timer_now();
 	m.status = EXIT_SUCCESS;
+	master_raise_nofile();
 	if (master_setup_signals(&old) == -1) {
 		config_free(cfg);
 		return EXIT_FAILURE;

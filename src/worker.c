@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "channel.h"
 #include "conn.h"
 #include "log.h"
 #include "worker.h"
@@ -20,6 +21,7 @@
 #define ACCEPT_BATCH    64  /* accepts per wake-up, so connections already open are not starved */
 #define ACCEPT_PAUSE_MS 100 /* back-off when the process or system is out of file descriptors */
 #define ACCESS_FLUSH    8192
+#define RETIRE_QUIET_MS 1000 /* a retiring listener closes once no connection came for this long */
 
 /* epoll user data for the fds that are not connections. */
 static char tag_listener, tag_signal, tag_channel;
@@ -75,12 +77,33 @@ worker_listen(struct worker *w, bool on)
 	w->accepting = on;
 }
 
+/* A retiring listener is still served while draining; a kept one belongs to the new generation. */
+static bool
+worker_may_accept(const struct worker *w)
+{
+	return w->lfd != -1 && !w->stopping && w->accept_resume == 0 &&
+	       w->nconns < (size_t)w->cfg->max_connections && (!w->draining || w->retiring);
+}
+
 void
 worker_conn_closed(struct worker *w, struct conn *c)
 {
-	if (!w->draining && !w->stopping && w->accept_resume == 0 &&
-	    w->nconns < (size_t)w->cfg->max_connections)
+	if (worker_may_accept(w))
 		worker_listen(w, true);
+}
+
+int
+worker_handoff(struct worker *w, int fd)
+{
+	if (!w->draining || !w->handoff)
+		return -1;
+	if (channel_send(w->channel, CHANNEL_CONN, fd) == -1) {
+		/* The connection stays here; its next answer says Connection: close. */
+		log_errno("cannot hand a connection to the new generation");
+		return -1;
+	}
+	w->handed_off++;
+	return 0;
 }
 
 void
@@ -122,6 +145,7 @@ static void
 worker_accept(struct worker *w)
 {
 	struct sockaddr_storage ss;
+	struct conn *c;
 	socklen_t len;
 	int fd, i;
 
@@ -149,26 +173,98 @@ worker_accept(struct worker *w)
 			default: log_errno("accept"); return;
 			}
 		}
-		conn_new(w, fd, (struct sockaddr *)&ss);
+		w->last_accept = w->now;
+		if ((c = conn_new(w, fd, (struct sockaddr *)&ss)) != NULL && w->draining)
+			conn_drain(c);
 	}
 }
 
-/* Stop taking connections: take what is already queued, then let the listener go. */
 static void
-worker_drain(struct worker *w)
+worker_close_listener(struct worker *w)
 {
-	if (w->draining)
+	if (w->lfd == -1)
 		return;
-	w->draining = true;
-	w->drain_deadline = w->now + (uint64_t)w->cfg->shutdown_timeout * 1000;
-	log_info("draining %zu connections", w->nconns);
-	if (w->lfd != -1) {
-		w->accept_resume = 0;
-		worker_accept(w);
-		worker_listen(w, false);
-		close(w->lfd);
-		w->lfd = -1;
+	worker_listen(w, false);
+	close(w->lfd);
+	w->lfd = -1;
+}
+
+/*
+ * Finish in-flight requests and take no new work. On a reload (handoff) idle connections move to the new
+ * generation; on a stop they stay until their next request, answered with Connection: close. What is
+ * queued on the listener is taken first; a retiring listener keeps being served until it is quiet.
+ */
+static void
+worker_drain(struct worker *w, char how)
+{
+	struct conn *c, *next;
+
+	if (w->draining) {
+		/* A stop that follows a reload: nobody is left to hand connections to. */
+		if (how == CHANNEL_STOP)
+			w->handoff = false;
+		return;
 	}
+	w->draining = true;
+	w->handoff = how != CHANNEL_STOP;
+	w->retiring = how != CHANNEL_DRAIN_KEEP;
+	w->drain_deadline = w->now + (uint64_t)w->cfg->shutdown_timeout * 1000;
+	log_info("draining %zu connections%s", w->nconns,
+	         how == CHANNEL_STOP         ? ""
+	         : how == CHANNEL_DRAIN_KEEP ? ", handing idle ones over"
+	                                     : ", handing idle ones over; listener retiring");
+	w->accept_resume = 0;
+	w->last_accept = w->now;
+	if (w->lfd != -1)
+		worker_accept(w);
+	if (!w->retiring)
+		worker_close_listener(w);
+	for (c = w->conns; c != NULL; c = next) {
+		next = c->next;
+		conn_drain(c);
+	}
+}
+
+/* A connection handed over from a worker of an older generation. */
+static void
+worker_adopt(struct worker *w, int fd)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	struct conn *c;
+
+	if (getpeername(fd, (struct sockaddr *)&ss, &len) == -1) {
+		/* The peer left while the connection was in flight: nothing to serve. */
+		close(fd);
+		return;
+	}
+	if ((c = conn_new(w, fd, (struct sockaddr *)&ss)) == NULL)
+		return;
+	c->shared = true;
+	w->adopted++;
+	if (w->draining)
+		conn_drain(c);
+	else if (worker_watch(w, c, EPOLLIN, w->now + (uint64_t)w->cfg->keepalive_timeout * 1000) == -1)
+		conn_close(c);
+}
+
+static void
+worker_channel(struct worker *w)
+{
+	char msg;
+	int fd, r;
+
+	while ((r = channel_recv(w->channel, &msg, &fd)) == 1) {
+		if (msg == CHANNEL_CONN && fd != -1)
+			worker_adopt(w, fd);
+		else if (fd != -1)
+			close(fd);
+		else if (msg == CHANNEL_DRAIN_KEEP || msg == CHANNEL_DRAIN_RETIRE || msg == CHANNEL_STOP)
+			worker_drain(w, msg);
+	}
+	/* The master is gone: nobody would replace this worker or forward a reload. */
+	if (r == -1)
+		w->stopping = true;
 }
 
 static void
@@ -178,7 +274,7 @@ worker_signal(struct worker *w)
 
 	while (read(w->sigfd, &si, sizeof(si)) == sizeof(si)) {
 		switch (si.ssi_signo) {
-		case SIGQUIT: worker_drain(w); break;
+		case SIGQUIT: worker_drain(w, CHANNEL_STOP); break;
 		case SIGTERM:
 		case SIGINT: w->stopping = true; break;
 		}
@@ -197,6 +293,8 @@ worker_timeout(const struct worker *w)
 		next = w->accept_resume;
 	if (w->draining && w->drain_deadline < next)
 		next = w->drain_deadline;
+	if (w->draining && w->lfd != -1 && w->last_accept + RETIRE_QUIET_MS < next)
+		next = w->last_accept + RETIRE_QUIET_MS;
 	if (next == UINT64_MAX)
 		return -1;
 	return next <= w->now ? 0 : next - w->now > 60000 ? 60000 : (int)(next - w->now);
@@ -213,8 +311,21 @@ worker_expire(struct worker *w)
 	}
 	if (w->accept_resume != 0 && w->accept_resume <= w->now) {
 		w->accept_resume = 0;
-		if (!w->draining && w->nconns < (size_t)w->cfg->max_connections)
+		if (worker_may_accept(w))
 			worker_listen(w, true);
+	}
+	if (w->draining && w->lfd != -1 && w->now >= w->last_accept + RETIRE_QUIET_MS)
+		worker_close_listener(w);
+}
+
+static void
+worker_free_closed(struct worker *w)
+{
+	struct conn *c;
+
+	while ((c = w->closed) != NULL) {
+		w->closed = c->next;
+		free(c);
 	}
 }
 
@@ -239,15 +350,19 @@ worker_loop(struct worker *w)
 			else if (p == &tag_signal)
 				worker_signal(w);
 			else if (p == &tag_channel)
-				w->stopping = true; /* the master is gone */
+				worker_channel(w);
 			else
 				conn_on_event(p, events[i].events);
 		}
 		worker_expire(w);
+		worker_free_closed(w);
 		if (w->access.len >= ACCESS_FLUSH || n < MAX_EVENTS)
 			worker_access_flush(w);
-		if (w->draining && (w->nconns == 0 || w->now >= w->drain_deadline))
+		if (w->draining && ((w->nconns == 0 && w->lfd == -1) || w->now >= w->drain_deadline)) {
+			log_info("drained: %zu connections handed over, %zu still open", w->handed_off,
+			         w->nconns);
 			return;
+		}
 	}
 }
 
@@ -324,7 +439,7 @@ worker_run(const struct config *cfg, int lfd, int channel, int access_fd)
 
 	worker_clock(&w);
 	if (worker_setup(&w) == 0) {
-		if (send(channel, "R", 1, MSG_NOSIGNAL) != 1)
+		if (channel_send(channel, CHANNEL_READY, -1) == -1)
 			log_errno("cannot tell the master this worker is ready");
 		else {
 			worker_loop(&w);
@@ -334,6 +449,7 @@ worker_run(const struct config *cfg, int lfd, int channel, int access_fd)
 	w.stopping = true;
 	while (w.conns != NULL)
 		conn_close(w.conns);
+	worker_free_closed(&w);
 	worker_access_flush(&w);
 	buf_free(&w.access);
 	timer_heap_free(&w.timers);

@@ -20,14 +20,20 @@ struct worker {
 	int epfd;
 	int lfd; /* the shared listening socket; -1 once draining let it go */
 	int sigfd;
-	int channel;    /* to the master: "ready" goes out on it */
-	bool accepting; /* lfd is in the epoll set */
-	bool draining;  /* finish what is in flight, take nothing new */
-	bool stopping;  /* leave the loop now */
+	int channel;          /* to the master: "ready" goes out on it */
+	bool accepting;       /* lfd is in the epoll set */
+	bool draining;        /* finish what is in flight, take nothing new */
+	bool handoff;         /* draining for a reload: idle connections go to the new generation */
+	bool retiring;        /* draining, and the listener goes away: serve it until it is quiet */
+	uint64_t last_accept; /* ms */
+	size_t handed_off;    /* connections given to the new generation */
+	size_t adopted;       /* connections taken from an older one */
+	bool stopping;        /* leave the loop now */
 	uint64_t drain_deadline;
 	uint64_t accept_resume; /* ms: accepting paused after EMFILE until then; 0 when not paused */
 	struct timer_heap timers;
 	struct conn *conns;
+	struct conn *closed; /* closed during this loop turn, freed after it */
 	size_t nconns;
 
 	uint64_t now; /* ms, CLOCK_MONOTONIC, updated once per loop turn */
@@ -49,6 +55,12 @@ int worker_watch(struct worker *w, struct conn *c, uint32_t events, uint64_t dea
 
 /* For conn.c: c is closing; let the listener back in if the connection limit had stopped it. */
 void worker_conn_closed(struct worker *w, struct conn *c);
+
+/*
+ * For conn.c: sends the idle connection fd to the master for the new generation. Returns 0, or -1 when it
+ * stays here (not draining for a reload, or the channel refused it).
+ */
+int worker_handoff(struct worker *w, int fd);
 
 /* For conn.c: one access log line for a finished exchange. */
 void worker_access_log(struct worker *w, const struct conn *c, int status, uint64_t bytes);

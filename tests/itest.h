@@ -66,9 +66,12 @@ int itest_connect(struct client *c, int port);
 /* The same over AF_INET or AF_INET6 (to ::1). */
 int itest_connect_family(struct client *c, int family, int port);
 void itest_send(struct client *c, const char *data, size_t len);
+
+/* The same without asserting, for client processes: returns 0, or -1 when the peer is gone. */
+int itest_try_send(struct client *c, const char *data, size_t len);
 void itest_sends(struct client *c, const char *s);
 
-/* Reads one whole response (by Content-Length). Returns 0, or -1 on EOF, reset or timeout. */
+/* Reads one whole response (by Content-Length). Returns 0, or -1 on EOF, reset, timeout or garbage. */
 int itest_read(struct client *c, struct resp *r, int timeout_ms);
 
 /* Reads until the server closes. Returns true when it did within timeout_ms. */

@@ -1,0 +1,30 @@
+/* channel.h: one-byte messages between the master and a worker, some carrying a file descriptor. */
+#ifndef CHANNEL_H
+#define CHANNEL_H
+
+enum channel_msg {
+	CHANNEL_READY = 'R', /* worker: accepting */
+	CHANNEL_DRAIN_KEEP =
+	        'D', /* master: a new generation serves this listener; hand idle connections over */
+	CHANNEL_DRAIN_RETIRE =
+	        'd',        /* master: as D, and the listener is going away: take what still comes to it */
+	CHANNEL_STOP = 'Q', /* master: graceful stop; nothing to hand over to */
+	CHANNEL_CONN = 'H', /* either way: an idle keep-alive connection changes worker (carries its fd) */
+};
+
+/*
+ * Creates the non-blocking SOCK_SEQPACKET pair: messages keep their boundaries and neither side can block
+ * the other. Returns 0, or -1 with errno.
+ */
+int channel_pair(int sv[2]);
+
+/* Sends msg, with passfd when it is not -1. Returns 0, or -1 with errno (EAGAIN when the peer is full). */
+int channel_send(int fd, char msg, int passfd);
+
+/*
+ * Receives one message: returns 1 with *msg and *passfd (-1 when none came), 0 when nothing is waiting,
+ * -1 when the peer is gone.
+ */
+int channel_recv(int fd, char *msg, int *passfd);
+
+#endif

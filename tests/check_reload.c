@@ -1,0 +1,204 @@
+/* check_reload.c: reloads under load: clients that never retry see no failed request, port changes included.
+ */
+#include <check.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "itest.h"
+
+#define CLIENTS    24 /* half keep a connection alive, half open one per request */
+#define RELOADS    20
+#define RELOAD_GAP 150000 /* us between SIGHUPs: faster than a drain finishes */
+#define EXTRA      "workers = 2; keepalive_timeout = 30; shutdown_timeout = 10;"
+
+struct tally {
+	long ok;
+	long failed;
+	char why[160]; /* the first failure */
+};
+
+/* Shared between the test and its client processes. */
+struct shared {
+	volatile int port;    /* where clients connect: they follow a port change once it serves */
+	volatile int version; /* the newest body published: "version N" with N up to this is right */
+	volatile int stop;
+	struct tally tally[CLIENTS];
+};
+
+static struct shared *sh;
+static struct server srv;
+static struct resp last;
+
+static void
+routes_for(char *out, size_t cap, int version)
+{
+	snprintf(out, cap, "{ path = \"/v\"; text = \"version %d\"; }", version);
+}
+
+static void
+lost(struct tally *t, const char *why, int detail)
+{
+	if (t->failed++ == 0)
+		snprintf(t->why, sizeof(t->why), "%.100s (%d) on port %d", why, detail, sh->port);
+}
+
+/* Checks one answer; a client that never retries counts anything else as a lost request. */
+static bool
+answer_ok(struct tally *t, const struct resp *r)
+{
+	int v;
+
+	if (r->status != 200) {
+		lost(t, "status", r->status);
+		return false;
+	}
+	if (sscanf(r->body, "version %d", &v) != 1 || v < 0 || v > sh->version) {
+		lost(t, r->body, v);
+		return false;
+	}
+	t->ok++;
+	return true;
+}
+
+static void
+client(int id)
+{
+	static const char keep[] = "GET /v HTTP/1.1\r\nHost: x\r\n\r\n";
+	static const char once[] = "GET /v HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+	static struct client c;
+	static struct resp r;
+	struct tally *t = &sh->tally[id];
+	bool keepalive = id % 2 == 0;
+	const char *req = keepalive ? keep : once;
+
+	c.fd = -1;
+	while (!sh->stop) {
+		if (c.fd == -1 && itest_connect(&c, sh->port) == -1) {
+			lost(t, "connect refused", 0);
+			continue;
+		}
+		if (itest_try_send(&c, req, strlen(req)) == -1) {
+			lost(t, "send failed", 0);
+			itest_close(&c);
+			continue;
+		}
+		if (itest_read(&c, &r, 10000) == -1) {
+			lost(t, "no answer", 0);
+			itest_close(&c);
+			continue;
+		}
+		answer_ok(t, &r);
+		/* Only the server's word closes a keep-alive connection. */
+		if (!keepalive ||
+		    (itest_header(&r, "Connection") && strcmp(itest_header(&r, "Connection"), "close") == 0))
+			itest_close(&c);
+	}
+	itest_close(&c);
+	_exit(0);
+}
+
+/* Reloads RELOADS times under load; port_changes of them move to a new port. */
+static void
+reload_under_load(int port_changes)
+{
+	char routes[128], line[64];
+	pid_t pids[CLIENTS];
+	long ok = 0;
+	int i, v, status;
+
+	sh = mmap(NULL, sizeof(*sh), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	ck_assert_ptr_ne(sh, MAP_FAILED);
+	memset(sh, 0, sizeof(*sh));
+	routes_for(routes, sizeof(routes), 0);
+	itest_start(&srv, EXTRA, routes);
+	sh->port = srv.port;
+	for (i = 0; i < CLIENTS; i++) {
+		pids[i] = fork();
+		ck_assert_int_ge(pids[i], 0);
+		if (pids[i] == 0)
+			client(i);
+	}
+	usleep(300000);
+	for (v = 1; v <= RELOADS; v++) {
+		bool move = port_changes > 0 && v % (RELOADS / (port_changes + 1)) == 0 &&
+		            v / (RELOADS / (port_changes + 1)) <= port_changes;
+
+		if (move)
+			srv.port = itest_free_port();
+		routes_for(routes, sizeof(routes), v);
+		itest_write_config(&srv, EXTRA, routes);
+		/* Published before the reload, so no right answer is ever newer than what clients accept. */
+		sh->version = v;
+		ck_assert_int_eq(kill(srv.pid, SIGHUP), 0);
+		if (move) {
+			/* Generation v + 1 is the one this reload starts; clients follow once it serves. */
+			snprintf(line, sizeof(line), "generation %d: serving", v + 1);
+			ck_assert_msg(itest_wait_log(&srv, line, 15000), "no \"%s\"", line);
+			sh->port = srv.port;
+		}
+		usleep(RELOAD_GAP);
+	}
+	snprintf(line, sizeof(line), "generation %d: serving", RELOADS + 1);
+	ck_assert_msg(itest_wait_log(&srv, line, 15000), "no \"%s\"", line);
+	usleep(500000);
+	sh->stop = 1;
+	for (i = 0; i < CLIENTS; i++) {
+		ck_assert_int_eq(waitpid(pids[i], &status, 0), pids[i]);
+		ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "client %d died", i);
+	}
+	for (i = 0; i < CLIENTS; i++) {
+		ck_assert_msg(sh->tally[i].failed == 0,
+		              "client %d (%s): %ld of %ld requests failed, first: %s", i,
+		              i % 2 ? "new connections" : "keep-alive", sh->tally[i].failed,
+		              sh->tally[i].failed + sh->tally[i].ok, sh->tally[i].why);
+		ck_assert_msg(sh->tally[i].ok > 0, "client %d got no answer at all", i);
+		ok += sh->tally[i].ok;
+	}
+	fprintf(stderr, "%d reloads (%d port changes), %d clients: %ld requests answered, 0 failed\n",
+	        RELOADS, port_changes, CLIENTS, ok);
+	/* The last configuration serves, the idle keep-alive connections moved rather than closed. */
+	snprintf(line, sizeof(line), "version %d", RELOADS);
+	ck_assert_int_eq(itest_request(srv.port, "GET /v HTTP/1.1\r\nHost: x\r\n\r\n", &last), 0);
+	ck_assert_str_eq(last.body, line);
+	ck_assert(itest_wait_log(&srv, "handing idle ones over", 0));
+	ck_assert(!itest_wait_log(&srv, "cannot hand a connection", 0));
+	ck_assert(!itest_wait_log(&srv, "no worker can take", 0));
+	itest_stop(&srv, SIGTERM);
+	munmap(sh, sizeof(*sh));
+}
+
+START_TEST(test_reload_same_port)
+{
+	reload_under_load(0);
+}
+END_TEST
+
+START_TEST(test_reload_port_changes)
+{
+	reload_under_load(2);
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite *s = suite_create("reload");
+	TCase *tc = tcase_create("under load");
+	SRunner *sr;
+	int failed;
+
+	tcase_set_timeout(tc, 180);
+	tcase_add_test(tc, test_reload_same_port);
+	tcase_add_test(tc, test_reload_port_changes);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
