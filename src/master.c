@@ -365,6 +365,8 @@ master_reload(void)
 		proc_spawn(g, &g->procs[i]);
 }
 
+static void proc_read_channel(struct generation *g, struct proc *p);
+
 static struct proc *
 proc_find(pid_t pid, struct generation **gp)
 {
@@ -397,6 +399,8 @@ proc_died(struct generation *g, struct proc *p, int wstatus)
 		log_msg(clean && (g->state == GEN_DRAINING || m.stopping) ? LOG_LVL_INFO : LOG_LVL_ERR,
 		        "worker %ld of generation %u exited with status %d", (long)p->pid, g->id,
 		        WEXITSTATUS(wstatus));
+	/* Connections it handed over just before it exited are still in the channel: pass them on. */
+	proc_read_channel(g, p);
 	close(p->channel);
 	p->channel = -1;
 	p->pid = 0;

@@ -149,7 +149,8 @@ worker_accept(struct worker *w)
 	socklen_t len;
 	int fd, i;
 
-	for (i = 0; i < ACCEPT_BATCH; i++) {
+	/* The listener may have closed earlier in this batch of events. */
+	for (i = 0; i < ACCEPT_BATCH && w->lfd != -1; i++) {
 		if (w->nconns >= (size_t)w->cfg->max_connections) {
 			worker_listen(w, false);
 			return;

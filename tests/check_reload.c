@@ -172,6 +172,49 @@ reload_under_load(int port_changes)
 	munmap(sh, sizeof(*sh));
 }
 
+/*
+ * Idle keep-alive connections across reloads: the old workers hand them all over at once and exit, and
+ * every one must still be answered, by the new generation.
+ */
+START_TEST(test_reload_idle_connections)
+{
+	enum { IDLE = 100 };
+	static struct client conns[IDLE];
+	static struct resp r;
+	char routes[128], want[32];
+	int i, v;
+
+	routes_for(routes, sizeof(routes), 0);
+	itest_start(&srv, EXTRA, routes);
+	for (i = 0; i < IDLE; i++) {
+		ck_assert_int_eq(itest_connect(&conns[i], srv.port), 0);
+		itest_sends(&conns[i], "GET /v HTTP/1.1\r\nHost: x\r\n\r\n");
+		ck_assert_int_eq(itest_read(&conns[i], &r, 10000), 0);
+		ck_assert_str_eq(r.body, "version 0");
+	}
+	for (v = 1; v <= 10; v++) {
+		char line[64];
+
+		routes_for(routes, sizeof(routes), v);
+		itest_write_config(&srv, EXTRA, routes);
+		ck_assert_int_eq(kill(srv.pid, SIGHUP), 0);
+		snprintf(line, sizeof(line), "generation %d: ended", v);
+		ck_assert_msg(itest_wait_log(&srv, line, 15000), "no \"%s\"", line);
+		snprintf(want, sizeof(want), "version %d", v);
+		for (i = 0; i < IDLE; i++) {
+			itest_sends(&conns[i], "GET /v HTTP/1.1\r\nHost: x\r\n\r\n");
+			ck_assert_msg(itest_read(&conns[i], &r, 10000) == 0, "reload %d: connection %d lost",
+			              v, i);
+			ck_assert_str_eq(r.body, want);
+			ck_assert_ptr_null(itest_header(&r, "Connection"));
+		}
+	}
+	for (i = 0; i < IDLE; i++)
+		itest_close(&conns[i]);
+	itest_stop(&srv, SIGTERM);
+}
+END_TEST
+
 START_TEST(test_reload_same_port)
 {
 	reload_under_load(0);
@@ -193,6 +236,7 @@ main(void)
 	int failed;
 
 	tcase_set_timeout(tc, 180);
+	tcase_add_test(tc, test_reload_idle_connections);
 	tcase_add_test(tc, test_reload_same_port);
 	tcase_add_test(tc, test_reload_port_changes);
 	suite_add_tcase(s, tc);
