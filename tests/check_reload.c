@@ -109,13 +109,14 @@ reload_under_load(int port_changes)
 	char routes[128], line[64];
 	pid_t pids[CLIENTS];
 	long ok = 0;
-	int i, v, status;
+	int i, v, status, fds;
 
 	sh = mmap(NULL, sizeof(*sh), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	ck_assert_ptr_ne(sh, MAP_FAILED);
 	memset(sh, 0, sizeof(*sh));
 	routes_for(routes, sizeof(routes), 0);
 	itest_start(&srv, EXTRA, routes);
+	fds = itest_fd_count(srv.pid);
 	sh->port = srv.port;
 	for (i = 0; i < CLIENTS; i++) {
 		pids[i] = fork();
@@ -168,6 +169,13 @@ reload_under_load(int port_changes)
 	ck_assert(itest_wait_log(&srv, "handing idle ones over", 0));
 	ck_assert(!itest_wait_log(&srv, "cannot hand a connection", 0));
 	ck_assert(!itest_wait_log(&srv, "no worker can take", 0));
+	/* Once every old generation has ended, the master holds what it held at the start, and no zombie. */
+	for (v = 1; v <= RELOADS; v++) {
+		snprintf(line, sizeof(line), "generation %d: ended", v);
+		ck_assert_msg(itest_wait_log(&srv, line, 15000), "no \"%s\"", line);
+	}
+	ck_assert_int_eq(itest_fd_count(srv.pid), fds);
+	ck_assert_uint_eq(itest_zombies(srv.pid), 0);
 	itest_stop(&srv, SIGTERM);
 	munmap(sh, sizeof(*sh));
 }

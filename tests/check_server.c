@@ -418,6 +418,52 @@ START_TEST(test_reload_route)
 }
 END_TEST
 
+/* A port that cannot be bound keeps the running generation whole. */
+START_TEST(test_reload_bind_failure)
+{
+	struct server other;
+	int port;
+
+	itest_start(&other, NULL, itest_seed_routes);
+	itest_start(&srv, NULL, itest_seed_routes);
+	port = srv.port;
+	srv.port = other.port;
+	itest_write_config(&srv, NULL, "{ path = \"/hello\"; text = \"moved\"; }");
+	srv.port = port;
+	kill(srv.pid, SIGHUP);
+	ck_assert(itest_wait_log(&srv, "cannot bind", 10000));
+	ck_assert(itest_wait_log(&srv, "the running configuration stays", 5000));
+	expect("GET /hello HTTP/1.1\r\nHost: x\r\n\r\n", 200, "Hello World!");
+	ck_assert(!itest_wait_log(&srv, "generation 2", 0));
+	itest_stop(&srv, SIGTERM);
+	itest_stop(&other, SIGTERM);
+}
+END_TEST
+
+/* New limits apply to the new generation; a drain that cannot finish ends at shutdown_timeout. */
+START_TEST(test_reload_limits_and_shutdown_timeout)
+{
+	uint64_t start;
+
+	itest_start(&srv, "shutdown_timeout = 1;", itest_seed_routes);
+	/* A request that will never complete holds the old worker. */
+	ck_assert_int_eq(itest_connect(&cl, srv.port), 0);
+	itest_sends(&cl, "POST /form HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nabc");
+	itest_write_config(&srv, "shutdown_timeout = 1; max_body_size = 16;", itest_seed_routes);
+	start = itest_now();
+	kill(srv.pid, SIGHUP);
+	ck_assert(itest_wait_log(&srv, "generation 2: serving", 10000));
+	expect("POST /form HTTP/1.1\r\nHost: x\r\nContent-Length: 17\r\n\r\n", 413, NULL);
+	ck_assert(itest_wait_log(&srv, "generation 1: ended", 10000));
+	/* It ended by the deadline, with the stuck connection closed, not handed over. */
+	ck_assert_uint_ge(itest_now() - start, 900);
+	ck_assert(itest_wait_log(&srv, "1 still open", 0));
+	ck_assert(itest_closed(&cl, 5000));
+	itest_close(&cl);
+	itest_stop(&srv, SIGTERM);
+}
+END_TEST
+
 START_TEST(test_reload_port)
 {
 	int old = 0;
@@ -673,6 +719,8 @@ server_suite(void)
 	tcase_add_test(tc, test_timeouts);
 	tcase_add_test(tc, test_reload_route);
 	tcase_add_test(tc, test_reload_port);
+	tcase_add_test(tc, test_reload_bind_failure);
+	tcase_add_test(tc, test_reload_limits_and_shutdown_timeout);
 	tcase_add_test(tc, test_reload_bad_config);
 	tcase_add_test(tc, test_worker_replaced);
 	tcase_add_test(tc, test_respawn_backoff);
