@@ -262,14 +262,19 @@ gen_serving(void)
 	return g;
 }
 
-/* An idle keep-alive connection from a draining worker: a worker of the serving generation takes it. */
+/*
+ * An idle keep-alive connection from a draining worker: a worker of the serving generation takes it. In a
+ * graceful stop any worker still there does, and answers its next request with Connection: close.
+ */
 static void
 master_forward(int fd)
 {
-	struct generation *g = gen_serving();
+	struct generation *g = m.stopping ? NULL : gen_serving();
 	size_t n;
 
-	for (n = 0; g != NULL && !m.stopping && n < g->nprocs; n++) {
+	for (g = g ? g : m.gens; g != NULL && gen_alive(g) == 0; g = g->next)
+		;
+	for (n = 0; g != NULL && n < g->nprocs; n++) {
 		struct proc *p = &g->procs[g->next_proc++ % g->nprocs];
 
 		if (p->pid != 0 && p->ready && channel_send(p->channel, CHANNEL_CONN, fd) == 0) {

@@ -208,12 +208,11 @@ worker_drain(struct worker *w, char how)
 	}
 	w->draining = true;
 	w->handoff = how != CHANNEL_STOP;
-	w->retiring = how != CHANNEL_DRAIN_KEEP;
+	/* On a stop the listener goes too, but nobody is served better by accepting longer. */
+	w->retiring = how == CHANNEL_DRAIN_RETIRE;
 	w->drain_deadline = w->now + (uint64_t)w->cfg->shutdown_timeout * 1000;
-	log_info("draining %zu connections%s", w->nconns,
-	         how == CHANNEL_STOP         ? ""
-	         : how == CHANNEL_DRAIN_KEEP ? ", handing idle ones over"
-	                                     : ", handing idle ones over; listener retiring");
+	log_info("draining %zu connections%s%s", w->nconns, w->handoff ? ", handing idle ones over" : "",
+	         w->retiring ? "; listener retiring" : "");
 	w->accept_resume = 0;
 	w->last_accept = w->now;
 	if (w->lfd != -1)

@@ -584,20 +584,31 @@ END_TEST
 
 START_TEST(test_graceful_stop)
 {
+	static struct client idle;
+
 	itest_start(&srv, "workers = 1;", itest_seed_routes);
-	/* A request in flight when SIGQUIT arrives is finished, with Connection: close. */
+	/* An idle keep-alive connection, and a request in flight when SIGQUIT arrives. */
+	ck_assert_int_eq(itest_connect(&idle, srv.port), 0);
+	itest_sends(&idle, "GET /hello HTTP/1.1\r\nHost: x\r\n\r\n");
+	ck_assert_int_eq(itest_read(&idle, &rs, 5000), 0);
 	ck_assert_int_eq(itest_connect(&cl, srv.port), 0);
 	itest_sends(&cl,
 	            "POST /form HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\n"
 	            "Content-Length: 21\r\n\r\nusername=");
-	usleep(100000);
 	kill(srv.pid, SIGQUIT);
 	/* The worker's own line: the master's comes before the worker has the signal. */
-	ck_assert(itest_wait_log(&srv, "draining 1 connections", 5000));
+	ck_assert(itest_wait_log(&srv, "worker g1: info: draining", 5000));
+	/* Both are answered, and told the connection closes: there is no new generation to move to. */
 	itest_sends(&cl, "q&password=r");
 	ck_assert_int_eq(itest_read(&cl, &rs, 5000), 0);
 	ck_assert_str_eq(rs.body, "I'm q and my password is r.");
 	ck_assert_str_eq(itest_header(&rs, "Connection"), "close");
+	itest_sends(&idle, "GET /hello HTTP/1.1\r\nHost: x\r\n\r\n");
+	ck_assert_int_eq(itest_read(&idle, &rs, 5000), 0);
+	ck_assert_str_eq(rs.body, "Hello World!");
+	ck_assert_str_eq(itest_header(&rs, "Connection"), "close");
+	ck_assert(itest_closed(&idle, 5000));
+	itest_close(&idle);
 	itest_close(&cl);
 	itest_stop(&srv, SIGQUIT);
 }
