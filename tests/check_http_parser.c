@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "check_run.h"
 #include "http_parser.h"
 
 #define MAX_HEAD  8192
@@ -823,14 +824,10 @@ http_parser_suite(void)
 int
 main(void)
 {
-	SRunner *sr;
-	int failures;
+	int status;
 
 	guard_init();
-	sr = srunner_create(http_parser_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failures = srunner_ntests_failed(sr);
-	srunner_free(sr);
+	status = check_run(http_parser_suite());
 	guard_free();
-	return failures ? 1 : 0;
+	return status;
 }

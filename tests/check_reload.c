@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "check_run.h"
 #include "itest.h"
 
 #define CLIENTS    24 /* half keep a connection alive, half open one per request */
@@ -240,17 +241,11 @@ main(void)
 {
 	Suite *s = suite_create("reload");
 	TCase *tc = tcase_create("under load");
-	SRunner *sr;
-	int failed;
 
 	tcase_set_timeout(tc, 180);
 	tcase_add_test(tc, test_reload_idle_connections);
 	tcase_add_test(tc, test_reload_same_port);
 	tcase_add_test(tc, test_reload_port_changes);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(s);
 }

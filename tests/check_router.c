@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check_run.h"
 #include "router.h"
 
 static struct route routes[] = {
@@ -153,8 +154,6 @@ main(void)
 {
 	Suite *s = suite_create("router");
 	TCase *tc = tcase_create("match");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_loop_test(tc, test_match, 0, sizeof(cases) / sizeof(cases[0]));
@@ -162,9 +161,5 @@ main(void)
 	tcase_add_test(tc, test_empty_table);
 	tcase_add_test(tc, test_many);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(s);
 }

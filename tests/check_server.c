@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "check_run.h"
 #include "itest.h"
 
 static struct server srv;
@@ -748,11 +749,5 @@ server_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(server_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(server_suite());
 }

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check_run.h"
 #include "template.h"
 
 #define NCASES(a) ((int)(sizeof(a) / sizeof((a)[0])))
@@ -328,11 +329,5 @@ template_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(template_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return check_run(template_suite());
 }

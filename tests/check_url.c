@@ -5,6 +5,7 @@
 #include <string.h>
 #include <sys/types.h>
 
+#include "check_run.h"
 #include "url.h"
 
 /* Expected output, or NULL when the function must return -1. Inputs may hold NULs, hence the lengths. */
@@ -522,11 +523,5 @@ url_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(url_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return check_run(url_suite());
 }
