@@ -77,8 +77,10 @@ static const struct int_key server_ints[] = {
 	{ "max_body_size", 0, 1073741824, 1048576, offsetof(struct config, max_body_size), true },
 };
 
-static const char *const route_keys[] = { "method", "path",     "prefix", "params",       "text", "file",
-	                                  "root",   "redirect", "status", "content_type", NULL };
+static const char *const route_keys[] = {
+	"method",   "path",   "prefix",       "params",          "text",      "file", "root",
+	"redirect", "status", "content_type", "follow_symlinks", "autoindex", NULL
+};
 
 /* Indexed by enum route_kind. */
 static const char *const kind_keys[] = { "text", "file", "root", "redirect", NULL };
@@ -253,6 +255,23 @@ lookup_int(struct loader *ld, const config_setting_t *g, const char *scope, cons
 	*out = config_setting_get_int64(s);
 	if (*out < min || *out > max)
 		return fail_at(ld, s, "%s must be %s, not %lld", what, want, *out);
+	return 0;
+}
+
+/* Sets *out to the boolean name of g, false when absent, and *where to its setting (NULL when absent). */
+static int
+lookup_bool(struct loader *ld, const config_setting_t *g, const char *scope, const char *name, bool *out,
+            const config_setting_t **where)
+{
+	char what[64];
+
+	*out = false;
+	if ((*where = member(g, name)) == NULL)
+		return 0;
+	snprintf(what, sizeof(what), "%s%s", scope, name);
+	if (check_type(ld, *where, what, TYPE_BIT(CONFIG_TYPE_BOOL), "true or false") == -1)
+		return -1;
+	*out = config_setting_get_bool(*where) != 0;
 	return 0;
 }
 
@@ -668,6 +687,22 @@ route_content_type(struct loader *ld, const config_setting_t *r, struct route *r
 	return copy_str(ld, v, &rt->content_type);
 }
 
+/* What a static directory may do beyond serving its files; both off unless asked for. */
+static int
+route_dir_options(struct loader *ld, const config_setting_t *r, struct route *rt)
+{
+	const config_setting_t *follow, *autoindex;
+
+	if (lookup_bool(ld, r, "route ", "follow_symlinks", &rt->follow_symlinks, &follow) == -1 ||
+	    lookup_bool(ld, r, "route ", "autoindex", &rt->autoindex, &autoindex) == -1)
+		return -1;
+	if (rt->kind != ROUTE_DIR && (follow != NULL || autoindex != NULL))
+		return fail_at(ld, follow ? follow : autoindex,
+		               "%s is only for root routes (prefix and root); remove it",
+		               follow ? "follow_symlinks" : "autoindex");
+	return 0;
+}
+
 static int
 load_route(struct loader *ld, const config_setting_t *r, struct route *rt)
 {
@@ -679,7 +714,7 @@ load_route(struct loader *ld, const config_setting_t *r, struct route *rt)
 	    check_keys(ld, r, " in a route", route_keys) == -1 || route_kind(ld, r, rt, &body) == -1 ||
 	    route_method(ld, r, rt) == -1 || route_path(ld, r, rt) == -1 || route_params(ld, r, rt) == -1 ||
 	    route_body(ld, body, rt) == -1 || route_status(ld, r, rt) == -1 ||
-	    route_content_type(ld, r, rt) == -1)
+	    route_content_type(ld, r, rt) == -1 || route_dir_options(ld, r, rt) == -1)
 		return -1;
 	return 0;
 }

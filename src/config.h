@@ -2,6 +2,7 @@
 #ifndef CONFIG_H
 #define CONFIG_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -25,6 +26,8 @@ struct route {
 	                         ROUTE_REDIRECT: the Location */
 	char *content_type;   /* NULL: text/plain; charset=utf-8 for text, by extension for files */
 	int status;           /* 200 by default; 302 for redirects */
+	bool follow_symlinks; /* ROUTE_DIR: symlinks may lead out of the root */
+	bool autoindex;       /* ROUTE_DIR: a directory without index.html is listed, not 404 */
 	int line;             /* where the route starts in the config file, for messages */
 };
 

@@ -1,9 +1,11 @@
 /* handlers.c: route kinds: templated text, a file, a static directory under a root, a redirect. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <linux/openat2.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -255,9 +257,12 @@ open_walk(int dirfd, const char *rel)
 	}
 }
 
-/* Opens rel under dirfd; the kernel refuses any way out of it, ".." and symlinks included. */
+/*
+ * Opens rel under dirfd; the kernel refuses any way out of it, ".." and symlinks included, unless the
+ * route lets symlinks lead out (rel is normalised: it has no ".." of its own).
+ */
 static int
-open_beneath(int dirfd, const char *rel)
+open_beneath(int dirfd, const char *rel, bool follow_symlinks)
 {
 	static bool no_openat2;
 	struct open_how how = {
@@ -266,6 +271,8 @@ open_beneath(int dirfd, const char *rel)
 	};
 	int fd;
 
+	if (follow_symlinks)
+		return openat(dirfd, rel, O_RDONLY | O_CLOEXEC);
 	if (!no_openat2) {
 		fd = (int)syscall(SYS_openat2, dirfd, rel, &how, sizeof(how));
 		if (fd != -1 || errno != ENOSYS)
@@ -275,12 +282,116 @@ open_beneath(int dirfd, const char *rel)
 	return open_walk(dirfd, rel);
 }
 
+/* Appends s[0..n) to b through an encoder that works like snprintf. */
+static int
+buf_encode(struct buf *b, size_t (*encode)(const char *, size_t, char *, size_t), const char *s, size_t n)
+{
+	size_t need = encode(s, n, NULL, 0);
+
+	if (buf_reserve(b, need) == -1)
+		return -1;
+	b->len += encode(s, n, b->data + b->len, need);
+	return 0;
+}
+
+static int
+cmp_names(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The names in d, sorted, directories with a trailing '/'; hidden ones stay hidden. NULL on no memory. */
+static char **
+list_names(DIR *d, size_t *count)
+{
+	char **names = NULL, **more;
+	size_t n = 0, cap = 0;
+	struct dirent *de;
+	struct stat st;
+
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;
+		if (n + 1 >= cap) {
+			cap = cap ? cap * 2 : 32;
+			if ((more = realloc(names, cap * sizeof(*names))) == NULL)
+				goto fail;
+			names = more;
+		}
+		if ((names[n] = malloc(strlen(de->d_name) + 2)) == NULL)
+			goto fail;
+		strcpy(names[n], de->d_name);
+		if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode))
+			strcat(names[n], "/");
+		n++;
+	}
+	if (names != NULL)
+		qsort(names, n, sizeof(*names), cmp_names);
+	*count = n;
+	return names != NULL ? names : calloc(1, sizeof(*names));
+fail:
+	while (n > 0)
+		free(names[--n]);
+	free(names);
+	return NULL;
+}
+
+/* A directory without index.html, on a route with autoindex: an HTML list of what is in it. */
+static int
+send_listing(struct exchange *x, const struct route *rt, int fd, const char *path)
+{
+	struct response r = response_for(x, 200);
+	struct buf body = { 0 };
+	size_t i, n = 0;
+	char **names;
+	int rc = -1;
+	DIR *d;
+
+	if ((d = fdopendir(fd)) == NULL) {
+		close(fd);
+		return handle_error(x, 500, "the directory cannot be listed");
+	}
+	if ((names = list_names(d, &n)) == NULL)
+		goto done;
+	if (buf_printf(&body, "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>Index of ") ==
+	            -1 ||
+	    buf_encode(&body, template_escape_html, path, strlen(path)) == -1 ||
+	    buf_printf(&body, "</title></head>\n<body><h1>Index of ") == -1 ||
+	    buf_encode(&body, template_escape_html, path, strlen(path)) == -1 ||
+	    buf_printf(&body, "</h1>\n<ul>\n%s",
+	               strcmp(path, rt->path) ? "<li><a href=\"../\">../</a></li>\n" : "") == -1)
+		goto done;
+	for (i = 0; i < n; i++)
+		if (buf_printf(&body, "<li><a href=\"") == -1 ||
+		    buf_encode(&body, url_encode_path, names[i], strlen(names[i])) == -1 ||
+		    buf_printf(&body, "\">") == -1 ||
+		    buf_encode(&body, template_escape_html, names[i], strlen(names[i])) == -1 ||
+		    buf_printf(&body, "</a></li>\n") == -1)
+			goto done;
+	if (buf_printf(&body, "</ul>\n</body></html>\n") == -1)
+		goto done;
+	r.content_type = "text/html; charset=utf-8";
+	r.content_length = body.len;
+	x->status = 200;
+	x->body_bytes = head_only(x) ? 0 : body.len;
+	if (response_head(x->out, &r, x->date) == 0 &&
+	    (head_only(x) || buf_append(x->out, body.data, body.len) == 0))
+		rc = 0;
+done:
+	for (i = 0; names != NULL && i < n; i++)
+		free(names[i]);
+	free(names);
+	buf_free(&body);
+	closedir(d);
+	return rc;
+}
+
 static int
 handle_dir(struct exchange *x, const struct route *rt, const char *path, size_t len)
 {
 	char rel[4096];
 	struct stat st;
-	int dirfd, fd;
+	int dirfd, fd, index;
 
 	/* path is normalised and starts with the prefix; an empty rest means the root itself. */
 	if (snprintf(rel, sizeof(rel), "./%.*s", (int)(len - strlen(rt->path)), path + strlen(rt->path)) >=
@@ -290,15 +401,21 @@ handle_dir(struct exchange *x, const struct route *rt, const char *path, size_t 
 		log_errno("route at line %d: cannot open root %s", rt->line, rt->target);
 		return handle_error(x, 500, "the root of this route cannot be opened");
 	}
-	fd = open_beneath(dirfd, rel);
+	fd = open_beneath(dirfd, rel, rt->follow_symlinks);
 	if (fd != -1 && fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
-		close(fd);
 		if (rel[strlen(rel) - 1] != '/') {
+			close(fd);
 			close(dirfd);
 			return redirect_to_dir(x);
 		}
 		strcat(rel, "index.html");
-		fd = open_beneath(dirfd, rel);
+		index = open_beneath(dirfd, rel, rt->follow_symlinks);
+		if (index == -1 && errno == ENOENT && rt->autoindex) {
+			close(dirfd);
+			return send_listing(x, rt, fd, path);
+		}
+		close(fd);
+		fd = index;
 	}
 	close(dirfd);
 	if (fd == -1 || fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {

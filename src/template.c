@@ -137,6 +137,15 @@ template_put_html(char *out, size_t cap, size_t *pos, const char *p, size_t n)
 }
 
 size_t
+template_escape_html(const char *p, size_t n, char *out, size_t cap)
+{
+	size_t pos = 0;
+
+	template_put_html(out, cap, &pos, p, n);
+	return pos;
+}
+
+size_t
 template_render(const struct template *t, const struct str *values, bool html, char *out, size_t cap)
 {
 	const struct template_part *part;

@@ -34,6 +34,10 @@ int template_compile(struct template *t, const char *src, const char *const *par
  */
 size_t template_render(const struct template *t, const struct str *values, bool html, char *out, size_t cap);
 
+/* Writes p[0..n) with & < > " ' escaped for HTML to out[0..cap), as much as fits; returns the whole length.
+ */
+size_t template_escape_html(const char *p, size_t n, char *out, size_t cap);
+
 void template_free(struct template *t);
 
 #endif

@@ -144,3 +144,28 @@ url_form_lookup(const char *s, size_t len, char *dst, const char *const *names, 
 	}
 	return 0;
 }
+
+size_t
+url_encode_path(const char *p, size_t n, char *out, size_t cap)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	size_t i, pos = 0;
+
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)p[i];
+		char esc[3] = { '%', hex[c >> 4], hex[c & 15] };
+		bool plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		             c == '-' || c == '.' || c == '_' || c == '~' || c == '/';
+
+		if (plain) {
+			if (pos < cap)
+				out[pos] = (char)c;
+			pos++;
+			continue;
+		}
+		for (size_t k = 0; k < 3; k++, pos++)
+			if (pos < cap)
+				out[pos] = esc[k];
+	}
+	return pos;
+}

@@ -31,4 +31,10 @@ ssize_t url_normalize_path(char *dst, const char *src, size_t len);
 int url_form_lookup(const char *s, size_t len, char *dst, const char *const *names, size_t n,
                     struct str *values);
 
+/*
+ * Percent-encodes p[0..n) for a URL path into out[0..cap), as much as fits, and returns the whole length:
+ * every byte but letters, digits, '-', '.', '_', '~' and '/' becomes %XX.
+ */
+size_t url_encode_path(const char *p, size_t n, char *out, size_t cap);
+
 #endif

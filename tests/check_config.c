@@ -484,6 +484,15 @@ static const struct bad bad_configs[] = {
 	  3, "printable ASCII" },
 	{ "routes = (\n  { path = \"/\"; text = \"x\";\n    content_type = 1; }\n);\n", 3,
 	  "route content_type must be a string" },
+	/* static directory options */
+	{ "routes = (\n  { prefix = \"/s/\"; root = \"www\";\n    autoindex = 1; }\n);\n", 3,
+	  "route autoindex must be true or false" },
+	{ "routes = (\n  { prefix = \"/s/\"; root = \"www\";\n    follow_symlinks = \"yes\"; }\n);\n", 3,
+	  "route follow_symlinks must be true or false" },
+	{ "routes = (\n  { path = \"/\"; text = \"x\";\n    autoindex = true; }\n);\n", 3,
+	  "autoindex is only for root routes" },
+	{ "routes = (\n  { path = \"/\"; file = \"www/a.html\";\n    follow_symlinks = false; }\n);\n", 3,
+	  "follow_symlinks is only for root routes" },
 	/* duplicates */
 	{ "routes = (\n  { path = \"/a\"; text = \"x\"; },\n  { path = \"/b\"; text = \"x\"; },\n"
 	  "  { method = \"GET\"; path = \"/a\"; file = \"www/a.html\"; }\n);\n",

@@ -316,37 +316,74 @@ START_TEST(test_static_files)
 }
 END_TEST
 
-/* Symlinks inside the root are followed; one that leads out of it is not, nor a directory listing. */
-START_TEST(test_static_symlinks)
+/* Writes text to dir/name. */
+static void
+put_file(const char *dir, const char *name, const char *text)
 {
-	char root[64] = "/tmp/tinyhttpd-root.XXXXXX", path[128], routes[256];
+	char path[256];
 	FILE *f;
 
-	ck_assert_ptr_nonnull(mkdtemp(root));
-	snprintf(path, sizeof(path), "%s/page.txt", root);
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
 	f = fopen(path, "w");
 	ck_assert_ptr_nonnull(f);
-	fputs("inside\n", f);
-	fclose(f);
+	fputs(text, f);
+	ck_assert_int_eq(fclose(f), 0);
+}
+
+/*
+ * Symlinks inside the root are followed; those that lead out of it are not, nor is a directory without an
+ * index listed, unless the route says follow_symlinks or autoindex.
+ */
+START_TEST(test_static_symlinks)
+{
+	char root[64] = "/tmp/tinyhttpd-root.XXXXXX", outside[64] = "/tmp/tinyhttpd-out.XXXXXX";
+	char path[160], routes[512];
+
+	ck_assert_ptr_nonnull(mkdtemp(root));
+	ck_assert_ptr_nonnull(mkdtemp(outside));
+	put_file(root, "page.txt", "inside\n");
+	put_file(root, "a b&c.txt", "odd name\n");
+	put_file(outside, "secret.txt", "outside\n");
 	snprintf(path, sizeof(path), "%s/in.txt", root);
 	ck_assert_int_eq(symlink("page.txt", path), 0);
 	snprintf(path, sizeof(path), "%s/out", root);
-	ck_assert_int_eq(symlink("/etc/passwd", path), 0);
+	snprintf(routes, sizeof(routes), "%s/secret.txt", outside);
+	ck_assert_int_eq(symlink(routes, path), 0);
 	snprintf(path, sizeof(path), "%s/outdir", root);
-	ck_assert_int_eq(symlink("/etc", path), 0);
+	ck_assert_int_eq(symlink(outside, path), 0);
 	snprintf(path, sizeof(path), "%s/empty", root);
 	ck_assert_int_eq(mkdir(path, 0755), 0);
-	snprintf(routes, sizeof(routes), "{ prefix = \"/s/\"; root = \"%s\"; }", root);
+	snprintf(routes, sizeof(routes),
+	         "{ prefix = \"/s/\"; root = \"%s\"; },\n"
+	         "{ prefix = \"/f/\"; root = \"%s\"; follow_symlinks = true; autoindex = true; }",
+	         root, root);
 	itest_start(&srv, NULL, routes);
 	expect("GET /s/page.txt HTTP/1.1\r\nHost: x\r\n\r\n", 200, "inside\n");
 	ck_assert_str_eq(itest_header(&rs, "Content-Type"), "text/plain; charset=utf-8");
+	expect("GET /s/in.txt HTTP/1.1\r\nHost: x\r\n\r\n", 200, "inside\n");
 	expect("GET /s/out HTTP/1.1\r\nHost: x\r\n\r\n", 404, NULL);
-	expect("GET /s/outdir/passwd HTTP/1.1\r\nHost: x\r\n\r\n", 404, NULL);
+	expect("GET /s/outdir/secret.txt HTTP/1.1\r\nHost: x\r\n\r\n", 404, NULL);
+	expect("GET /s/ HTTP/1.1\r\nHost: x\r\n\r\n", 404, NULL);
 	expect("GET /s/empty/ HTTP/1.1\r\nHost: x\r\n\r\n", 404, NULL);
 	expect("GET /s/empty HTTP/1.1\r\nHost: x\r\n\r\n", 301, NULL);
 	ck_assert_str_eq(itest_header(&rs, "Location"), "/s/empty/");
+	/* The same tree through the route that allows both. */
+	expect("GET /f/out HTTP/1.1\r\nHost: x\r\n\r\n", 200, "outside\n");
+	expect("GET /f/outdir/secret.txt HTTP/1.1\r\nHost: x\r\n\r\n", 200, "outside\n");
+	expect("GET /f/../../etc/passwd HTTP/1.1\r\nHost: x\r\n\r\n", 400, NULL);
+	expect("GET /f/ HTTP/1.1\r\nHost: x\r\n\r\n", 200, NULL);
+	ck_assert_str_eq(itest_header(&rs, "Content-Type"), "text/html; charset=utf-8");
+	ck_assert_ptr_nonnull(strstr(rs.body, "<a href=\"a%20b%26c.txt\">a b&amp;c.txt</a>"));
+	ck_assert_ptr_nonnull(strstr(rs.body, "<a href=\"empty/\">empty/</a>"));
+	ck_assert_ptr_nonnull(strstr(rs.body, "<a href=\"page.txt\">page.txt</a>"));
+	ck_assert_ptr_null(strstr(rs.body, "../"));
+	/* Sorted by name. */
+	ck_assert(strstr(rs.body, "a b&amp;c.txt") < strstr(rs.body, "page.txt"));
+	expect("GET /f/empty/ HTTP/1.1\r\nHost: x\r\n\r\n", 200, NULL);
+	ck_assert_ptr_nonnull(strstr(rs.body, "<title>Index of /f/empty/</title>"));
+	ck_assert_ptr_nonnull(strstr(rs.body, "<a href=\"../\">../</a>"));
 	itest_stop(&srv, SIGTERM);
-	snprintf(path, sizeof(path), "rm -rf '%s'", root);
+	snprintf(path, sizeof(path), "rm -rf '%s' '%s'", root, outside);
 	ck_assert_int_eq(system(path), 0);
 }
 END_TEST

@@ -300,6 +300,21 @@ START_TEST(test_render_many)
 }
 END_TEST
 
+START_TEST(test_escape_html)
+{
+	static const char in[] = "a&b<c>d\"e'f \xe5\xbc\xa0";
+	static const char want[] = "a&amp;b&lt;c&gt;d&quot;e&#39;f \xe5\xbc\xa0";
+	char out[64], small[6] = "######";
+
+	ck_assert_uint_eq(template_escape_html(in, sizeof(in) - 1, NULL, 0), sizeof(want) - 1);
+	ck_assert_uint_eq(template_escape_html(in, sizeof(in) - 1, out, sizeof(out)), sizeof(want) - 1);
+	ck_assert_mem_eq(out, want, sizeof(want) - 1);
+	/* Cut inside "&amp;": what fits is written, and nothing beyond cap. */
+	ck_assert_uint_eq(template_escape_html(in, sizeof(in) - 1, small, 4), sizeof(want) - 1);
+	ck_assert_mem_eq(small, "a&am##", 6);
+}
+END_TEST
+
 static Suite *
 template_suite(void)
 {
@@ -313,6 +328,10 @@ template_suite(void)
 	tcase_add_test(tc, test_compile_parts);
 	tcase_add_test(tc, test_compile_copies);
 	tcase_add_test(tc, test_free_zeroed_and_twice);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("escape");
+	tcase_add_test(tc, test_escape_html);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("render");

@@ -489,6 +489,45 @@ END_TEST
 
 #define NCASES(a) ((int)(sizeof(a) / sizeof((a)[0])))
 
+static const struct {
+	const char *in;
+	const char *out;
+} encode_cases[] = {
+	{ "", "" },
+	{ "plain-name_1.txt~", "plain-name_1.txt~" },
+	{ "dir/sub/", "dir/sub/" },
+	{ "a b", "a%20b" },
+	{ "100%", "100%25" },
+	{ "q?x#y&z=1", "q%3Fx%23y%26z%3D1" },
+	{ "\"<'>", "%22%3C%27%3E" },
+	{ "\xe5\xbc\xa0", "%E5%BC%A0" },
+	{ "\x01\x7f\xff", "%01%7F%FF" },
+};
+
+START_TEST(test_encode_table)
+{
+	char out[64];
+	size_t n = url_encode_path(encode_cases[_i].in, strlen(encode_cases[_i].in), out, sizeof(out));
+
+	ck_assert_uint_eq(n, strlen(encode_cases[_i].out));
+	ck_assert_mem_eq(out, encode_cases[_i].out, n);
+	/* Sizing alone gives the same length; decoding gives the input back. */
+	ck_assert_uint_eq(url_encode_path(encode_cases[_i].in, strlen(encode_cases[_i].in), NULL, 0), n);
+	ck_assert_int_eq(url_decode(out, out, n, false), (ssize_t)strlen(encode_cases[_i].in));
+	ck_assert_mem_eq(out, encode_cases[_i].in, strlen(encode_cases[_i].in));
+}
+END_TEST
+
+START_TEST(test_encode_truncates)
+{
+	char out[5] = "#####";
+
+	/* "a b" is 5 bytes encoded; 4 fit, nothing past them is written. */
+	ck_assert_uint_eq(url_encode_path("a b", 3, out, 4), 5);
+	ck_assert_mem_eq(out, "a%20#", 5);
+}
+END_TEST
+
 static Suite *
 url_suite(void)
 {
@@ -508,6 +547,11 @@ url_suite(void)
 	tcase_add_loop_test(tc, test_path_exact_buffer, 0, NCASES(path_cases));
 	tcase_add_loop_test(tc, test_path_idempotent, 0, NCASES(path_cases));
 	tcase_add_test(tc, test_path_deep);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("encode");
+	tcase_add_loop_test(tc, test_encode_table, 0, NCASES(encode_cases));
+	tcase_add_test(tc, test_encode_truncates);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("form");
