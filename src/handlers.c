@@ -222,47 +222,38 @@ redirect_to_dir(struct exchange *x)
 }
 
 /*
- * Without openat2 (kernels before 5.6, valgrind, some seccomp filters): walk rel one component at a time
- * and follow no symlink at all. Stricter than RESOLVE_BENEATH, never weaker; rel has no "..".
+ * Without openat2 (kernels before 5.6, valgrind, some seccomp filters): resolve the path and open it only
+ * when it lands inside root, which the config loader made a real path. The same answers as with
+ * openat2, but a symlink swapped between the check and the open can win the race: only someone who can
+ * write under root can try.
  */
 static int
-open_walk(int dirfd, const char *rel)
+open_resolved(const char *root, const char *rel)
 {
-	char comp[NAME_MAX + 1];
-	const char *p = rel, *slash;
-	int fd = dirfd, next;
-	size_t len;
+	size_t len = strlen(root);
+	char joined[PATH_MAX], *real;
+	int fd = -1;
 
-	for (;;) {
-		slash = strchr(p, '/');
-		len = slash ? (size_t)(slash - p) : strlen(p);
-		if (len > NAME_MAX) {
-			next = -1;
-			errno = ENAMETOOLONG;
-		} else if (slash != NULL && (len == 0 || (len == 1 && p[0] == '.'))) {
-			p = slash + 1;
-			continue;
-		} else {
-			memcpy(comp, p, len);
-			comp[len] = '\0';
-			next = openat(fd, len ? comp : ".",
-			              (slash ? O_PATH | O_DIRECTORY : O_RDONLY) | O_NOFOLLOW | O_CLOEXEC);
-		}
-		if (fd != dirfd)
-			close(fd);
-		if (next == -1 || slash == NULL)
-			return next;
-		fd = next;
-		p = slash + 1;
+	if (snprintf(joined, sizeof(joined), "%s/%s", root, rel) >= (int)sizeof(joined)) {
+		errno = ENAMETOOLONG;
+		return -1;
 	}
+	if ((real = realpath(joined, NULL)) == NULL)
+		return -1;
+	if (strncmp(real, root, len) == 0 && (real[len] == '/' || real[len] == '\0'))
+		fd = open(real, O_RDONLY | O_CLOEXEC);
+	else
+		errno = EXDEV;
+	free(real);
+	return fd;
 }
 
 /*
- * Opens rel under dirfd; the kernel refuses any way out of it, ".." and symlinks included, unless the
- * route lets symlinks lead out (rel is normalised: it has no ".." of its own).
+ * Opens rel (normalised: no ".." of its own) under the route's root; the kernel refuses any way out,
+ * symlinks included, unless the route lets symlinks lead out.
  */
 static int
-open_beneath(int dirfd, const char *rel, bool follow_symlinks)
+open_beneath(const struct route *rt, int dirfd, const char *rel)
 {
 	static bool no_openat2;
 	struct open_how how = {
@@ -271,7 +262,7 @@ open_beneath(int dirfd, const char *rel, bool follow_symlinks)
 	};
 	int fd;
 
-	if (follow_symlinks)
+	if (rt->follow_symlinks)
 		return openat(dirfd, rel, O_RDONLY | O_CLOEXEC);
 	if (!no_openat2) {
 		fd = (int)syscall(SYS_openat2, dirfd, rel, &how, sizeof(how));
@@ -279,7 +270,7 @@ open_beneath(int dirfd, const char *rel, bool follow_symlinks)
 			return fd;
 		no_openat2 = true;
 	}
-	return open_walk(dirfd, rel);
+	return open_resolved(rt->target, rel);
 }
 
 /* Appends s[0..n) to b through an encoder that works like snprintf. */
@@ -401,7 +392,7 @@ handle_dir(struct exchange *x, const struct route *rt, const char *path, size_t 
 		log_errno("route at line %d: cannot open root %s", rt->line, rt->target);
 		return handle_error(x, 500, "the root of this route cannot be opened");
 	}
-	fd = open_beneath(dirfd, rel, rt->follow_symlinks);
+	fd = open_beneath(rt, dirfd, rel);
 	if (fd != -1 && fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
 		if (rel[strlen(rel) - 1] != '/') {
 			close(fd);
@@ -409,7 +400,7 @@ handle_dir(struct exchange *x, const struct route *rt, const char *path, size_t 
 			return redirect_to_dir(x);
 		}
 		strcat(rel, "index.html");
-		index = open_beneath(dirfd, rel, rt->follow_symlinks);
+		index = open_beneath(rt, dirfd, rel);
 		if (index == -1 && errno == ENOENT && rt->autoindex) {
 			close(dirfd);
 			return send_listing(x, rt, fd, path);
