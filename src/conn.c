@@ -377,7 +377,9 @@ conn_free_idle_buffers(struct conn *c)
 {
 	if (c->in.len == 0 && c->in.cap > IDLE_BUF_KEEP)
 		buf_free(&c->in);
-	if (c->out.cap > IDLE_BUF_KEEP)
+	/* Pipelined bursts fill the output to OUT_HIGH_WATER every time: only more than that is given back.
+	 */
+	if (c->out.cap > 2 * OUT_HIGH_WATER)
 		buf_free(&c->out);
 	if (c->scratch.cap > IDLE_BUF_KEEP)
 		buf_free(&c->scratch);

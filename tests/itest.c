@@ -11,6 +11,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -106,8 +107,9 @@ answers(int port)
 	return ok;
 }
 
-void
-itest_start(struct server *s, const char *server_extra, const char *routes)
+/* Starts the server; nofile > 0 sets its RLIMIT_NOFILE (soft and hard) in the child before the exec. */
+static void
+start(struct server *s, const char *server_extra, const char *routes, rlim_t nofile)
 {
 	const char *bin = getenv("TINYHTTPD");
 	uint64_t deadline;
@@ -129,6 +131,9 @@ itest_start(struct server *s, const char *server_extra, const char *routes)
 			/* A test that fails midway must not leave a server behind: it dies with the test. */
 			if (log == NULL || prctl(PR_SET_PDEATHSIG, SIGTERM) == -1)
 				_exit(127);
+			/* Both limits: the master raises its soft limit to the hard one. */
+			if (nofile > 0 && setrlimit(RLIMIT_NOFILE, &(struct rlimit){ nofile, nofile }) == -1)
+				_exit(127);
 			execl(bin ? bin : "src/tinyhttpd", "tinyhttpd", "-c", s->conf, (char *)NULL);
 			_exit(127);
 		}
@@ -145,6 +150,19 @@ itest_start(struct server *s, const char *server_extra, const char *routes)
 			break;
 	}
 	ck_abort_msg("tinyhttpd did not start; see %s", s->log);
+}
+
+void
+itest_start(struct server *s, const char *server_extra, const char *routes)
+{
+	start(s, server_extra, routes, 0);
+}
+
+void
+itest_start_limited(struct server *s, const char *server_extra, const char *routes, rlim_t nofile)
+{
+	ck_assert_uint_gt(nofile, 0);
+	start(s, server_extra, routes, nofile);
 }
 
 /* Children of master in /proc: the zombies among them, or the others. */
@@ -235,9 +253,10 @@ itest_stop(struct server *s, int sig)
 		ck_assert_msg(kill(workers[i], 0) == -1 && errno == ESRCH, "worker %ld outlived the master",
 		              (long)workers[i]);
 	}
-	/* A sanitizer report in the master or a worker fails the test that provoked it. */
-	ck_assert_msg(!itest_wait_log(s, "Sanitizer", 0) && !itest_wait_log(s, "runtime error", 0),
-	              "sanitizer report in %s", s->log);
+	/* A sanitizer or valgrind report in the master or a worker fails the test that provoked it. */
+	ck_assert_msg(!itest_wait_log(s, "Sanitizer", 0) && !itest_wait_log(s, "runtime error", 0) &&
+	                      !itest_wait_log(s, "VALGRIND-ERROR", 0),
+	              "sanitizer or valgrind report in %s", s->log);
 	/* Kept on failure, for the post-mortem; removed when all went well. */
 	unlink(s->log);
 	unlink(s->conf);
@@ -294,6 +313,62 @@ int
 itest_connect(struct client *c, int port)
 {
 	return itest_connect_family(c, AF_INET, port);
+}
+
+int
+itest_connect_nonblock(int port)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET,
+		                   .sin_port = htons((uint16_t)port),
+		                   .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	int fd;
+
+	fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	ck_assert_int_ge(fd, 0);
+	if (connect(fd, (struct sockaddr *)&sin, sizeof(sin)) == -1 && errno != EINPROGRESS)
+		ck_abort_msg("connect to port %d: %s", port, strerror(errno));
+	return fd;
+}
+
+long
+itest_proc_status(pid_t pid, const char *name)
+{
+	char path[64], line[256];
+	size_t n = strlen(name);
+	long value = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%ld/status", (long)pid);
+	if ((f = fopen(path, "r")) == NULL)
+		return -1;
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (strncmp(line, name, n) == 0 && line[n] == ':') {
+			value = strtol(line + n + 1, NULL, 10);
+			break;
+		}
+	fclose(f);
+	return value;
+}
+
+long
+itest_cpu_ms(pid_t pid)
+{
+	char path[64], stat[1024], *p;
+	unsigned long utime, stime;
+	size_t n;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
+	if ((f = fopen(path, "r")) == NULL)
+		return -1;
+	n = fread(stat, 1, sizeof(stat) - 1, f);
+	fclose(f);
+	stat[n] = '\0';
+	/* Fields 14 and 15, counted after the command name, which may hold spaces and parentheses. */
+	if ((p = strrchr(stat, ')')) == NULL ||
+	    sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &utime, &stime) != 2)
+		return -1;
+	return (long)((utime + stime) * 1000 / (unsigned long)sysconf(_SC_CLK_TCK));
 }
 
 int

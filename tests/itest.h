@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/resource.h>
 #include <sys/types.h>
 
 /* The seed routes, with the file and root routes pointing at the source tree's www/. */
@@ -26,6 +27,9 @@ void itest_write_config(struct server *s, const char *server_extra, const char *
 /* Starts the server on a free port with that config and waits until it answers; fails the test if not. */
 void itest_start(struct server *s, const char *server_extra, const char *routes);
 
+/* The same with the server's RLIMIT_NOFILE, soft and hard, set to nofile: to run it out of descriptors. */
+void itest_start_limited(struct server *s, const char *server_extra, const char *routes, rlim_t nofile);
+
 /* Sends sig to the master, waits for it to exit (bounded), checks status 0 and that no worker is left. */
 void itest_stop(struct server *s, int sig);
 
@@ -37,6 +41,12 @@ size_t itest_zombies(pid_t master);
 
 /* The number of open descriptors of a process. */
 int itest_fd_count(pid_t pid);
+
+/* The number on a "name:" line of /proc/pid/status (VmRSS and VmHWM are in kB); -1 when there is none. */
+long itest_proc_status(pid_t pid, const char *name);
+
+/* The CPU time, user and system, a process has used, in ms; -1 when it is gone. */
+long itest_cpu_ms(pid_t pid);
 
 /* Waits (bounded) until the server's log contains needle. */
 bool itest_wait_log(const struct server *s, const char *needle, int timeout_ms);
@@ -65,6 +75,9 @@ int itest_connect(struct client *c, int port);
 
 /* The same over AF_INET or AF_INET6 (to ::1). */
 int itest_connect_family(struct client *c, int family, int port);
+
+/* A non-blocking socket connecting to 127.0.0.1:port; the connection may still be in progress. */
+int itest_connect_nonblock(int port);
 void itest_send(struct client *c, const char *data, size_t len);
 
 /* The same without asserting, for client processes: returns 0, or -1 when the peer is gone. */
