@@ -19,13 +19,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 		}                                                                                            \
 	} while (0)
 
-/* A heap copy of exactly n bytes, so AddressSanitizer reports any access past the end. */
+/* Exactly n bytes of heap, so AddressSanitizer reports any access past the end. */
+static inline char *
+fuzz_alloc(size_t n)
+{
+	char *p = malloc(n);
+
+	CHECK(p != NULL || n == 0);
+	return p;
+}
+
 static inline char *
 fuzz_dup(const void *p, size_t n)
 {
-	char *q = malloc(n);
+	char *q = fuzz_alloc(n);
 
-	CHECK(q != NULL || n == 0);
 	/* memcpy's pointers must be valid even for 0 bytes, and UBSan checks that. */
 	if (n > 0)
 		memcpy(q, p, n);
