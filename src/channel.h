@@ -3,13 +3,18 @@
 #define CHANNEL_H
 
 enum channel_msg {
-	CHANNEL_READY = 'R', /* worker: accepting */
-	CHANNEL_DRAIN_KEEP =
-	        'D', /* master: a new generation serves this listener; hand idle connections over */
-	CHANNEL_DRAIN_RETIRE =
-	        'd',        /* master: as D, and the listener is going away: take what still comes to it */
-	CHANNEL_STOP = 'Q', /* master: graceful stop; nothing to hand over to */
-	CHANNEL_CONN = 'H', /* either way: an idle keep-alive connection changes worker (carries its fd) */
+	/* worker: accepting */
+	CHANNEL_READY = 'R',
+	/* master: a new generation serves this listener; hand idle connections over */
+	CHANNEL_DRAIN_KEEP = 'D',
+	/* master: as D, and the listener is going away: take what still comes to it */
+	CHANNEL_DRAIN_RETIRE = 'd',
+	/* master: graceful stop; nothing to hand over to */
+	CHANNEL_STOP = 'Q',
+	/* either way: an idle keep-alive connection changes worker (carries its fd) */
+	CHANNEL_CONN = 'H',
+	/* master: the access log, opened anew on SIGUSR1 (carries its fd) */
+	CHANNEL_LOG = 'L',
 };
 
 /*

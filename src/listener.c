@@ -1,6 +1,7 @@
 /* listener.c: resolve, bind and listen, and recognise the same address again across reloads. */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -97,6 +98,72 @@ listener_get(struct listener **list, const char *address, int port, int backlog)
 	l->next = *list;
 	*list = l;
 	return l;
+}
+
+/* The first descriptor a service manager passes (SD_LISTEN_FDS_START). */
+#define LISTEN_FDS_START 3
+
+static int
+listener_take(struct listener **list, int fd)
+{
+	struct listener *l;
+	int type = 0, listening = 0;
+	socklen_t len = sizeof(type);
+	char host[INET6_ADDRSTRLEN];
+
+	if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) == -1 || type != SOCK_STREAM ||
+	    (len = sizeof(listening), getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &len)) == -1 ||
+	    !listening) {
+		log_err("descriptor %d from the service manager is not a listening TCP socket; ignored", fd);
+		return -1;
+	}
+	if ((l = calloc(1, sizeof(*l))) == NULL) {
+		log_errno("listener");
+		return -1;
+	}
+	l->addrlen = sizeof(l->addr);
+	if (getsockname(fd, (struct sockaddr *)&l->addr, &l->addrlen) == -1 ||
+	    (l->addr.ss_family != AF_INET && l->addr.ss_family != AF_INET6)) {
+		log_err("descriptor %d from the service manager is not an IPv4 or IPv6 socket; ignored", fd);
+		free(l);
+		return -1;
+	}
+	if (l->addr.ss_family == AF_INET) {
+		const struct sockaddr_in *sin = (const struct sockaddr_in *)&l->addr;
+
+		inet_ntop(AF_INET, &sin->sin_addr, host, sizeof(host));
+		snprintf(l->name, sizeof(l->name), "%s:%d", host, ntohs(sin->sin_port));
+	} else {
+		const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)&l->addr;
+
+		inet_ntop(AF_INET6, &sin6->sin6_addr, host, sizeof(host));
+		snprintf(l->name, sizeof(l->name), "[%s]:%d", host, ntohs(sin6->sin6_port));
+	}
+	/* The workers' epoll loops need it non-blocking; a worker forked later must not leak it to exec. */
+	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) == -1 || fcntl(fd, F_SETFD, FD_CLOEXEC) == -1)
+		log_errno("%s: fcntl", l->name);
+	l->fd = fd;
+	l->refs = 1;
+	l->next = *list;
+	*list = l;
+	log_info("listening on %s, passed by the service manager", l->name);
+	return 0;
+}
+
+int
+listener_adopt_activated(struct listener **list)
+{
+	const char *pid = getenv("LISTEN_PID"), *fds = getenv("LISTEN_FDS");
+	int i, n, taken = 0;
+
+	/* The variables are for this process alone: the workers must not take them as theirs. */
+	n = pid != NULL && fds != NULL && atol(pid) == (long)getpid() ? atoi(fds) : 0;
+	unsetenv("LISTEN_PID");
+	unsetenv("LISTEN_FDS");
+	unsetenv("LISTEN_FDNAMES");
+	for (i = 0; i < n; i++)
+		taken += listener_take(list, LISTEN_FDS_START + i) == 0;
+	return taken;
 }
 
 void

@@ -20,6 +20,14 @@ struct listener {
  */
 struct listener *listener_get(struct listener **list, const char *address, int port, int backlog);
 
+/*
+ * Takes the listening sockets a service manager passed (socket activation: LISTEN_PID, LISTEN_FDS) into
+ * list, each under its own address, so that listener_get() uses them instead of binding. Each keeps a
+ * reference of its own: the service manager expects them open for as long as the server runs.
+ * Returns how many it took.
+ */
+int listener_adopt_activated(struct listener **list);
+
 /* Drops a reference; the socket closes with the last one. */
 void listener_put(struct listener **list, struct listener *l);
 

@@ -20,6 +20,7 @@
 #include "listener.h"
 #include "log.h"
 #include "master.h"
+#include "notify.h"
 #include "timer.h"
 #include "worker.h"
 
@@ -294,6 +295,7 @@ gen_promote(struct generation *g)
 
 	g->state = GEN_ACTIVE;
 	log_info("generation %u: serving %s with %zu workers", g->id, g->lst->name, g->nprocs);
+	notify("READY=1\nSTATUS=generation %u serving %s with %zu workers", g->id, g->lst->name, g->nprocs);
 	for (o = m.gens; o != NULL; o = o->next)
 		if (o != g && o->state != GEN_DRAINING)
 			gen_drain(o, drain_for(o, g));
@@ -308,6 +310,7 @@ master_stop(bool graceful)
 	if (m.stopping && graceful)
 		return;
 	log_info("%s stop", graceful ? "graceful" : "fast");
+	notify("STOPPING=1\nSTATUS=%s stop", graceful ? "graceful" : "fast");
 	m.stopping = true;
 	for (g = m.gens; g != NULL; g = next) {
 		next = g->next;
@@ -341,6 +344,7 @@ gen_abandon(struct generation *g, const char *why)
 		return;
 	}
 	log_err("generation %u: %s; generation %u keeps serving", g->id, why, o->id);
+	notify("READY=1\nSTATUS=reload failed: %s; generation %u keeps serving", why, o->id);
 	gen_drain(g, drain_for(g, o));
 }
 
@@ -353,12 +357,17 @@ master_reload(void)
 	size_t i;
 
 	log_info("reloading %s", m.path);
+	notify("RELOADING=1\nMONOTONIC_USEC=%llu\nSTATUS=reloading %s", (unsigned long long)m.now * 1000,
+	       m.path);
 	if ((cfg = config_load(m.path, err, sizeof(err))) == NULL) {
 		log_err("%s; the running configuration stays", err);
+		notify("READY=1\nSTATUS=reload failed: %s; the running configuration stays", err);
 		return;
 	}
 	if ((g = gen_new(cfg)) == NULL) {
 		log_err("cannot apply %s; the running configuration stays", m.path);
+		notify("READY=1\nSTATUS=reload failed: cannot apply %s; the running configuration stays",
+		       m.path);
 		config_free(cfg);
 		return;
 	}
@@ -442,6 +451,30 @@ master_reap(void)
 			proc_died(g, p, wstatus);
 }
 
+/* SIGUSR1, after logrotate moved the files: each generation opens its access log anew for its workers. */
+static void
+master_reopen_logs(void)
+{
+	struct generation *g;
+	size_t i;
+	int fd;
+
+	for (g = m.gens; g != NULL; g = g->next) {
+		if (g->access_fd <= STDERR_FILENO)
+			continue;
+		/* When it cannot be opened (logged), the old file stays in use. */
+		if ((fd = open_access_log(g->cfg)) == -1)
+			continue;
+		close(g->access_fd);
+		g->access_fd = fd;
+		for (i = 0; i < g->nprocs; i++)
+			if (g->procs[i].pid != 0 && channel_send(g->procs[i].channel, CHANNEL_LOG, fd) == -1)
+				log_errno("cannot give worker %ld the reopened access log",
+				          (long)g->procs[i].pid);
+	}
+	log_info("access logs reopened");
+}
+
 static void
 master_signals(void)
 {
@@ -457,7 +490,7 @@ master_signals(void)
 		case SIGTERM:
 		case SIGINT: master_stop(false); break;
 		case SIGQUIT: master_stop(true); break;
-		case SIGUSR1: log_warn("SIGUSR1: reopening logs is not supported yet; ignored"); break;
+		case SIGUSR1: master_reopen_logs(); break;
 		}
 	}
 }
@@ -656,6 +689,8 @@ master_run(struct config *cfg)
 	m.now = timer_now();
 	m.status = EXIT_SUCCESS;
 	master_raise_nofile();
+	notify_init();
+	listener_adopt_activated(&m.listeners);
 	if (master_setup_signals(&old) == -1) {
 		config_free(cfg);
 		return EXIT_FAILURE;
@@ -684,6 +719,7 @@ master_run(struct config *cfg)
 		master_channels(m.pfds, n);
 	}
 	log_info("stopped");
+	notify_close();
 	while (m.listeners != NULL)
 		listener_put(&m.listeners, m.listeners);
 	free(m.pfds);

@@ -141,6 +141,16 @@ worker_access_flush(struct worker *w)
 	buf_consume(&w->access, (size_t)n);
 }
 
+/* The master reopened the access log (SIGUSR1): what is buffered goes to the old file, the rest to fd. */
+static void
+worker_access_reopen(struct worker *w, int fd)
+{
+	worker_access_flush(w);
+	if (w->access_fd > STDERR_FILENO)
+		close(w->access_fd);
+	w->access_fd = fd;
+}
+
 static void
 worker_accept(struct worker *w)
 {
@@ -257,6 +267,8 @@ worker_channel(struct worker *w)
 	while ((r = channel_recv(w->channel, &msg, &fd)) == 1) {
 		if (msg == CHANNEL_CONN && fd != -1)
 			worker_adopt(w, fd);
+		else if (msg == CHANNEL_LOG && fd != -1)
+			worker_access_reopen(w, fd);
 		else if (fd != -1)
 			close(fd);
 		else if (msg == CHANNEL_DRAIN_KEEP || msg == CHANNEL_DRAIN_RETIRE || msg == CHANNEL_STOP)

@@ -414,7 +414,7 @@ END_TEST
 /* A port that cannot be bound keeps the running generation whole. */
 START_TEST(test_reload_bind_failure)
 {
-	struct server other;
+	static struct server other;
 	int port;
 
 	itest_start(&other, NULL, itest_seed_routes);

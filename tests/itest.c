@@ -39,6 +39,16 @@ itest_now(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
+static int
+socket_port(int fd)
+{
+	struct sockaddr_in sin;
+	socklen_t len = sizeof(sin);
+
+	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&sin, &len), 0);
+	return ntohs(sin.sin_port);
+}
+
 int
 itest_free_port(void)
 {
@@ -85,9 +95,10 @@ itest_write_config(struct server *s, const char *server_extra, const char *route
 	ck_assert_ptr_nonnull(f);
 	if (server_extra == NULL)
 		server_extra = "";
-	/* Loopback and two workers unless the test says otherwise: enough to see the pool at work. */
-	fprintf(f, "server = {\n  %s\n  port = %d;\n  access_log = \"\";\n  %s\n  %s\n};\nroutes = (\n%s);\n",
+	/* Loopback, two workers and no access log unless the test says otherwise. */
+	fprintf(f, "server = {\n  %s\n  port = %d;\n  %s\n  %s\n  %s\n};\nroutes = (\n%s);\n",
 	        strstr(server_extra, "address") ? "" : "address = \"127.0.0.1\";", s->port,
+	        strstr(server_extra, "access_log") ? "" : "access_log = \"\";",
 	        strstr(server_extra, "workers") ? "" : "workers = 2;", server_extra, expanded);
 	ck_assert_int_eq(fclose(f), 0);
 	ck_assert_int_eq(rename(tmp, s->conf), 0);
@@ -121,7 +132,7 @@ start(struct server *s, const char *server_extra, const char *routes, rlim_t nof
 	snprintf(s->log, sizeof(s->log), "%s/stderr.log", s->dir);
 	/* Another test may take the free port first: then try another. */
 	for (attempt = 0; attempt < 5; attempt++) {
-		s->port = itest_free_port();
+		s->port = s->activate ? socket_port(s->listen_fd) : itest_free_port();
 		itest_write_config(s, server_extra, routes);
 		s->pid = fork();
 		ck_assert_int_ge(s->pid, 0);
@@ -134,6 +145,18 @@ start(struct server *s, const char *server_extra, const char *routes, rlim_t nof
 			/* Both limits: the master raises its soft limit to the hard one. */
 			if (nofile > 0 && setrlimit(RLIMIT_NOFILE, &(struct rlimit){ nofile, nofile }) == -1)
 				_exit(127);
+			if (s->notify_socket[0] != '\0')
+				setenv("NOTIFY_SOCKET", s->notify_socket, 1);
+			if (s->activate) {
+				char pid[24];
+
+				/* What systemd does: the socket as fd 3, and this pid, which exec keeps. */
+				snprintf(pid, sizeof(pid), "%ld", (long)getpid());
+				if (dup2(s->listen_fd, 3) == -1)
+					_exit(127);
+				setenv("LISTEN_FDS", "1", 1);
+				setenv("LISTEN_PID", pid, 1);
+			}
 			execl(bin ? bin : "src/tinyhttpd", "tinyhttpd", "-c", s->conf, (char *)NULL);
 			_exit(127);
 		}

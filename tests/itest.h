@@ -18,6 +18,11 @@ struct server {
 	char conf[300];
 	char log[300];
 	char server_extra[1024];
+	/* Optional, set before itest_start: a listening socket passed as fd 3 with LISTEN_FDS (socket
+	 * activation; the port is its port), and a NOTIFY_SOCKET path. */
+	bool activate;
+	int listen_fd;
+	char notify_socket[108];
 	char routes[4096];
 };
 

@@ -1,0 +1,171 @@
+/* check_service.c: what a service manager sees: sd_notify states, socket activation, log reopening. */
+#include <arpa/inet.h>
+#include <check.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "check_run.h"
+#include "itest.h"
+
+static struct server srv;
+static struct resp rs;
+
+static const char hello[] = "GET /hello HTTP/1.1\r\nHost: x\r\n\r\n";
+
+/* Waits (bounded) for the next datagram on fd; returns it NUL-terminated in a static buffer. */
+static const char *
+next_state(int fd)
+{
+	static char msg[1024];
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	ssize_t n;
+
+	ck_assert_msg(poll(&pfd, 1, 15000) == 1, "no sd_notify message within 15 s");
+	n = recv(fd, msg, sizeof(msg) - 1, 0);
+	ck_assert_int_gt(n, 0);
+	msg[n] = '\0';
+	return msg;
+}
+
+static void
+expect_state(int fd, const char *state, const char *status)
+{
+	const char *msg = next_state(fd);
+
+	ck_assert_msg(strncmp(msg, state, strlen(state)) == 0, "got \"%s\", want %s first", msg, state);
+	if (status != NULL)
+		ck_assert_msg(strstr(msg, status) != NULL, "got \"%s\", want \"%s\" in it", msg, status);
+}
+
+START_TEST(test_notify)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	char dir[64] = "/tmp/tinyhttpd-notify.XXXXXX";
+	int fd;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s/notify", dir);
+	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&sun, sizeof(sun)), 0);
+	snprintf(srv.notify_socket, sizeof(srv.notify_socket), "%s", sun.sun_path);
+
+	itest_start(&srv, NULL, itest_seed_routes);
+	expect_state(fd, "READY=1", "STATUS=generation 1 serving");
+	kill(srv.pid, SIGHUP);
+	expect_state(fd, "RELOADING=1", "MONOTONIC_USEC=");
+	expect_state(fd, "READY=1", "STATUS=generation 2 serving");
+	/* A bad file: reloading, then ready again with the running configuration, and why. */
+	itest_write_config(&srv, "bogus = 1;", itest_seed_routes);
+	kill(srv.pid, SIGHUP);
+	expect_state(fd, "RELOADING=1", NULL);
+	expect_state(fd, "READY=1", "STATUS=reload failed");
+	ck_assert_int_eq(itest_request(srv.port, hello, &rs), 0);
+	ck_assert_str_eq(rs.body, "Hello World!");
+	itest_stop(&srv, SIGTERM);
+	expect_state(fd, "STOPPING=1", NULL);
+	close(fd);
+	unlink(sun.sun_path);
+	rmdir(dir);
+}
+END_TEST
+
+/* A socket passed with LISTEN_FDS is used as it is: the test keeps it listening, so binding would fail. */
+START_TEST(test_socket_activation)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	int fd;
+
+	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	ck_assert_int_eq(listen(fd, 64), 0);
+	srv.activate = true;
+	srv.listen_fd = fd;
+	itest_start(&srv, NULL, itest_seed_routes);
+	ck_assert(itest_wait_log(&srv, "passed by the service manager", 0));
+	ck_assert_int_eq(itest_request(srv.port, hello, &rs), 0);
+	ck_assert_str_eq(rs.body, "Hello World!");
+	/* A reload to the same address keeps using it. */
+	itest_write_config(&srv, NULL, "{ path = \"/hello\"; text = \"again\"; }");
+	kill(srv.pid, SIGHUP);
+	ck_assert(itest_wait_log(&srv, "generation 1: ended", 15000));
+	ck_assert_int_eq(itest_request(srv.port, hello, &rs), 0);
+	ck_assert_str_eq(rs.body, "again");
+	ck_assert(!itest_wait_log(&srv, "cannot bind", 0));
+	itest_stop(&srv, SIGTERM);
+	close(fd);
+}
+END_TEST
+
+/* Whether the file at path contains needle, waiting at most timeout_ms for it. */
+static bool
+file_has(const char *path, const char *needle, int timeout_ms)
+{
+	uint64_t deadline = itest_now() + (uint64_t)timeout_ms;
+	char text[8192];
+
+	do {
+		FILE *f = fopen(path, "r");
+		size_t n = 0;
+
+		if (f != NULL) {
+			n = fread(text, 1, sizeof(text) - 1, f);
+			fclose(f);
+		}
+		text[n] = '\0';
+		if (strstr(text, needle) != NULL)
+			return true;
+		if (timeout_ms > 0)
+			usleep(20000);
+	} while (itest_now() < deadline);
+	return false;
+}
+
+/* logrotate moves the file away and sends SIGUSR1: later lines go to a new file at the configured path. */
+START_TEST(test_access_log_reopen)
+{
+	char dir[64] = "/tmp/tinyhttpd-log.XXXXXX", log[128], rotated[128], extra[256], cmd[160];
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(log, sizeof(log), "%s/access.log", dir);
+	snprintf(rotated, sizeof(rotated), "%s/access.log.1", dir);
+	snprintf(extra, sizeof(extra), "access_log = \"%s\";", log);
+	itest_start(&srv, extra, itest_seed_routes);
+	ck_assert_int_eq(itest_request(srv.port, hello, &rs), 0);
+	ck_assert(file_has(log, "\"GET /hello HTTP/1.1\" 200 12", 10000));
+	ck_assert_int_eq(rename(log, rotated), 0);
+	kill(srv.pid, SIGUSR1);
+	ck_assert(itest_wait_log(&srv, "access logs reopened", 10000));
+	ck_assert_int_eq(itest_request(srv.port, "GET /info?name=a&age=1 HTTP/1.1\r\nHost: x\r\n\r\n", &rs),
+	                 0);
+	ck_assert(file_has(log, "\"GET /info?name=a&age=1 HTTP/1.1\" 200", 10000));
+	ck_assert_msg(file_has(rotated, "/hello", 0) && !file_has(rotated, "/info", 0),
+	              "the rotated file must keep the old lines and get no new one");
+	ck_assert(!file_has(log, "/hello", 0));
+	itest_stop(&srv, SIGTERM);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	ck_assert_int_eq(system(cmd), 0);
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite *s = suite_create("service");
+	TCase *tc = tcase_create("systemd");
+
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, test_notify);
+	tcase_add_test(tc, test_socket_activation);
+	tcase_add_test(tc, test_access_log_reopen);
+	suite_add_tcase(s, tc);
+	return check_run(s);
+}
