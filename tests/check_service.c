@@ -105,30 +105,6 @@ START_TEST(test_socket_activation)
 }
 END_TEST
 
-/* Whether the file at path contains needle, waiting at most timeout_ms for it. */
-static bool
-file_has(const char *path, const char *needle, int timeout_ms)
-{
-	uint64_t deadline = itest_now() + (uint64_t)timeout_ms;
-	char text[8192];
-
-	do {
-		FILE *f = fopen(path, "r");
-		size_t n = 0;
-
-		if (f != NULL) {
-			n = fread(text, 1, sizeof(text) - 1, f);
-			fclose(f);
-		}
-		text[n] = '\0';
-		if (strstr(text, needle) != NULL)
-			return true;
-		if (timeout_ms > 0)
-			usleep(20000);
-	} while (itest_now() < deadline);
-	return false;
-}
-
 /* logrotate moves the file away and sends SIGUSR1: later lines go to a new file at the configured path. */
 START_TEST(test_access_log_reopen)
 {
@@ -140,16 +116,16 @@ START_TEST(test_access_log_reopen)
 	snprintf(extra, sizeof(extra), "access_log = \"%s\";", log);
 	itest_start(&srv, extra, itest_seed_routes);
 	ck_assert_int_eq(itest_request(srv.port, hello, &rs), 0);
-	ck_assert(file_has(log, "\"GET /hello HTTP/1.1\" 200 12", 10000));
+	ck_assert(itest_file_has(log, "\"GET /hello HTTP/1.1\" 200 12", 10000));
 	ck_assert_int_eq(rename(log, rotated), 0);
 	kill(srv.pid, SIGUSR1);
 	ck_assert(itest_wait_log(&srv, "access logs reopened", 10000));
 	ck_assert_int_eq(itest_request(srv.port, "GET /info?name=a&age=1 HTTP/1.1\r\nHost: x\r\n\r\n", &rs),
 	                 0);
-	ck_assert(file_has(log, "\"GET /info?name=a&age=1 HTTP/1.1\" 200", 10000));
-	ck_assert_msg(file_has(rotated, "/hello", 0) && !file_has(rotated, "/info", 0),
+	ck_assert(itest_file_has(log, "\"GET /info?name=a&age=1 HTTP/1.1\" 200", 10000));
+	ck_assert_msg(itest_file_has(rotated, "/hello", 0) && !itest_file_has(rotated, "/info", 0),
 	              "the rotated file must keep the old lines and get no new one");
-	ck_assert(!file_has(log, "/hello", 0));
+	ck_assert(!itest_file_has(log, "/hello", 0));
 	itest_stop(&srv, SIGTERM);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	ck_assert_int_eq(system(cmd), 0);

@@ -289,11 +289,17 @@ itest_stop(struct server *s, int sig)
 bool
 itest_wait_log(const struct server *s, const char *needle, int timeout_ms)
 {
+	return itest_file_has(s->log, needle, timeout_ms);
+}
+
+bool
+itest_file_has(const char *path, const char *needle, int timeout_ms)
+{
 	uint64_t deadline = itest_now() + (uint64_t)timeout_ms;
 	static char text[1 << 20];
 
 	do {
-		FILE *f = fopen(s->log, "r");
+		FILE *f = fopen(path, "r");
 		size_t n = 0;
 
 		if (f != NULL) {

@@ -53,6 +53,9 @@ long itest_proc_status(pid_t pid, const char *name);
 /* The CPU time, user and system, a process has used, in ms; -1 when it is gone. */
 long itest_cpu_ms(pid_t pid);
 
+/* Whether the file at path contains needle, waiting at most timeout_ms for it (0: look once). */
+bool itest_file_has(const char *path, const char *needle, int timeout_ms);
+
 /* Waits (bounded) until the server's log contains needle. */
 bool itest_wait_log(const struct server *s, const char *needle, int timeout_ms);
 
