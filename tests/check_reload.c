@@ -103,12 +103,30 @@ client(int id)
 	_exit(0);
 }
 
+/* Waits (bounded) until port answers /v with version v. */
+static bool
+serves(int port, int v)
+{
+	uint64_t deadline = itest_now() + 15000;
+	char want[32];
+
+	snprintf(want, sizeof(want), "version %d", v);
+	do {
+		if (itest_request(port, "GET /v HTTP/1.1\r\nHost: x\r\n\r\n", &last) == 0 &&
+		    strcmp(last.body, want) == 0)
+			return true;
+		usleep(20000);
+	} while (itest_now() < deadline);
+	return false;
+}
+
 /* Reloads RELOADS times under load; port_changes of them move to a new port. */
 static void
 reload_under_load(int port_changes)
 {
-	char routes[128], line[64];
+	char routes[128];
 	pid_t pids[CLIENTS];
+	uint64_t deadline;
 	long ok = 0;
 	int i, v, status, fds;
 
@@ -138,15 +156,17 @@ reload_under_load(int port_changes)
 		sh->version = v;
 		ck_assert_int_eq(kill(srv.pid, SIGHUP), 0);
 		if (move) {
-			/* Generation v + 1 is the one this reload starts; clients follow once it serves. */
-			snprintf(line, sizeof(line), "generation %d: serving", v + 1);
-			ck_assert_msg(itest_wait_log(&srv, line, 15000), "no \"%s\"", line);
+			/* Clients follow once the new port serves this version. */
+			ck_assert_msg(serves(srv.port, v), "port %d never served version %d", srv.port, v);
 			sh->port = srv.port;
 		}
 		usleep(RELOAD_GAP);
 	}
-	snprintf(line, sizeof(line), "generation %d: serving", RELOADS + 1);
-	ck_assert_msg(itest_wait_log(&srv, line, 15000), "no \"%s\"", line);
+	/*
+	 * Not "generation RELOADS + 1": two SIGHUPs that arrive before the master reads the first are one
+	 * signal, as POSIX has it, and that one reload reads the newest file.
+	 */
+	ck_assert_msg(serves(srv.port, RELOADS), "version %d never served", RELOADS);
 	usleep(500000);
 	sh->stop = 1;
 	for (i = 0; i < CLIENTS; i++) {
@@ -163,18 +183,16 @@ reload_under_load(int port_changes)
 	}
 	fprintf(stderr, "%d reloads (%d port changes), %d clients: %ld requests answered, 0 failed\n",
 	        RELOADS, port_changes, CLIENTS, ok);
-	/* The last configuration serves, the idle keep-alive connections moved rather than closed. */
-	snprintf(line, sizeof(line), "version %d", RELOADS);
-	ck_assert_int_eq(itest_request(srv.port, "GET /v HTTP/1.1\r\nHost: x\r\n\r\n", &last), 0);
-	ck_assert_str_eq(last.body, line);
+	/* The idle keep-alive connections moved rather than closed. */
 	ck_assert(itest_wait_log(&srv, "handing idle ones over", 0));
 	ck_assert(!itest_wait_log(&srv, "cannot hand a connection", 0));
 	ck_assert(!itest_wait_log(&srv, "no worker can take", 0));
 	/* Once every old generation has ended, the master holds what it held at the start, and no zombie. */
-	for (v = 1; v <= RELOADS; v++) {
-		snprintf(line, sizeof(line), "generation %d: ended", v);
-		ck_assert_msg(itest_wait_log(&srv, line, 15000), "no \"%s\"", line);
-	}
+	deadline = itest_now() + 15000;
+	while (itest_log_count(&srv, ": ended") + 1 < itest_log_count(&srv, ": starting") &&
+	       itest_now() < deadline)
+		usleep(20000);
+	ck_assert_uint_eq(itest_log_count(&srv, ": ended") + 1, itest_log_count(&srv, ": starting"));
 	ck_assert_int_eq(itest_fd_count(srv.pid), fds);
 	ck_assert_uint_eq(itest_zombies(srv.pid), 0);
 	itest_stop(&srv, SIGTERM);

@@ -292,6 +292,24 @@ itest_wait_log(const struct server *s, const char *needle, int timeout_ms)
 	return itest_file_has(s->log, needle, timeout_ms);
 }
 
+size_t
+itest_log_count(const struct server *s, const char *needle)
+{
+	static char text[1 << 20];
+	FILE *f = fopen(s->log, "r");
+	size_t n = 0, count = 0;
+	const char *p;
+
+	if (f != NULL) {
+		n = fread(text, 1, sizeof(text) - 1, f);
+		fclose(f);
+	}
+	text[n] = '\0';
+	for (p = text; (p = strstr(p, needle)) != NULL; p += strlen(needle))
+		count++;
+	return count;
+}
+
 bool
 itest_file_has(const char *path, const char *needle, int timeout_ms)
 {

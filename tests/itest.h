@@ -56,6 +56,9 @@ long itest_cpu_ms(pid_t pid);
 /* Whether the file at path contains needle, waiting at most timeout_ms for it (0: look once). */
 bool itest_file_has(const char *path, const char *needle, int timeout_ms);
 
+/* How many times needle occurs in the server's log now. */
+size_t itest_log_count(const struct server *s, const char *needle);
+
 /* Waits (bounded) until the server's log contains needle. */
 bool itest_wait_log(const struct server *s, const char *needle, int timeout_ms);
 
