@@ -37,7 +37,6 @@ conn_new(struct worker *w, int fd, const struct sockaddr *sa)
 	c->w = w;
 	c->fd = fd;
 	c->file_fd = -1;
-	c->idle_since = w->now;
 	timer_init(&c->timer);
 	if (sa->sa_family == AF_INET)
 		inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, c->peer, sizeof(c->peer));
@@ -446,7 +445,6 @@ conn_run(struct conn *c)
 	} else {
 		if (w->draining && conn_idle(c) && conn_handoff(c))
 			return;
-		c->idle_since = w->now;
 		conn_free_idle_buffers(c);
 		deadline = w->now + (uint64_t)cfg->keepalive_timeout * 1000;
 	}

@@ -29,7 +29,6 @@ struct conn {
 	bool stay;              /* a handoff failed: keep it here, and close after its next answer */
 	bool head_moved;        /* the input buffer moved since the head was parsed */
 	uint64_t request_start; /* ms when the first byte of the current request arrived; 0 when idle */
-	uint64_t idle_since;    /* ms when the connection last became idle */
 
 	struct buf in;   /* received bytes, the current request first */
 	size_t head_len; /* > 0 once the current request's head is parsed */

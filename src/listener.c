@@ -11,9 +11,27 @@
 #include "listener.h"
 #include "log.h"
 
+/* "127.0.0.1:8080" or "[::]:8080", from the address itself, for messages. */
+static void
+listener_name(const struct sockaddr_storage *ss, char *name, size_t namelen)
+{
+	char host[INET6_ADDRSTRLEN];
+
+	if (ss->ss_family == AF_INET) {
+		const struct sockaddr_in *sin = (const struct sockaddr_in *)ss;
+
+		inet_ntop(AF_INET, &sin->sin_addr, host, sizeof(host));
+		snprintf(name, namelen, "%s:%d", host, ntohs(sin->sin_port));
+	} else {
+		const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)ss;
+
+		inet_ntop(AF_INET6, &sin6->sin6_addr, host, sizeof(host));
+		snprintf(name, namelen, "[%s]:%d", host, ntohs(sin6->sin6_port));
+	}
+}
+
 static int
-listener_addr(const char *address, int port, struct sockaddr_storage *ss, socklen_t *len, char *name,
-              size_t namelen)
+listener_addr(const char *address, int port, struct sockaddr_storage *ss, socklen_t *len)
 {
 	struct sockaddr_in *sin = (struct sockaddr_in *)ss;
 	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
@@ -23,14 +41,12 @@ listener_addr(const char *address, int port, struct sockaddr_storage *ss, sockle
 		sin->sin_family = AF_INET;
 		sin->sin_port = htons((uint16_t)port);
 		*len = sizeof(*sin);
-		snprintf(name, namelen, "%s:%d", address, port);
 		return 0;
 	}
 	if (inet_pton(AF_INET6, address, &sin6->sin6_addr) == 1) {
 		sin6->sin6_family = AF_INET6;
 		sin6->sin6_port = htons((uint16_t)port);
 		*len = sizeof(*sin6);
-		snprintf(name, namelen, "[%s]:%d", address, port);
 		return 0;
 	}
 	return -1;
@@ -71,10 +87,11 @@ listener_get(struct listener **list, const char *address, int port, int backlog)
 {
 	struct listener key, *l;
 
-	if (listener_addr(address, port, &key.addr, &key.addrlen, key.name, sizeof(key.name)) == -1) {
+	if (listener_addr(address, port, &key.addr, &key.addrlen) == -1) {
 		log_err("'%s' is not a numeric IPv4 or IPv6 address", address);
 		return NULL;
 	}
+	listener_name(&key.addr, key.name, sizeof(key.name));
 	for (l = *list; l != NULL; l = l->next) {
 		if (l->addrlen == key.addrlen && memcmp(&l->addr, &key.addr, key.addrlen) == 0) {
 			/* listen() again only resizes the queue: nothing queued is lost. */
@@ -109,7 +126,6 @@ listener_take(struct listener **list, int fd)
 	struct listener *l;
 	int type = 0, listening = 0;
 	socklen_t len = sizeof(type);
-	char host[INET6_ADDRSTRLEN];
 
 	if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) == -1 || type != SOCK_STREAM ||
 	    (len = sizeof(listening), getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &len)) == -1 ||
@@ -128,17 +144,7 @@ listener_take(struct listener **list, int fd)
 		free(l);
 		return -1;
 	}
-	if (l->addr.ss_family == AF_INET) {
-		const struct sockaddr_in *sin = (const struct sockaddr_in *)&l->addr;
-
-		inet_ntop(AF_INET, &sin->sin_addr, host, sizeof(host));
-		snprintf(l->name, sizeof(l->name), "%s:%d", host, ntohs(sin->sin_port));
-	} else {
-		const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)&l->addr;
-
-		inet_ntop(AF_INET6, &sin6->sin6_addr, host, sizeof(host));
-		snprintf(l->name, sizeof(l->name), "[%s]:%d", host, ntohs(sin6->sin6_port));
-	}
+	listener_name(&l->addr, l->name, sizeof(l->name));
 	/* The workers' epoll loops need it non-blocking; a worker forked later must not leak it to exec. */
 	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) == -1 || fcntl(fd, F_SETFD, FD_CLOEXEC) == -1)
 		log_errno("%s: fcntl", l->name);

@@ -13,7 +13,6 @@ static const char *const level_names[] = {
 	[LOG_LVL_ERR] = "error",
 	[LOG_LVL_WARN] = "warning",
 	[LOG_LVL_INFO] = "info",
-	[LOG_LVL_DEBUG] = "debug",
 };
 
 void

@@ -9,7 +9,6 @@ enum log_level {
 	LOG_LVL_ERR,
 	LOG_LVL_WARN,
 	LOG_LVL_INFO,
-	LOG_LVL_DEBUG,
 };
 
 /* Names the process in every line: "master", "worker 3". */

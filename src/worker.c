@@ -251,7 +251,6 @@ worker_adopt(struct worker *w, int fd)
 	if ((c = conn_new(w, fd, (struct sockaddr *)&ss)) == NULL)
 		return;
 	c->shared = true;
-	w->adopted++;
 	if (w->draining)
 		conn_drain(c);
 	else if (worker_watch(w, c, EPOLLIN, w->now + (uint64_t)w->cfg->keepalive_timeout * 1000) == -1)

@@ -27,7 +27,6 @@ struct worker {
 	bool retiring;        /* draining, and the listener goes away: serve it until it is quiet */
 	uint64_t last_accept; /* ms */
 	size_t handed_off;    /* connections given to the new generation */
-	size_t adopted;       /* connections taken from an older one */
 	bool stopping;        /* leave the loop now */
 	uint64_t drain_deadline;
 	uint64_t accept_resume; /* ms: accepting paused after EMFILE until then; 0 when not paused */
