@@ -12,16 +12,19 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "access_log.h"
 #include "channel.h"
 #include "conn.h"
 #include "log.h"
 #include "worker.h"
 
 #define MAX_EVENTS      256
-#define ACCEPT_BATCH    64  /* accepts per wake-up, so connections already open are not starved */
-#define ACCEPT_PAUSE_MS 100 /* back-off when the process or system is out of file descriptors */
-#define ACCESS_FLUSH    8192
-#define RETIRE_QUIET_MS 1000 /* a retiring listener closes once no connection came for this long */
+#define ACCEPT_BATCH    64    /* accepts per wake-up, so connections already open are not starved */
+#define ACCEPT_PAUSE_MS 100   /* back-off when the process or system is out of file descriptors */
+#define ACCESS_FLUSH    16384 /* bytes of access log lines that go to the writer at once, */
+#define ACCESS_FLUSH_MS 200   /* or after this long */
+#define ACCESS_STOP_MS  2000  /* how long an exiting worker waits for the disk */
+#define RETIRE_QUIET_MS 1000  /* a retiring listener closes once no connection came for this long */
 
 /* epoll user data for the fds that are not connections. */
 static char tag_listener, tag_signal, tag_channel;
@@ -111,8 +114,10 @@ worker_access_log(struct worker *w, const struct conn *c, int status, uint64_t b
 {
 	const struct http_request *req = &c->req;
 
-	if (w->access_fd == -1)
+	if (w->access_log == NULL)
 		return;
+	if (w->access.len == 0)
+		w->access_due = w->now + ACCESS_FLUSH_MS;
 	if (c->head_len == 0) {
 		/* The request line could not be read: log it as Common Log Format's "-". */
 		buf_printf(&w->access, "%s - - [%s] \"-\" %d %llu\n", c->peer, w->log_time, status,
@@ -127,28 +132,22 @@ worker_access_log(struct worker *w, const struct conn *c, int status, uint64_t b
 static void
 worker_access_flush(struct worker *w)
 {
-	ssize_t n;
-
 	if (w->access.len == 0)
 		return;
-	n = write(w->access_fd, w->access.data, w->access.len);
-	if (n == -1) {
-		/* A full disk must not stop the serving: drop the lines, say so once per batch. */
-		log_errno("cannot write the access log; %zu bytes of it are lost", w->access.len);
-		w->access.len = 0;
-		return;
-	}
-	buf_consume(&w->access, (size_t)n);
+	access_log_write(w->access_log, w->access.data, w->access.len);
+	w->access.len = 0;
 }
 
-/* The master reopened the access log (SIGUSR1): what is buffered goes to the old file, the rest to fd. */
+/* The master reopened the access log (SIGUSR1): the lines from now on go to fd. */
 static void
 worker_access_reopen(struct worker *w, int fd)
 {
+	if (w->access_log == NULL) {
+		close(fd);
+		return;
+	}
 	worker_access_flush(w);
-	if (w->access_fd > STDERR_FILENO)
-		close(w->access_fd);
-	w->access_fd = fd;
+	access_log_reopen(w->access_log, fd);
 }
 
 static void
@@ -304,6 +303,8 @@ worker_timeout(const struct worker *w)
 		next = w->accept_resume;
 	if (w->draining && w->drain_deadline < next)
 		next = w->drain_deadline;
+	if (w->access.len > 0 && w->access_due < next)
+		next = w->access_due;
 	if (w->draining && w->lfd != -1 && w->last_accept + RETIRE_QUIET_MS < next)
 		next = w->last_accept + RETIRE_QUIET_MS;
 	if (next == UINT64_MAX)
@@ -367,7 +368,7 @@ worker_loop(struct worker *w)
 		}
 		worker_expire(w);
 		worker_free_closed(w);
-		if (w->access.len >= ACCESS_FLUSH || n < MAX_EVENTS)
+		if (w->access.len >= ACCESS_FLUSH || (w->access.len > 0 && w->now >= w->access_due))
 			worker_access_flush(w);
 		if (w->draining && ((w->nconns == 0 && w->lfd == -1) || w->now >= w->drain_deadline)) {
 			log_info("drained: %zu connections handed over, %zu still open", w->handed_off,
@@ -400,7 +401,7 @@ worker_drop_privileges(const struct config *cfg)
 }
 
 static int
-worker_setup(struct worker *w)
+worker_setup(struct worker *w, int access_fd)
 {
 	sigset_t mask;
 
@@ -421,6 +422,10 @@ worker_setup(struct worker *w)
 		return -1;
 	if ((w->router = router_new(w->cfg->routes, w->cfg->nroutes)) == NULL) {
 		log_errno("cannot build the route table");
+		return -1;
+	}
+	if (access_fd != -1 && (w->access_log = access_log_start(access_fd)) == NULL) {
+		log_errno("cannot start the access log writer");
 		return -1;
 	}
 	if ((w->epfd = epoll_create1(EPOLL_CLOEXEC)) == -1) {
@@ -444,12 +449,11 @@ worker_run(const struct config *cfg, int lfd, int channel, int access_fd)
 		.lfd = lfd,
 		.sigfd = -1,
 		.channel = channel,
-		.access_fd = access_fd,
 	};
 	int status = EXIT_FAILURE;
 
 	worker_clock(&w);
-	if (worker_setup(&w) == 0) {
+	if (worker_setup(&w, access_fd) == 0) {
 		if (channel_send(channel, CHANNEL_READY, -1) == -1)
 			log_errno("cannot tell the master this worker is ready");
 		else {
@@ -461,7 +465,10 @@ worker_run(const struct config *cfg, int lfd, int channel, int access_fd)
 	while (w.conns != NULL)
 		conn_close(w.conns);
 	worker_free_closed(&w);
-	worker_access_flush(&w);
+	if (w.access_log != NULL) {
+		worker_access_flush(&w);
+		access_log_stop(w.access_log, ACCESS_STOP_MS);
+	}
 	buf_free(&w.access);
 	timer_heap_free(&w.timers);
 	router_free(w.router);

@@ -12,6 +12,7 @@
 #include "router.h"
 #include "timer.h"
 
+struct access_log;
 struct conn;
 
 struct worker {
@@ -38,9 +39,10 @@ struct worker {
 	uint64_t now; /* ms, CLOCK_MONOTONIC, updated once per loop turn */
 	time_t date_sec;
 	char date[RESPONSE_DATE_LEN + 1];
-	char log_time[32]; /* "24/Nov/2026:22:33:58 +0000" */
-	int access_fd;     /* -1: no access log */
-	struct buf access; /* access log lines not yet written */
+	char log_time[32];             /* "24/Nov/2026:22:33:58 +0000" */
+	struct access_log *access_log; /* NULL: none */
+	struct buf access;             /* access log lines not yet queued for the writer */
+	uint64_t access_due;           /* ms: queue them by then */
 };
 
 /*

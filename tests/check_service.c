@@ -1,6 +1,7 @@
 /* check_service.c: what a service manager sees: sd_notify states, socket activation, log reopening. */
 #include <arpa/inet.h>
 #include <check.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
@@ -8,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -132,6 +134,106 @@ START_TEST(test_access_log_reopen)
 }
 END_TEST
 
+static size_t
+count_lines(const char *p, size_t len)
+{
+	size_t n = 0;
+
+	while (len-- > 0)
+		n += *p++ == '\n';
+	return n;
+}
+
+/* Reads what the FIFO holds now; returns the number of lines. */
+static size_t
+fifo_lines(int fd)
+{
+	static char got[1 << 16];
+	size_t lines = 0;
+	ssize_t n;
+
+	while ((n = read(fd, got, sizeof(got))) > 0)
+		lines += count_lines(got, (size_t)n);
+	return lines;
+}
+
+/* The sum of the "access log: N lines dropped" reports in the server's log. */
+static size_t
+dropped_lines(const struct server *s)
+{
+	static char text[1 << 20];
+	const char *p, *key = "access log: ";
+	FILE *f = fopen(s->log, "r");
+	size_t n = 0, sum = 0;
+
+	if (f != NULL) {
+		n = fread(text, 1, sizeof(text) - 1, f);
+		fclose(f);
+	}
+	text[n] = '\0';
+	for (p = text; (p = strstr(p, key)) != NULL; p += strlen(key))
+		if (strstr(p, "lines dropped") != NULL)
+			sum += strtoul(p + strlen(key), NULL, 10);
+	return sum;
+}
+
+/*
+ * A stalled disk, played by a FIFO that nobody reads: the worker answers as fast as ever, and what the
+ * log writer could not keep is counted and reported, not lost in silence.
+ */
+START_TEST(test_access_log_stalled)
+{
+	enum { BATCHES = 50, PER_BATCH = 100, REQUESTS = BATCHES * PER_BATCH };
+	static struct client c;
+	static char batch[PER_BATCH * 512];
+	char dir[64] = "/tmp/tinyhttpd-fifo.XXXXXX", fifo[128], extra[256], cmd[160], pad[401];
+	size_t len = 0, lines = 0, dropped = 0;
+	uint64_t t, took, slowest = 0, deadline;
+	int i, j, rfd;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(fifo, sizeof(fifo), "%s/access.log", dir);
+	ck_assert_int_eq(mkfifo(fifo, 0600), 0);
+	/* Opened for reading first, so the server's open for writing does not wait for a reader. */
+	ck_assert_int_ne(rfd = open(fifo, O_RDONLY | O_NONBLOCK), -1);
+	snprintf(extra, sizeof(extra), "access_log = \"%s\";", fifo);
+	itest_start(&srv, extra, itest_seed_routes);
+	/* Long lines fill the pipe and the writer's backlog with few requests. */
+	memset(pad, 'x', sizeof(pad) - 1);
+	pad[sizeof(pad) - 1] = '\0';
+	for (j = 0; j < PER_BATCH; j++)
+		len += (size_t)sprintf(batch + len, "GET /hello?%s HTTP/1.1\r\nHost: x\r\n\r\n", pad);
+	ck_assert_int_eq(itest_connect(&c, srv.port), 0);
+	for (i = 0; i < BATCHES; i++) {
+		t = itest_now();
+		itest_send(&c, batch, len);
+		for (j = 0; j < PER_BATCH; j++) {
+			ck_assert_int_eq(itest_read(&c, &rs, 10000), 0);
+			ck_assert_int_eq(rs.status, 200);
+		}
+		if ((took = itest_now() - t) > slowest)
+			slowest = took;
+	}
+	itest_close(&c);
+	ck_assert_msg(slowest < 2000, "%d requests took %llu ms with the access log stalled", PER_BATCH,
+	              (unsigned long long)slowest);
+	/* The disk comes back: each line is in the file or in a drop count. */
+	deadline = itest_now() + 30000;
+	while (lines + dropped < REQUESTS && itest_now() < deadline) {
+		lines += fifo_lines(rfd);
+		dropped = dropped_lines(&srv);
+		usleep(10000);
+	}
+	itest_stop(&srv, SIGTERM);
+	lines += fifo_lines(rfd);
+	close(rfd);
+	ck_assert_msg(dropped > 0 && lines > 0, "%zu lines written, %zu dropped", lines, dropped);
+	ck_assert_uint_eq(lines + dropped, REQUESTS);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	ck_assert_int_eq(system(cmd), 0);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -142,6 +244,7 @@ main(void)
 	tcase_add_test(tc, test_notify);
 	tcase_add_test(tc, test_socket_activation);
 	tcase_add_test(tc, test_access_log_reopen);
+	tcase_add_test(tc, test_access_log_stalled);
 	suite_add_tcase(s, tc);
 	return check_run(s);
 }
