@@ -79,3 +79,44 @@ buf_free(struct buf *b)
 	b->data = NULL;
 	b->len = b->cap = 0;
 }
+
+int
+buf_pool_get(struct buf_pool *pool, struct buf *b)
+{
+	void *p = pool->free;
+
+	if (p != NULL) {
+		memcpy(&pool->free, p, sizeof(void *));
+		pool->count--;
+	} else if ((p = malloc(pool->size)) == NULL) {
+		return -1;
+	}
+	b->data = p;
+	b->len = 0;
+	b->cap = pool->size;
+	return 0;
+}
+
+void
+buf_pool_put(struct buf_pool *pool, struct buf *b)
+{
+	if (b->data != NULL && b->cap == pool->size && pool->count < pool->max) {
+		memcpy(b->data, &pool->free, sizeof(void *));
+		pool->free = b->data;
+		pool->count++;
+		b->data = NULL;
+	}
+	buf_free(b);
+}
+
+void
+buf_pool_free(struct buf_pool *pool)
+{
+	void *p;
+
+	while ((p = pool->free) != NULL) {
+		memcpy(&pool->free, p, sizeof(void *));
+		free(p);
+	}
+	pool->count = 0;
+}

@@ -14,13 +14,12 @@
 #include "response.h"
 #include "worker.h"
 
-#define READ_CHUNK     4096
+#define HEAD_ROOM      1024       /* free bytes below which a head's input grows by CONN_BUF_SIZE */
 #define READ_GROW_MAX  65536      /* the most the input grows by for one read */
 #define CHUNKED_WINDOW 16384      /* raw chunked bytes read ahead of decoding */
 #define OUT_HIGH_WATER 65536      /* stop answering pipelined requests until this much is sent */
 #define FILE_SLICE     (4u << 20) /* file bytes sent per turn, so one download cannot starve the rest */
 #define LINGER_MS      2000
-#define IDLE_BUF_KEEP  16384 /* buffers larger than this are freed while the connection idles */
 
 static const char continue_line[] = "HTTP/1.1 100 Continue\r\n\r\n";
 
@@ -38,12 +37,11 @@ conn_new(struct worker *w, int fd, const struct sockaddr *sa)
 	c->fd = fd;
 	c->file_fd = -1;
 	timer_init(&c->timer);
+	c->family = sa->sa_family;
 	if (sa->sa_family == AF_INET)
-		inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, c->peer, sizeof(c->peer));
+		c->addr.v4 = ((const struct sockaddr_in *)sa)->sin_addr;
 	else if (sa->sa_family == AF_INET6)
-		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, c->peer, sizeof(c->peer));
-	else
-		strcpy(c->peer, "-");
+		c->addr.v6 = ((const struct sockaddr_in6 *)sa)->sin6_addr;
 	c->next = w->conns;
 	if (w->conns != NULL)
 		w->conns->prev = c;
@@ -54,6 +52,15 @@ conn_new(struct worker *w, int fd, const struct sockaddr *sa)
 		return NULL;
 	}
 	return c;
+}
+
+const char *
+conn_peer(const struct conn *c, char *buf)
+{
+	if ((c->family != AF_INET && c->family != AF_INET6) ||
+	    inet_ntop(c->family, &c->addr, buf, INET6_ADDRSTRLEN) == NULL)
+		return "-";
+	return buf;
 }
 
 /*
@@ -78,9 +85,8 @@ conn_close(struct conn *c)
 	if (c->file_fd != -1)
 		close(c->file_fd);
 	c->file_fd = -1;
-	buf_free(&c->in);
-	buf_free(&c->out);
-	buf_free(&c->scratch);
+	buf_pool_put(&w->pool, &c->in);
+	buf_pool_put(&w->pool, &c->out);
 	if (c->prev != NULL)
 		c->prev->next = c->next;
 	else
@@ -187,33 +193,26 @@ conn_fail(struct conn *c, int status, const char *msg)
 	return 1;
 }
 
-/* Makes room to read the rest of the current request, and a little of the next. */
+/*
+ * Makes room to read more of the current request. A head is read a chunk at a time (the parser bounds
+ * it); a body gets room as it arrives, up to what is left of it, not what a Content-Length promises:
+ * promises cost nothing to make.
+ */
 static int
 conn_in_reserve(struct conn *c)
 {
-	const struct config *cfg = c->w->cfg;
-	size_t need, room;
-	char *old = c->in.data;
+	size_t room;
 
+	if (c->in.data == NULL)
+		return buf_pool_get(&c->w->pool, &c->in);
 	if (c->head_len == 0)
-		need = cfg->max_header_size;
-	else if (c->req.body == HTTP_BODY_LENGTH)
-		need = c->head_len + (size_t)c->req.content_length;
-	else
-		need = c->head_len + c->body_len + CHUNKED_WINDOW;
-	room = need > c->in.len ? need - c->in.len : 0;
-	/* Grow with what arrives, not with what a Content-Length promises: promises cost nothing to make. */
+		return c->in.cap - c->in.len >= HEAD_ROOM ? 0 : buf_reserve(&c->in, CONN_BUF_SIZE);
+	room = c->in_need > c->in.len ? c->in_need - c->in.len : 0;
 	if (room > READ_GROW_MAX)
 		room = READ_GROW_MAX;
-	if (room < READ_CHUNK)
-		room = READ_CHUNK;
-	if (c->in.cap - c->in.len >= READ_CHUNK && c->in.cap - c->in.len >= room)
-		return 0;
-	if (buf_reserve(&c->in, room) == -1)
-		return -1;
-	if (c->in.data != old && c->head_len != 0)
-		c->head_moved = true;
-	return 0;
+	if (room < CONN_BUF_SIZE)
+		room = CONN_BUF_SIZE;
+	return c->in.cap - c->in.len >= room ? 0 : buf_reserve(&c->in, room);
 }
 
 /* Reads what the socket has. Returns 0, or -1 when the connection is broken. */
@@ -245,7 +244,9 @@ conn_read(struct conn *c)
 static int
 conn_expect_body(struct conn *c, size_t have)
 {
-	if (!c->req.expect_continue || c->continue_sent || have > 0 || c->req.minor_version == 0)
+	const struct http_request *req = &c->w->req;
+
+	if (!req->expect_continue || c->continue_sent || have > 0 || req->minor_version == 0)
 		return HTTP_AGAIN;
 	c->continue_sent = true;
 	if (buf_append(&c->out, continue_line, sizeof(continue_line) - 1) == -1)
@@ -258,23 +259,15 @@ conn_dispatch(struct conn *c, struct str body)
 {
 	struct worker *w = c->w;
 	struct exchange x = {
-		.req = &c->req,
+		.req = &w->req,
 		.body = body,
 		.date = w->date,
-		.scratch = &c->scratch,
+		.scratch = &w->scratch,
 		.out = &c->out,
 	};
 
-	if (c->head_moved) {
-		/* The parser keeps no state: parsing the same bytes again points the request at the new
-		 * buffer. */
-		if (http_parse_request(c->in.data, c->head_len, w->cfg->max_header_size, &c->req) !=
-		    (ssize_t)c->head_len)
-			return conn_fail(c, 500, "internal error");
-		c->head_moved = false;
-	}
 	/* A draining worker keeps a connection alive only when it can hand it over afterwards. */
-	x.close = !c->req.keep_alive || c->peer_eof || (w->draining && (!w->handoff || c->stay));
+	x.close = !w->req.keep_alive || c->peer_eof || (w->draining && (!w->handoff || c->stay));
 	if (handle_request(w->router, &x) == -1) {
 		log_errno("cannot answer a request");
 		return -1;
@@ -296,43 +289,54 @@ conn_dispatch(struct conn *c, struct str body)
 static int
 conn_serve_one(struct conn *c)
 {
-	const struct config *cfg = c->w->cfg;
+	struct worker *w = c->w;
+	const struct config *cfg = w->cfg;
+	struct http_request *req = &w->req;
 	struct str body = { "", 0 };
 	size_t consumed, raw;
 	ssize_t n;
 	int r;
 
+	if (c->head_len == 0 && c->in.len == 0)
+		return HTTP_AGAIN;
+	if (c->out.data == NULL && buf_pool_get(&w->pool, &c->out) == -1)
+		return -1;
 	if (c->head_len == 0) {
-		if (c->in.len == 0)
-			return HTTP_AGAIN;
-		n = http_parse_request(c->in.data, c->in.len, cfg->max_header_size, &c->req);
+		n = http_parse_request(c->in.data, c->in.len, cfg->max_header_size, req);
 		if (n == HTTP_AGAIN)
 			return HTTP_AGAIN;
 		if (n == HTTP_ERROR)
-			return conn_fail(c, c->req.status, c->req.error);
-		c->head_len = (size_t)n;
+			return conn_fail(c, req->status, req->error);
+		c->head_len = (uint32_t)n;
 		c->body_len = 0;
 		c->continue_sent = false;
-		c->head_moved = false;
 		memset(&c->chunked, 0, sizeof(c->chunked));
-		if (c->req.body == HTTP_BODY_LENGTH && c->req.content_length > cfg->max_body_size)
+		if (req->body == HTTP_BODY_LENGTH && req->content_length > cfg->max_body_size)
 			return conn_fail(c, 413, "request body too large");
+		c->in_need = c->head_len + (req->body == HTTP_BODY_LENGTH    ? (uint32_t)req->content_length
+		                            : req->body == HTTP_BODY_CHUNKED ? CHUNKED_WINDOW
+		                                                             : 0);
+	} else if (http_parse_request(c->in.data, c->head_len, cfg->max_header_size, req) !=
+	           (ssize_t)c->head_len) {
+		/* The worker's request is whichever head it parsed last: this one is parsed again. */
+		return conn_fail(c, 500, "internal error");
 	}
 
-	switch (c->req.body) {
+	switch (req->body) {
 	case HTTP_BODY_NONE: consumed = c->head_len; break;
 	case HTTP_BODY_LENGTH:
-		if (c->in.len - c->head_len < c->req.content_length)
+		if (c->in.len - c->head_len < req->content_length)
 			return conn_expect_body(c, c->in.len - c->head_len);
 		body.p = c->in.data + c->head_len;
-		body.len = (size_t)c->req.content_length;
+		body.len = (size_t)req->content_length;
 		consumed = c->head_len + body.len;
 		break;
 	case HTTP_BODY_CHUNKED:
 	default:
 		raw = c->in.len - c->head_len - c->body_len;
 		n = http_decode_chunked(&c->chunked, c->in.data + c->head_len + c->body_len, &raw);
-		c->body_len += raw;
+		c->body_len += (uint32_t)raw;
+		c->in_need = c->head_len + c->body_len + CHUNKED_WINDOW;
 		if (n == HTTP_ERROR)
 			return conn_fail(c, 400, "malformed chunked body");
 		if (c->body_len > cfg->max_body_size)
@@ -371,17 +375,15 @@ conn_serve(struct conn *c)
 	return output_pending(c) ? 1 : 0;
 }
 
+/* Between requests a connection holds no buffer: the pool keeps them for those that have bytes to read. */
 static void
-conn_free_idle_buffers(struct conn *c)
+conn_release_buffers(struct conn *c)
 {
-	if (c->in.len == 0 && c->in.cap > IDLE_BUF_KEEP)
-		buf_free(&c->in);
-	/* Pipelined bursts fill the output to OUT_HIGH_WATER every time: only more than that is given back.
-	 */
-	if (c->out.cap > 2 * OUT_HIGH_WATER)
-		buf_free(&c->out);
-	if (c->scratch.cap > IDLE_BUF_KEEP)
-		buf_free(&c->scratch);
+	struct worker *w = c->w;
+
+	buf_pool_put(&w->pool, &c->in);
+	c->out_off = 0;
+	buf_pool_put(&w->pool, &c->out);
 }
 
 /* The last response is out and the connection is to close: close, or linger so the peer can read it. */
@@ -445,7 +447,7 @@ conn_run(struct conn *c)
 	} else {
 		if (w->draining && conn_idle(c) && conn_handoff(c))
 			return;
-		conn_free_idle_buffers(c);
+		conn_release_buffers(c);
 		deadline = w->now + (uint64_t)cfg->keepalive_timeout * 1000;
 	}
 	if (worker_watch(w, c, EPOLLIN, deadline) == -1)

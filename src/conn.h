@@ -12,8 +12,14 @@
 #include "http_parser.h"
 #include "timer.h"
 
+#define CONN_BUF_SIZE 4096 /* bytes of the buffers a connection takes from the pool to read and write */
+
 struct worker;
 
+/*
+ * An idle keep-alive connection holds this struct only: no buffers, which come from the worker's pool
+ * when bytes arrive, and no parsed request, which lives in the worker while it is being answered.
+ */
 struct conn {
 	struct conn *prev, *next; /* the worker's list of open connections */
 	struct worker *w;
@@ -27,24 +33,30 @@ struct conn {
 	bool continue_sent;     /* "100 Continue" went out for the current request */
 	bool shared;            /* handed over, in or out: another process may hold the socket too */
 	bool stay;              /* a handoff failed: keep it here, and close after its next answer */
-	bool head_moved;        /* the input buffer moved since the head was parsed */
+	sa_family_t family;     /* of addr: the client's address, for the access log */
 	uint64_t request_start; /* ms when the first byte of the current request arrived; 0 when idle */
 
-	struct buf in;   /* received bytes, the current request first */
-	size_t head_len; /* > 0 once the current request's head is parsed */
-	size_t body_len; /* chunked: decoded body bytes after the head */
+	struct buf in;     /* received bytes, the current request first */
+	uint32_t head_len; /* > 0 once the current request's head is complete; it is parsed again on resuming
+	                    */
+	uint32_t body_len; /* chunked: decoded body bytes after the head */
+	uint32_t in_need;  /* input bytes the current request is known to need, for sizing reads */
 	struct http_chunked chunked;
-	struct http_request req;
 
 	struct buf out; /* response bytes not yet sent, from out_off */
-	size_t out_off;
+	uint32_t out_off;
 	int file_fd; /* >= 0: a file body follows the output */
 	off_t file_off;
 	uint64_t file_left;
 
-	struct buf scratch; /* decoded path and parameters of the current request */
-	char peer[64];      /* the client's address, for the access log */
+	union {
+		struct in_addr v4;
+		struct in6_addr v6;
+	} addr;
 };
+
+/* The client's address as text, for the access log; buf has room for INET6_ADDRSTRLEN bytes. */
+const char *conn_peer(const struct conn *c, char *buf);
 
 /* Takes the accepted non-blocking socket fd into the worker. Returns NULL (fd closed) on failure. */
 struct conn *conn_new(struct worker *w, int fd, const struct sockaddr *sa);

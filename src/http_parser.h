@@ -63,9 +63,9 @@ ssize_t http_parse_request(const char *buf, size_t len, size_t max_head, struct 
 /* Resumable state of a chunked body decode; zero it before the first call. */
 struct http_chunked {
 	int state;
-	uint64_t remaining; /* bytes left of the current chunk's data */
-	size_t ext_len;     /* bytes of chunk extension or trailer line seen, bounded */
-	size_t trailer_len; /* bytes of trailer section seen, bounded */
+	uint64_t remaining;   /* bytes left of the current chunk's data */
+	uint32_t ext_len;     /* bytes of chunk extension or trailer line seen, bounded */
+	uint32_t trailer_len; /* bytes of trailer section seen, bounded */
 };
 
 /*

@@ -1,4 +1,5 @@
 /* worker.c: a worker's epoll loop: accept on the shared listener, run connections, timers, drain. */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <grp.h>
 #include <signal.h>
@@ -25,6 +26,8 @@
 #define ACCESS_FLUSH_MS 200   /* or after this long */
 #define ACCESS_STOP_MS  2000  /* how long an exiting worker waits for the disk */
 #define RETIRE_QUIET_MS 1000  /* a retiring listener closes once no connection came for this long */
+#define POOL_KEEP       64    /* idle connection buffers a worker keeps for reuse */
+#define SCRATCH_KEEP    65536 /* a larger scratch buffer is given back after the loop turn */
 
 /* epoll user data for the fds that are not connections. */
 static char tag_listener, tag_signal, tag_channel;
@@ -112,7 +115,8 @@ worker_handoff(struct worker *w, int fd)
 void
 worker_access_log(struct worker *w, const struct conn *c, int status, uint64_t bytes)
 {
-	const struct http_request *req = &c->req;
+	const struct http_request *req = &w->req;
+	char peer[INET6_ADDRSTRLEN];
 
 	if (w->access_log == NULL)
 		return;
@@ -120,12 +124,12 @@ worker_access_log(struct worker *w, const struct conn *c, int status, uint64_t b
 		w->access_due = w->now + ACCESS_FLUSH_MS;
 	if (c->head_len == 0) {
 		/* The request line could not be read: log it as Common Log Format's "-". */
-		buf_printf(&w->access, "%s - - [%s] \"-\" %d %llu\n", c->peer, w->log_time, status,
+		buf_printf(&w->access, "%s - - [%s] \"-\" %d %llu\n", conn_peer(c, peer), w->log_time, status,
 		           (unsigned long long)bytes);
 		return;
 	}
-	buf_printf(&w->access, "%s - - [%s] \"%.*s %.*s HTTP/1.%d\" %d %llu\n", c->peer, w->log_time,
-	           (int)req->method.len, req->method.p, (int)req->target.len, req->target.p,
+	buf_printf(&w->access, "%s - - [%s] \"%.*s %.*s HTTP/1.%d\" %d %llu\n", conn_peer(c, peer),
+	           w->log_time, (int)req->method.len, req->method.p, (int)req->target.len, req->target.p,
 	           req->minor_version, status, (unsigned long long)bytes);
 }
 
@@ -368,6 +372,8 @@ worker_loop(struct worker *w)
 		}
 		worker_expire(w);
 		worker_free_closed(w);
+		if (w->scratch.cap > SCRATCH_KEEP)
+			buf_free(&w->scratch);
 		if (w->access.len >= ACCESS_FLUSH || (w->access.len > 0 && w->now >= w->access_due))
 			worker_access_flush(w);
 		if (w->draining && ((w->nconns == 0 && w->lfd == -1) || w->now >= w->drain_deadline)) {
@@ -449,6 +455,7 @@ worker_run(const struct config *cfg, int lfd, int channel, int access_fd)
 		.lfd = lfd,
 		.sigfd = -1,
 		.channel = channel,
+		.pool = { .size = CONN_BUF_SIZE, .max = POOL_KEEP },
 	};
 	int status = EXIT_FAILURE;
 
@@ -470,6 +477,8 @@ worker_run(const struct config *cfg, int lfd, int channel, int access_fd)
 		access_log_stop(w.access_log, ACCESS_STOP_MS);
 	}
 	buf_free(&w.access);
+	buf_free(&w.scratch);
+	buf_pool_free(&w.pool);
 	timer_heap_free(&w.timers);
 	router_free(w.router);
 	if (w.epfd != -1)

@@ -8,6 +8,7 @@
 
 #include "buf.h"
 #include "config.h"
+#include "http_parser.h"
 #include "response.h"
 #include "router.h"
 #include "timer.h"
@@ -35,6 +36,9 @@ struct worker {
 	struct conn *conns;
 	struct conn *closed; /* closed during this loop turn, freed after it */
 	size_t nconns;
+	struct buf_pool pool;    /* connections' input and output buffers */
+	struct http_request req; /* the request being answered; connections resuming one parse it again */
+	struct buf scratch;      /* its decoded path and parameters */
 
 	uint64_t now; /* ms, CLOCK_MONOTONIC, updated once per loop turn */
 	time_t date_sec;

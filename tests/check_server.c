@@ -175,9 +175,12 @@ START_TEST(test_bodies)
 	        "Transfer-Encoding: chunked\r\n\r\n";
 	static const char chunks[] =
 	        "9\r\nusername=\r\n5;ext=1\r\nalice\r\n0B\r\n&password=x\r\n0\r\nX-T: 1\r\n\r\n";
+	static struct client other;
+	const char *form;
 	size_t i;
 
-	itest_start(&srv, NULL, itest_seed_routes);
+	/* One worker, so that the requests of two connections interleave in it. */
+	itest_start(&srv, "workers = 1;", itest_seed_routes);
 	/* A chunked body, trickled a few bytes at a time. */
 	ck_assert_int_eq(itest_connect(&cl, srv.port), 0);
 	itest_sends(&cl, head);
@@ -197,6 +200,18 @@ START_TEST(test_bodies)
 	itest_sends(&cl, "username=d&password=e");
 	ck_assert_int_eq(itest_read(&cl, &rs, 5000), 0);
 	ck_assert_str_eq(rs.body, "I'm d and my password is e.");
+	/* Another connection's request is answered while this body is half here; this one's is still its own. */
+	form = itest_form("/form", "username=carol&password=y");
+	itest_send(&cl, form, strlen(form) - 5);
+	usleep(20000);
+	ck_assert_int_eq(itest_connect(&other, srv.port), 0);
+	itest_sends(&other, "GET /info?name=a&age=1 HTTP/1.1\r\nHost: x\r\n\r\n");
+	ck_assert_int_eq(itest_read(&other, &rs, 5000), 0);
+	ck_assert_str_eq(rs.body, "hello, I'm a and 1 years old.");
+	itest_sends(&cl, form + strlen(form) - 5);
+	ck_assert_int_eq(itest_read(&cl, &rs, 5000), 0);
+	ck_assert_str_eq(rs.body, "I'm carol and my password is y.");
+	itest_close(&other);
 	itest_close(&cl);
 	itest_stop(&srv, SIGTERM);
 }
