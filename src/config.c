@@ -684,6 +684,8 @@ route_content_type(struct loader *ld, const config_setting_t *r, struct route *r
 		               "route content_type must be a non-empty media type of printable ASCII such as "
 		               "\"text/html; charset=utf-8\", not \"%s\"",
 		               v);
+	/* Values filled into an HTML template are escaped. */
+	rt->html = strstr(v, "html") != NULL;
 	return copy_str(ld, v, &rt->content_type);
 }
 

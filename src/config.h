@@ -25,6 +25,7 @@ struct route {
 	char *target;         /* ROUTE_FILE: absolute file path; ROUTE_DIR: absolute root dir;
 	                         ROUTE_REDIRECT: the Location */
 	char *content_type;   /* NULL: text/plain; charset=utf-8 for text, by extension for files */
+	bool html;            /* content_type is an HTML type */
 	int status;           /* 200 by default; 302 for redirects */
 	bool follow_symlinks; /* ROUTE_DIR: symlinks may lead out of the root */
 	bool autoindex;       /* ROUTE_DIR: a directory without index.html is listed, not 404 */

@@ -147,7 +147,6 @@ handle_text(struct exchange *x, const struct route *rt, char *dst)
 	struct str values[MAX_PARAMS];
 	struct response r = response_for(x, rt->status);
 	char msg[512];
-	bool html;
 	size_t len;
 
 	if (rt->nparams > MAX_PARAMS)
@@ -155,8 +154,7 @@ handle_text(struct exchange *x, const struct route *rt, char *dst)
 	if (collect_params(x, rt, values, dst, msg, sizeof(msg)) == -1)
 		return handle_error(x, 400, msg);
 	r.content_type = rt->content_type ? rt->content_type : "text/plain; charset=utf-8";
-	html = strstr(r.content_type, "html") != NULL;
-	len = template_render(&rt->text, values, html, NULL, 0);
+	len = template_render(&rt->text, values, rt->html, NULL, 0);
 	r.content_length = len;
 	x->status = r.status;
 	if (response_head(x->out, &r, x->date) == -1)
@@ -165,7 +163,7 @@ handle_text(struct exchange *x, const struct route *rt, char *dst)
 		return 0;
 	if (buf_reserve(x->out, len) == -1)
 		return -1;
-	x->out->len += template_render(&rt->text, values, html, x->out->data + x->out->len, len);
+	x->out->len += template_render(&rt->text, values, rt->html, x->out->data + x->out->len, len);
 	x->body_bytes = len;
 	return 0;
 }
@@ -271,6 +269,48 @@ open_beneath(const struct route *rt, int dirfd, const char *rel)
 		no_openat2 = true;
 	}
 	return open_resolved(rt->target, rel);
+}
+
+/*
+ * A static route's root, opened once per worker and kept: the config loader
+ * resolved the root when it loaded, so what it names changes with a reload, like every other setting.
+ * Each worker is its own process and serves one configuration, so the table needs no lock or reset.
+ */
+static int
+root_fd(const struct route *rt)
+{
+	static struct root {
+		const struct route *rt;
+		int fd;
+	} * roots;
+	static size_t nroots;
+	struct root *more;
+	size_t i;
+	int fd;
+
+	for (i = 0; i < nroots; i++)
+		if (roots[i].rt == rt)
+			return roots[i].fd;
+	if ((more = realloc(roots, (nroots + 1) * sizeof(*roots))) == NULL)
+		return -1;
+	roots = more;
+	if ((fd = open(rt->target, O_PATH | O_DIRECTORY | O_CLOEXEC)) == -1)
+		return -1;
+	roots[nroots].rt = rt;
+	roots[nroots++].fd = fd;
+	return fd;
+}
+
+void
+handlers_open_roots(const struct route *routes, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (routes[i].kind == ROUTE_DIR && root_fd(&routes[i]) == -1)
+			log_errno(
+			        "route at line %d: cannot open root %s; its requests get 500 until it can be",
+			        routes[i].line, routes[i].target);
 }
 
 /* Appends s[0..n) to b through an encoder that works like snprintf. */
@@ -388,7 +428,7 @@ handle_dir(struct exchange *x, const struct route *rt, const char *path, size_t 
 	if (snprintf(rel, sizeof(rel), "./%.*s", (int)(len - strlen(rt->path)), path + strlen(rt->path)) >=
 	    (int)sizeof(rel) - 16)
 		return handle_error(x, 414, "path too long");
-	if ((dirfd = open(rt->target, O_PATH | O_DIRECTORY | O_CLOEXEC)) == -1) {
+	if ((dirfd = root_fd(rt)) == -1) {
 		log_errno("route at line %d: cannot open root %s", rt->line, rt->target);
 		return handle_error(x, 500, "the root of this route cannot be opened");
 	}
@@ -396,19 +436,15 @@ handle_dir(struct exchange *x, const struct route *rt, const char *path, size_t 
 	if (fd != -1 && fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
 		if (rel[strlen(rel) - 1] != '/') {
 			close(fd);
-			close(dirfd);
 			return redirect_to_dir(x);
 		}
 		strcat(rel, "index.html");
 		index = open_beneath(rt, dirfd, rel);
-		if (index == -1 && errno == ENOENT && rt->autoindex) {
-			close(dirfd);
+		if (index == -1 && errno == ENOENT && rt->autoindex)
 			return send_listing(x, rt, fd, path);
-		}
 		close(fd);
 		fd = index;
 	}
-	close(dirfd);
 	if (fd == -1 || fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
 		if (fd != -1)
 			close(fd);

@@ -26,6 +26,12 @@ struct exchange {
 	int file_fd;         /* >= 0: send body_bytes of this file after out */
 };
 
+/*
+ * Opens the roots of the static routes among routes[0..n) for this process to keep, so that requests do
+ * not open them each time; one that cannot be opened is logged and tried again at each request.
+ */
+void handlers_open_roots(const struct route *routes, size_t n);
+
 /* Answers x->req through router. Returns 0, or -1 when memory runs out (nothing usable in out). */
 int handle_request(const struct router *router, struct exchange *x);
 

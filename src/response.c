@@ -60,23 +60,78 @@ response_date(time_t t, char *date)
 	         (unsigned)tm.tm_sec % 100);
 }
 
+static char *
+put(char *p, const char *s, size_t n)
+{
+	memcpy(p, s, n);
+	return p + n;
+}
+
+#define PUT(p, literal) put(p, literal, sizeof(literal) - 1)
+
+/* A header whose value may be absent: "Name: value\r\n", or nothing. */
+static char *
+put_header(char *p, const char *name, size_t name_len, const char *value, size_t value_len)
+{
+	if (value == NULL)
+		return p;
+	p = put(p, name, name_len);
+	p = put(p, value, value_len);
+	return PUT(p, "\r\n");
+}
+
+#define PUT_HEADER(p, name, value, value_len) put_header(p, name, sizeof(name) - 1, value, value_len)
+
+static char *
+put_uint(char *p, uint64_t v)
+{
+	char digits[20], *d = digits + sizeof(digits);
+
+	do
+		*--d = (char)('0' + v % 10);
+	while ((v /= 10) != 0);
+	return put(p, d, (size_t)(digits + sizeof(digits) - d));
+}
+
+static size_t
+len_or_0(const char *s)
+{
+	return s != NULL ? strlen(s) : 0;
+}
+
+/* Every request goes through here: copies into room reserved once, no printf. */
 int
 response_head(struct buf *out, const struct response *r, const char *date)
 {
-	if (buf_printf(out, "HTTP/1.1 %d %s\r\nServer: tinyhttpd\r\nDate: %s\r\n", r->status,
-	               response_reason(r->status), date) == -1)
+	static const char close[] = "Connection: close\r\n", keep[] = "Connection: keep-alive\r\n";
+	const char *reason = response_reason(r->status);
+	size_t reason_len = strlen(reason), type_len = len_or_0(r->content_type),
+	       location_len = len_or_0(r->location), allow_len = len_or_0(r->allow);
+	char *p;
+
+	/* The fixed text is under 160 bytes; a status has 3 digits and a length at most 20. */
+	if (buf_reserve(out, 160 + reason_len + type_len + location_len + allow_len + 23) == -1)
 		return -1;
-	if (r->content_type != NULL && buf_printf(out, "Content-Type: %s\r\n", r->content_type) == -1)
-		return -1;
-	if (r->location != NULL && buf_printf(out, "Location: %s\r\n", r->location) == -1)
-		return -1;
-	if (r->allow != NULL && buf_printf(out, "Allow: %s\r\n", r->allow) == -1)
-		return -1;
-	if (r->close && buf_printf(out, "Connection: close\r\n") == -1)
-		return -1;
-	if (!r->close && r->keep_alive_1_0 && buf_printf(out, "Connection: keep-alive\r\n") == -1)
-		return -1;
-	return buf_printf(out, "Content-Length: %llu\r\n\r\n", (unsigned long long)r->content_length);
+	p = out->data + out->len;
+	p = PUT(p, "HTTP/1.1 ");
+	p = put_uint(p, (uint64_t)(r->status % 1000));
+	*p++ = ' ';
+	p = put(p, reason, reason_len);
+	p = PUT(p, "\r\nServer: tinyhttpd\r\nDate: ");
+	p = put(p, date, RESPONSE_DATE_LEN);
+	p = PUT(p, "\r\n");
+	p = PUT_HEADER(p, "Content-Type: ", r->content_type, type_len);
+	p = PUT_HEADER(p, "Location: ", r->location, location_len);
+	p = PUT_HEADER(p, "Allow: ", r->allow, allow_len);
+	if (r->close)
+		p = PUT(p, close);
+	else if (r->keep_alive_1_0)
+		p = PUT(p, keep);
+	p = PUT(p, "Content-Length: ");
+	p = put_uint(p, r->content_length);
+	p = PUT(p, "\r\n\r\n");
+	out->len = (size_t)(p - out->data);
+	return 0;
 }
 
 int

@@ -16,6 +16,7 @@
 #include "access_log.h"
 #include "channel.h"
 #include "conn.h"
+#include "handlers.h"
 #include "log.h"
 #include "worker.h"
 
@@ -430,6 +431,7 @@ worker_setup(struct worker *w, int access_fd)
 		log_errno("cannot build the route table");
 		return -1;
 	}
+	handlers_open_roots(w->cfg->routes, w->cfg->nroutes);
 	if (access_fd != -1 && (w->access_log = access_log_start(access_fd)) == NULL) {
 		log_errno("cannot start the access log writer");
 		return -1;

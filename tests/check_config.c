@@ -247,6 +247,8 @@ START_TEST(test_values)
 	ck_assert_str_eq(cfg->access_log, "");
 	ck_assert_uint_eq(cfg->nroutes, 6);
 	ck_assert_str_eq(cfg->routes[0].content_type, "text/html");
+	ck_assert(cfg->routes[0].html);
+	ck_assert(!cfg->routes[1].html);
 	ck_assert_int_eq(cfg->routes[0].status, 201);
 	ck_assert_int_eq(cfg->routes[0].line, 8);
 	check_render(&cfg->routes[0], values, "{1} 2");

@@ -1,0 +1,95 @@
+/* check_response.c: the exact bytes of status lines and headers, and the Date format. */
+#include <check.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "check_run.h"
+#include "response.h"
+
+static const char date[] = "Tue, 24 Nov 2026 22:33:58 GMT";
+
+static void
+expect_head(const struct response *r, const char *want)
+{
+	struct buf out = { 0 };
+
+	ck_assert_int_eq(buf_append(&out, "x", 1), 0);
+	ck_assert_int_eq(response_head(&out, r, date), 0);
+	ck_assert_uint_eq(out.len, strlen(want) + 1);
+	ck_assert_int_eq(memcmp(out.data, "x", 1), 0);
+	ck_assert_msg(memcmp(out.data + 1, want, strlen(want)) == 0, "got %.*s", (int)out.len - 1,
+	              out.data + 1);
+	buf_free(&out);
+}
+
+START_TEST(test_heads)
+{
+	struct response ok = { .status = 200, .content_type = "text/plain", .content_length = 12 };
+	struct response closing = { .status = 404, .close = true };
+	struct response old = { .status = 200, .keep_alive_1_0 = true, .content_length = UINT64_MAX };
+	struct response moved = { .status = 301, .location = "http://x/a%20b", .allow = "GET, HEAD" };
+	struct response odd = { .status = 299, .close = true, .keep_alive_1_0 = true };
+
+	expect_head(&ok, "HTTP/1.1 200 OK\r\nServer: tinyhttpd\r\nDate: Tue, 24 Nov 2026 22:33:58 GMT\r\n"
+	                 "Content-Type: text/plain\r\nContent-Length: 12\r\n\r\n");
+	expect_head(&closing,
+	            "HTTP/1.1 404 Not Found\r\nServer: tinyhttpd\r\nDate: Tue, 24 Nov 2026 22:33:58 "
+	            "GMT\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
+	expect_head(&old, "HTTP/1.1 200 OK\r\nServer: tinyhttpd\r\nDate: Tue, 24 Nov 2026 22:33:58 GMT\r\n"
+	                  "Connection: keep-alive\r\nContent-Length: 18446744073709551615\r\n\r\n");
+	expect_head(&moved, "HTTP/1.1 301 Moved Permanently\r\nServer: tinyhttpd\r\nDate: Tue, 24 Nov 2026 "
+	                    "22:33:58 GMT\r\nLocation: http://x/a%20b\r\nAllow: GET, HEAD\r\nContent-Length: "
+	                    "0\r\n\r\n");
+	/* Closing wins over keeping an HTTP/1.0 connection; an unknown code still gets a reason. */
+	expect_head(&odd,
+	            "HTTP/1.1 299 Unknown\r\nServer: tinyhttpd\r\nDate: Tue, 24 Nov 2026 22:33:58 GMT\r\n"
+	            "Connection: close\r\nContent-Length: 0\r\n\r\n");
+}
+END_TEST
+
+START_TEST(test_text)
+{
+	struct response r = { .status = 400 };
+	struct buf out = { 0 };
+	static const char want[] =
+	        "HTTP/1.1 400 Bad Request\r\nServer: tinyhttpd\r\nDate: Tue, 24 Nov 2026 "
+	        "22:33:58 GMT\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: "
+	        "10\r\n\r\nbad thing\n";
+
+	ck_assert_int_eq(response_text(&out, &r, "bad thing", false, date), 0);
+	ck_assert_uint_eq(out.len, sizeof(want) - 1);
+	ck_assert_int_eq(memcmp(out.data, want, out.len), 0);
+	/* HEAD: the same head, no body. */
+	out.len = 0;
+	ck_assert_int_eq(response_text(&out, &r, "bad thing", true, date), 0);
+	ck_assert_uint_eq(out.len, sizeof(want) - 1 - 10);
+	ck_assert_int_eq(memcmp(out.data, want, out.len), 0);
+	buf_free(&out);
+}
+END_TEST
+
+START_TEST(test_date)
+{
+	char d[RESPONSE_DATE_LEN + 1];
+
+	response_date(0, d);
+	ck_assert_str_eq(d, "Thu, 01 Jan 1970 00:00:00 GMT");
+	response_date(1795559638, d);
+	ck_assert_str_eq(d, date);
+	response_date(951782400, d); /* a leap day */
+	ck_assert_str_eq(d, "Tue, 29 Feb 2000 00:00:00 GMT");
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite *s = suite_create("response");
+	TCase *tc = tcase_create("response");
+
+	tcase_add_test(tc, test_heads);
+	tcase_add_test(tc, test_text);
+	tcase_add_test(tc, test_date);
+	suite_add_tcase(s, tc);
+	return check_run(s);
+}
