@@ -11,6 +11,9 @@ enum log_level {
 	LOG_LVL_INFO,
 };
 
+/* Decides once, before anything logs, whether lines carry a journald priority; children inherit it. */
+void log_init(void);
+
 /* Names the process in every line: "master", "worker 3". */
 void log_set_role(const char *role);
 

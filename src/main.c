@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "log.h"
 #include "master.h"
 
 #ifndef TINYHTTPD_CONF
@@ -30,6 +31,7 @@ main(int argc, char *argv[])
 	char err[1024];
 	int ch, test = 0;
 
+	log_init();
 	while ((ch = getopt(argc, argv, "c:thV")) != -1) {
 		switch (ch) {
 		case 'c': path = optarg; break;

@@ -1,7 +1,9 @@
 /*
- * notify.c: the sd_notify protocol spoken directly: one datagram per state change to the unix socket in
- * $NOTIFY_SOCKET. It is a few lines, so the server needs no libsystemd to run under Type=notify.
+ * notify.c: tells the service manager about state changes (systemd's sd_notify protocol). Built with
+ * libsystemd, sd_notify() sends them; without it, this file sends one datagram per message to the unix
+ * socket in $NOTIFY_SOCKET itself, which is a few lines, so the server runs under Type=notify either way.
  */
+#include <errno.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -14,19 +16,59 @@
 #include "log.h"
 #include "notify.h"
 
+#ifdef HAVE_LIBSYSTEMD
+#include <systemd/sd-daemon.h>
+
+/* $NOTIFY_SOCKET, kept out of the environment between messages so that no child inherits it. */
+static char *notify_socket;
+
+static void
+notify_open(const char *path)
+{
+	if ((notify_socket = strdup(path)) == NULL)
+		log_errno("NOTIFY_SOCKET %s: cannot keep it; not notifying the service manager", path);
+}
+
+/* Returns 0, or -1 with errno set. */
+static int
+notify_send(const char *msg)
+{
+	int r;
+
+	if (notify_socket == NULL)
+		return 0;
+	/* sd_notify() finds the socket in the environment; its first argument takes it out again. */
+	if (setenv("NOTIFY_SOCKET", notify_socket, 1) == -1)
+		return -1;
+	if ((r = sd_notify(1, msg)) < 0) {
+		errno = -r;
+		return -1;
+	}
+	return 0;
+}
+
+void
+notify_close(void)
+{
+	free(notify_socket);
+	notify_socket = NULL;
+}
+
+#else
+
 static int notify_fd = -1;
 static struct sockaddr_un notify_addr;
 static socklen_t notify_len;
 
-void
-notify_init(void)
+static void
+notify_open(const char *path)
 {
-	const char *path = getenv("NOTIFY_SOCKET");
-	size_t n;
+	size_t n = strlen(path);
 
-	if (path == NULL || (path[0] != '/' && path[0] != '@') ||
-	    (n = strlen(path)) >= sizeof(notify_addr.sun_path)) {
-		unsetenv("NOTIFY_SOCKET");
+	if ((path[0] != '/' && path[0] != '@') || n >= sizeof(notify_addr.sun_path)) {
+		log_warn("NOTIFY_SOCKET %s: not a unix socket path; not notifying the service manager "
+		         "(a build with libsystemd, configure --with-systemd, takes what systemd hands out)",
+		         path);
 		return;
 	}
 	notify_addr.sun_family = AF_UNIX;
@@ -37,6 +79,38 @@ notify_init(void)
 	notify_len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + n);
 	if ((notify_fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0)) == -1)
 		log_errno("NOTIFY_SOCKET %s: socket", path);
+}
+
+/* Returns 0, or -1 with errno set. */
+static int
+notify_send(const char *msg)
+{
+	if (notify_fd == -1)
+		return 0;
+	if (sendto(notify_fd, msg, strlen(msg), MSG_NOSIGNAL, (const struct sockaddr *)&notify_addr,
+	           notify_len) == -1)
+		return -1;
+	return 0;
+}
+
+void
+notify_close(void)
+{
+	if (notify_fd != -1)
+		close(notify_fd);
+	notify_fd = -1;
+}
+
+#endif
+
+void
+notify_init(void)
+{
+	const char *path = getenv("NOTIFY_SOCKET");
+
+	if (path != NULL)
+		notify_open(path);
+	/* Whatever the master starts must not report to the service manager in its name. */
 	unsetenv("NOTIFY_SOCKET");
 }
 
@@ -47,22 +121,12 @@ notify(const char *fmt, ...)
 	va_list ap;
 	int n;
 
-	if (notify_fd == -1)
-		return;
+	/* A longer message is cut: only the STATUS= text at its end can be that long. */
 	va_start(ap, fmt);
 	n = vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	if (n < 0)
 		return;
-	if (sendto(notify_fd, msg, (size_t)n < sizeof(msg) ? (size_t)n : sizeof(msg) - 1, MSG_NOSIGNAL,
-	           (const struct sockaddr *)&notify_addr, notify_len) == -1)
+	if (notify_send(msg) == -1)
 		log_errno("cannot notify the service manager");
-}
-
-void
-notify_close(void)
-{
-	if (notify_fd != -1)
-		close(notify_fd);
-	notify_fd = -1;
 }

@@ -39,8 +39,9 @@ check "tinyhttpd -V runs" sh -c '"$1" -V | grep -q "^tinyhttpd "' sh "$dest$sbin
 check "config $pkgsysconfdir/tinyhttpd.conf" test -f "$conf"
 check "demo page $pkgdatadir/form.html" test -f "$dest$pkgdatadir/form.html"
 check "demo page $pkgdatadir/index.html" test -f "$dest$pkgdatadir/index.html"
-check "man page tinyhttpd(8)" test -f "$dest$mandir/man8/tinyhttpd.8"
-check "man page tinyhttpd.conf(5)" test -f "$dest$mandir/man5/tinyhttpd.conf.5"
+man8=$dest$mandir/man8/tinyhttpd.8 man5=$dest$mandir/man5/tinyhttpd.conf.5
+check "man page tinyhttpd(8)" test -f "$man8"
+check "man page tinyhttpd.conf(5)" test -f "$man5"
 check "logrotate $sysconfdir/logrotate.d/tinyhttpd" test -f "$dest$sysconfdir/logrotate.d/tinyhttpd"
 
 # The installed config serves the installed pages, by absolute path.
@@ -95,7 +96,20 @@ else
 	skip "systemd units: configured --without-systemdsystemunitdir"
 fi
 
-# Every key the config loader accepts is documented.
+# The man pages name the configured paths, not the source's placeholders or another prefix's paths.
+check "man pages have no unsubstituted @var@" sh -c '! grep -q "@[A-Za-z_]*@" "$1" "$2"' sh "$man8" "$man5"
+check "tinyhttpd(8) names $pkgsysconfdir/tinyhttpd.conf" grep -qF "$pkgsysconfdir/tinyhttpd.conf" "$man8"
+check "tinyhttpd(8) names $pkgdatadir/" grep -qF "$pkgdatadir/" "$man8"
+check "tinyhttpd(8) names $sysconfdir/logrotate.d/tinyhttpd" \
+	grep -qF "$sysconfdir/logrotate.d/tinyhttpd" "$man8"
+check "tinyhttpd.conf(5) names $pkgsysconfdir/tinyhttpd.conf" grep -qF "$pkgsysconfdir/tinyhttpd.conf" "$man5"
+check "tinyhttpd.conf(5) names $pkgdatadir/form.html" grep -qF "$pkgdatadir/form.html" "$man5"
+case $sysconfdir in
+/usr/local/*) ;;
+*) check "man pages do not name /usr/local" sh -c '! grep -q /usr/local "$1" "$2"' sh "$man8" "$man5" ;;
+esac
+
+# Every key the config loader accepts is documented in the installed tinyhttpd.conf(5).
 keys=$(sed -n '/^static const char \*const \(server\|route\)_keys\[\]/,/};/p' "$TOP_SRCDIR/src/config.c" |
 	grep -o '"[a-z_]*"' | tr -d '"')
 nkeys=$(echo "$keys" | wc -w)
@@ -104,7 +118,7 @@ if test "$nkeys" -lt 20; then
 fi
 missing=
 for k in $keys; do
-	grep -q "^\.BR $k \|^\.B $k\$" "$TOP_SRCDIR/man/tinyhttpd.conf.5" || missing="$missing $k"
+	grep -q "^\.BR $k \|^\.B $k\$" "$man5" || missing="$missing $k"
 done
 if test -z "$missing"; then
 	ok "tinyhttpd.conf(5) documents all $nkeys keys of src/config.c"

@@ -234,6 +234,66 @@ START_TEST(test_access_log_stalled)
 }
 END_TEST
 
+/* JOURNAL_STREAM as systemd sets it: the device and inode of stderr, or (inode_off 1) of another stream. */
+static void
+journal_stream(unsigned inode_off)
+{
+	struct stat st;
+	char value[64];
+
+	if (fstat(STDERR_FILENO, &st) == -1)
+		_exit(127);
+	snprintf(value, sizeof(value), "%llu:%llu", (unsigned long long)st.st_dev,
+	         (unsigned long long)st.st_ino + inode_off);
+	setenv("JOURNAL_STREAM", value, 1);
+}
+
+static void
+journal_is_stderr(void)
+{
+	journal_stream(0);
+}
+
+static void
+journal_is_elsewhere(void)
+{
+	journal_stream(1);
+}
+
+/* On the journal, every line of the master and the workers starts with its syslog priority. */
+START_TEST(test_journal_priority)
+{
+	size_t lines;
+
+	srv.before_exec = journal_is_stderr;
+	itest_start(&srv, NULL, itest_seed_routes);
+	ck_assert(itest_wait_log(&srv, "<6>tinyhttpd[", 0));
+	/* A reload, so that the old workers log too (info), then a bad one (error). */
+	kill(srv.pid, SIGHUP);
+	ck_assert(itest_wait_log(&srv, "] worker g1: info: draining", 15000));
+	itest_write_config(&srv, "bogus = 1;", itest_seed_routes);
+	kill(srv.pid, SIGHUP);
+	ck_assert(itest_wait_log(&srv, "] master: error: ", 15000));
+	ck_assert(itest_wait_log(&srv, "<3>tinyhttpd[", 0));
+	lines = itest_log_count(&srv, "tinyhttpd[");
+	ck_assert_uint_eq(itest_log_count(&srv, "<6>tinyhttpd[") + itest_log_count(&srv, "<3>tinyhttpd[") +
+	                          itest_log_count(&srv, "<4>tinyhttpd["),
+	                  lines);
+	itest_stop(&srv, SIGTERM);
+}
+END_TEST
+
+/* JOURNAL_STREAM names another stream (stderr was redirected since): plain lines. */
+START_TEST(test_journal_elsewhere)
+{
+	srv.before_exec = journal_is_elsewhere;
+	itest_start(&srv, NULL, itest_seed_routes);
+	ck_assert_uint_gt(itest_log_count(&srv, "tinyhttpd["), 0);
+	ck_assert_uint_eq(itest_log_count(&srv, ">tinyhttpd["), 0);
+	itest_stop(&srv, SIGTERM);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -245,6 +305,8 @@ main(void)
 	tcase_add_test(tc, test_socket_activation);
 	tcase_add_test(tc, test_access_log_reopen);
 	tcase_add_test(tc, test_access_log_stalled);
+	tcase_add_test(tc, test_journal_priority);
+	tcase_add_test(tc, test_journal_elsewhere);
 	suite_add_tcase(s, tc);
 	return check_run(s);
 }

@@ -157,6 +157,8 @@ start(struct server *s, const char *server_extra, const char *routes, rlim_t nof
 				setenv("LISTEN_FDS", "1", 1);
 				setenv("LISTEN_PID", pid, 1);
 			}
+			if (s->before_exec != NULL)
+				s->before_exec();
 			execl(bin ? bin : "src/tinyhttpd", "tinyhttpd", "-c", s->conf, (char *)NULL);
 			_exit(127);
 		}

@@ -23,6 +23,8 @@ struct server {
 	bool activate;
 	int listen_fd;
 	char notify_socket[108];
+	/* Optional: runs in the server's process right before the exec, stderr already on log. */
+	void (*before_exec)(void);
 	char routes[4096];
 };
 
