@@ -47,10 +47,6 @@ conn_new(struct worker *w, int fd, const struct sockaddr *sa)
 		w->conns->prev = c;
 	w->conns = c;
 	w->nconns++;
-	if (worker_watch(w, c, EPOLLIN, w->now + (uint64_t)w->cfg->request_timeout * 1000) == -1) {
-		conn_close(c);
-		return NULL;
-	}
 	return c;
 }
 
@@ -480,6 +476,25 @@ conn_on_event(struct conn *c, uint32_t events)
 		return;
 	}
 	conn_run(c);
+}
+
+void
+conn_start(struct conn *c)
+{
+	struct worker *w = c->w;
+
+	/* The listener defers accepting until the request is there (TCP_DEFER_ACCEPT): read it now. */
+	if (conn_read(c) == -1) {
+		conn_close(c);
+		return;
+	}
+	if (c->in.len > 0 || c->peer_eof) {
+		conn_run(c);
+		return;
+	}
+	buf_pool_put(&w->pool, &c->in);
+	if (worker_watch(w, c, EPOLLIN, w->now + (uint64_t)w->cfg->request_timeout * 1000) == -1)
+		conn_close(c);
 }
 
 void

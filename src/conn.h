@@ -58,8 +58,14 @@ struct conn {
 /* The client's address as text, for the access log; buf has room for INET6_ADDRSTRLEN bytes. */
 const char *conn_peer(const struct conn *c, char *buf);
 
-/* Takes the accepted non-blocking socket fd into the worker. Returns NULL (fd closed) on failure. */
+/*
+ * Takes the accepted non-blocking socket fd into the worker, not yet watched by epoll. Returns NULL (fd
+ * closed) on failure.
+ */
 struct conn *conn_new(struct worker *w, int fd, const struct sockaddr *sa);
+
+/* Serves a new connection as far as what it sent allows, then waits request_timeout for the rest. */
+void conn_start(struct conn *c);
 
 /* epoll said the socket is ready for what c->events asked. */
 void conn_on_event(struct conn *c, uint32_t events);

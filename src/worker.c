@@ -189,8 +189,12 @@ worker_accept(struct worker *w)
 			}
 		}
 		w->last_accept = w->now;
-		if ((c = conn_new(w, fd, (struct sockaddr *)&ss)) != NULL && w->draining)
+		if ((c = conn_new(w, fd, (struct sockaddr *)&ss)) == NULL)
+			continue;
+		if (w->draining)
 			conn_drain(c);
+		if (c->fd != -1)
+			conn_start(c);
 	}
 }
 
@@ -257,7 +261,8 @@ worker_adopt(struct worker *w, int fd)
 	c->shared = true;
 	if (w->draining)
 		conn_drain(c);
-	else if (worker_watch(w, c, EPOLLIN, w->now + (uint64_t)w->cfg->keepalive_timeout * 1000) == -1)
+	if (c->fd != -1 &&
+	    worker_watch(w, c, EPOLLIN, w->now + (uint64_t)w->cfg->keepalive_timeout * 1000) == -1)
 		conn_close(c);
 }
 
