@@ -84,12 +84,8 @@ END_TEST
 int
 main(void)
 {
-	Suite *s = suite_create("buf");
-	TCase *tc = tcase_create("buf");
+	const TTest *const tests[] = { test_grow_and_consume, test_pool_reuses_up_to_max,
+		                       test_pool_refuses_grown_and_empty };
 
-	tcase_add_test(tc, test_grow_and_consume);
-	tcase_add_test(tc, test_pool_reuses_up_to_max);
-	tcase_add_test(tc, test_pool_refuses_grown_and_empty);
-	suite_add_tcase(s, tc);
-	return check_run(s);
+	return check_run_tests("buf", tests, sizeof(tests) / sizeof(tests[0]));
 }

@@ -84,12 +84,7 @@ END_TEST
 int
 main(void)
 {
-	Suite *s = suite_create("response");
-	TCase *tc = tcase_create("response");
+	const TTest *const tests[] = { test_heads, test_text, test_date };
 
-	tcase_add_test(tc, test_heads);
-	tcase_add_test(tc, test_text);
-	tcase_add_test(tc, test_date);
-	suite_add_tcase(s, tc);
-	return check_run(s);
+	return check_run_tests("response", tests, sizeof(tests) / sizeof(tests[0]));
 }

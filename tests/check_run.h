@@ -17,4 +17,18 @@ check_run(Suite *s)
 	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }
 
+/* A unit test program's whole main(): its tests in one case, named like the suite. */
+static inline int
+check_run_tests(const char *name, const TTest *const *tests, size_t n)
+{
+	Suite *s = suite_create(name);
+	TCase *tc = tcase_create(name);
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		tcase_add_test(tc, tests[i]);
+	suite_add_tcase(s, tc);
+	return check_run(s);
+}
+
 #endif
