@@ -79,6 +79,9 @@ int
 timer_set(struct timer_heap *h, struct timer *t, uint64_t deadline)
 {
 	if (t->index != TIMER_UNSET) {
+		/* A busy connection re-arms its keep-alive timer many times within one millisecond. */
+		if (t->deadline == deadline)
+			return 0;
 		t->deadline = deadline;
 		timer_fix(h, t->index, t);
 		return 0;
