@@ -100,7 +100,7 @@ bench_cleanup() {
 	for pid in "${pids[@]}"; do
 		wait "$pid" 2>/dev/null || true
 	done
-	rm -rf "$work"
+	[ -n "${KEEP_WORK:-}" ] || rm -rf "$work"
 }
 
 # A port nothing listens on, from a range the kernel does not hand out to clients.
@@ -115,13 +115,19 @@ free_port() {
 	die "no free port near $1"
 }
 
+# wait_up PORT [PID DIR]: waits until something accepts on PORT; when nothing does, or process PID has
+# ended first, shows the logs in DIR and stops the script.
 wait_up() {
-	local port=$1 i
+	local port=$1 pid=${2:-} dir=${3:-} i log
 	for i in $(seq 100); do
 		if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
 			return 0
 		fi
+		[ -z "$pid" ] || kill -0 "$pid" 2>/dev/null || break
 		sleep 0.1
+	done
+	for log in ${dir:+"$dir"/*.log}; do
+		[ -s "$log" ] && { echo "--- $log" >&2; tail -5 "$log" >&2; }
 	done
 	die "nothing answers on port $port"
 }
@@ -220,7 +226,7 @@ server.port = ${port[lighttpd]}
 server.errorlog = "$dir/error.log"
 server.max-worker = $([ "$workers" -gt 1 ] && echo "$workers" || echo 0)
 server.max-fds = $(ulimit -n)
-server.max-connections = $(($(ulimit -n) / 2 - 100))
+server.max-connections = $(($(ulimit -n) / 2))
 server.max-keep-alive-idle = 60
 server.max-keep-alive-requests = 100000000
 server.modules += ( "mod_magnet" )
@@ -271,10 +277,11 @@ EOF
 	pinned "$server_cpus" "$bin" -c "$dir/h2o.conf" 2>"$dir/stderr.log" &
 }
 
-# start_servers BASE_PORT: starts every server in $servers that is available, each on a free port; fills
+# start_servers BASE_PORT: makes $work/static (make_static fills it) and starts every server in $servers that is available, each on a free port; fills
 # `started`. tinyhttpd is built first; nginx must be there, lighttpd and h2o may be skipped.
 start_servers() {
 	local base=$1 name i=0
+	mkdir -p "$work/static"
 	for name in $servers; do
 		case $name in
 		tinyhttpd) build_tinyhttpd ;;
@@ -289,7 +296,7 @@ start_servers() {
 		"start_$name" "$work/$name"
 		pid[$name]=$!
 		pids+=("$!")
-		wait_up "${port[$name]}"
+		wait_up "${port[$name]}" "$!" "$work/$name"
 		started+=("$name")
 	done
 }
