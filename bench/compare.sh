@@ -62,7 +62,7 @@ run_wrk() {
 	if [ -n "$header" ]; then
 		args+=(-H "$header")
 	fi
-	(pinned "$client_cpus" wrk "${args[@]}" "http://127.0.0.1:${port[$name]}$path") >"$4" 2>&1 ||
+	(exec_pinned "$client_cpus" wrk "${args[@]}" "http://127.0.0.1:${port[$name]}$path") >"$4" 2>&1 ||
 		die "wrk failed against $name: $(tail -3 "$4")"
 }
 

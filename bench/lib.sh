@@ -132,8 +132,9 @@ wait_up() {
 	die "nothing answers on port $port"
 }
 
-# pinned CPUS CMD...: runs CMD on the CPUs in the list (taskset execs, so $! stays the command's pid).
-pinned() {
+# exec_pinned CPUS CMD...: replaces the shell with CMD on the CPUs in the list, so call it in a subshell or
+# with & (whose $! is then CMD's pid).
+exec_pinned() {
 	local cpus=$1
 	shift
 	if [ -n "$cpus" ]; then
@@ -165,7 +166,7 @@ routes = (
 );
 EOF
 	version[tinyhttpd]="tinyhttpd $(cd "$top" && git describe --always --dirty 2>/dev/null || echo '(no git)')"
-	pinned "$server_cpus" "$top/src/tinyhttpd" -c "$dir/tinyhttpd.conf" 2>"$dir/error.log" &
+	exec_pinned "$server_cpus" "$top/src/tinyhttpd" -c "$dir/tinyhttpd.conf" >"$dir/stdout.log" 2>"$dir/error.log" &
 }
 
 start_nginx() {
@@ -201,7 +202,7 @@ http {
 }
 EOF
 	version[nginx]=$("$bin" -v 2>&1 | sed 's/^nginx version: //')
-	pinned "$server_cpus" "$bin" -p "$dir" -e "$dir/error.log" -c "$dir/nginx.conf" &
+	exec_pinned "$server_cpus" "$bin" -p "$dir" -e "$dir/error.log" -c "$dir/nginx.conf" >"$dir/stdout.log" 2>"$dir/stderr.log" &
 }
 
 start_lighttpd() {
@@ -234,7 +235,7 @@ server.modules += ( "mod_magnet" )
 \$HTTP["url"] == "/info" { magnet.attract-raw-url-to = ( "$dir/info.lua" ) }
 EOF
 	version[lighttpd]=$("$bin" -v 2>&1 | head -1 | sed 's/ - .*//')
-	pinned "$server_cpus" "$bin" -D -f "$dir/lighttpd.conf" 2>"$dir/stderr.log" &
+	exec_pinned "$server_cpus" "$bin" -D -f "$dir/lighttpd.conf" >"$dir/stdout.log" 2>"$dir/stderr.log" &
 }
 
 start_h2o() {
@@ -274,7 +275,7 @@ hosts:
         file.dir: $work/static
 EOF
 	version[h2o]=$("$bin" -v 2>&1 | head -1 | sed 's/ version / /')
-	pinned "$server_cpus" "$bin" -c "$dir/h2o.conf" 2>"$dir/stderr.log" &
+	exec_pinned "$server_cpus" "$bin" -c "$dir/h2o.conf" >"$dir/stdout.log" 2>"$dir/stderr.log" &
 }
 
 # start_servers BASE_PORT: makes $work/static (make_static fills it) and starts every server in $servers that is available, each on a free port; fills

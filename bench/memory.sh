@@ -47,7 +47,7 @@ rss_pss() {
 # connections are open to $work/held, or fails.
 hold_conns() {
 	local name=$1 out=$work/holdconns.$1 hpid i
-	(pinned "$client_cpus" "$work/holdconns" "${port[$name]}" "$connections" "$hold") >"$out" 2>&1 &
+	(exec_pinned "$client_cpus" "$work/holdconns" "${port[$name]}" "$connections" "$hold") >"$out" 2>&1 &
 	hpid=$!
 	pids+=("$hpid")
 	for i in $(seq 700); do
