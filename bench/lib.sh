@@ -17,6 +17,7 @@
 #   CLIENT_CPUS=1      taskset CPU list for the load generator ("" for no pinning)
 #   SERVERS="tinyhttpd nginx lighttpd h2o"   which servers to run; lighttpd and h2o are skipped when
 #                      their Debian packages cannot be installed, tinyhttpd and nginx are required
+#   KEEP_WORK=1        keep the work directory (configs, servers' logs, raw results) for a look afterwards
 
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 me=${me:-$(basename "$0")}
