@@ -69,8 +69,13 @@ want() {
 	return 1
 }
 
-# Builds tinyhttpd in the source tree (configure when it was never configured; make is a no-op when current).
+# Builds tinyhttpd in the source tree: the build dependencies first (as root), configure when it was never
+# configured, then make, a no-op when the binary is current. The benchmark uses the tree's configuration
+# as it is; the header of each report shows its configure options (none: the plain -O2 build).
 build_tinyhttpd() {
+	if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
+		"$top/scripts/install-deps" >&2 || die "cannot install tinyhttpd's build dependencies"
+	fi
 	(cd "$top" && { [ -x configure ] || autoreconf -fi; } && { [ -f Makefile ] || ./configure; } &&
 		make -j"$(nproc)") >"$work/build.log" 2>&1 || {
 		tail -20 "$work/build.log" >&2
@@ -167,6 +172,7 @@ routes = (
 );
 EOF
 	version[tinyhttpd]="tinyhttpd $(cd "$top" && git describe --always --dirty 2>/dev/null || echo '(no git)')"
+	version[tinyhttpd]+=" (configure $(cd "$top" && ./config.status --config))"
 	exec_pinned "$server_cpus" "$top/src/tinyhttpd" -c "$dir/tinyhttpd.conf" >"$dir/stdout.log" 2>"$dir/error.log" &
 }
 
