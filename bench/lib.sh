@@ -172,7 +172,9 @@ routes = (
 );
 EOF
 	version[tinyhttpd]="tinyhttpd $(cd "$top" && git describe --always --dirty 2>/dev/null || echo '(no git)')"
-	version[tinyhttpd]+=" (configure $(cd "$top" && ./config.status --config))"
+	local opts
+	opts=$(cd "$top" && ./config.status --config)
+	version[tinyhttpd]+=" (configure ${opts:-without options})"
 	exec_pinned "$server_cpus" "$top/src/tinyhttpd" -c "$dir/tinyhttpd.conf" >"$dir/stdout.log" 2>"$dir/error.log" &
 }
 
