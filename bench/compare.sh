@@ -33,14 +33,6 @@ many=${MANY:-1000}
 threads=${WRK_THREADS:-1}
 rows=${ROWS:-1 2 3 4 5a 5b}
 
-need wrk wrk
-need taskset util-linux
-bench_init
-raise_nofile 65536 $((many + 1000))
-make_static
-start_servers 28080
-check_servers
-
 # row_spec ROW: "connections|path|extra header|label"
 row_spec() {
 	case $1 in
@@ -53,6 +45,17 @@ row_spec() {
 	*) die "unknown row '$1' in ROWS (1 2 3 4 5a 5b)" ;;
 	esac
 }
+
+for row in $rows; do
+	row_spec "$row" >/dev/null
+done
+need wrk wrk
+need taskset util-linux
+bench_init
+raise_nofile 65536 $((many + 1000))
+make_static
+start_servers 28080
+check_servers
 
 # run_wrk NAME ROW SECONDS OUT: one wrk run, client pinned to $client_cpus.
 run_wrk() {
@@ -99,7 +102,6 @@ mkdir -p "$res"
 total=$(($(wc -w <<<"$rows") * rounds * ${#started[@]}))
 n=0
 for row in $rows; do
-	row_spec "$row" >/dev/null
 	for name in "${started[@]}"; do
 		run_wrk "$name" "$row" "$warmup" "$work/warmup.txt"
 	done
