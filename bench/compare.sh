@@ -1,0 +1,153 @@
+#!/usr/bin/env bash
+# bench/compare.sh: wrk against tinyhttpd and nginx (and lighttpd and h2o when their Debian packages
+# install), started with equivalent configurations (bench/lib.sh), in alternation: for each row, round 1 runs
+# every server once, then round 2, and so on; the table shows the medians of the rounds.
+#
+#   1   keep-alive, CONNECTIONS connections, GET /hello
+#   2   keep-alive, MANY connections, GET /hello
+#   3   a new connection per request (Connection: close), CONNECTIONS connections, GET /hello
+#   4   keep-alive, GET /info?name=..&age=.. (tinyhttpd's template; the others substitute the parameters)
+#   5a  keep-alive, a 4 KiB static file;   5b  the same with a 1 MiB file
+#
+# Per row and server: requests/s, p50 and p99 latency, wrk's socket errors summed over the rounds as
+# connect/read/write/timeout, non-2xx answers, and tinyhttpd's requests/s and p99 divided by the server's
+# (req/s above 1 and p99 below 1 favour tinyhttpd).
+#
+#   bench/compare.sh          # as root on Debian it installs wrk, nginx-light, lighttpd, h2o
+#
+# Environment: DURATION=10 (s per wrk run), ROUNDS=3, WARMUP=1 (s per server and row, not measured),
+# CONNECTIONS=50, MANY=1000, WRK_THREADS=1, ROWS="1 2 3 4 5a 5b", and from bench/lib.sh WORKERS=1,
+# SERVER_CPUS=0, CLIENT_CPUS=1 (taskset lists; "" for no pinning), SERVERS="tinyhttpd nginx lighttpd h2o".
+#
+# Loopback only; it stops every process it starts and removes its temporary directory. About
+# rows x rounds x servers x DURATION seconds: 6 x 3 x 4 x 10 s = 12 minutes with the defaults.
+set -euo pipefail
+
+me=compare.sh
+. "$(dirname "$0")/lib.sh"
+duration=${DURATION:-10}
+rounds=${ROUNDS:-3}
+warmup=${WARMUP:-1}
+connections=${CONNECTIONS:-50}
+many=${MANY:-1000}
+threads=${WRK_THREADS:-1}
+rows=${ROWS:-1 2 3 4 5a 5b}
+
+# row_spec ROW: "connections|path|extra header|label"
+row_spec() {
+	case $1 in
+	1) echo "$connections|/hello||keep-alive, $connections conns" ;;
+	2) echo "$many|/hello||keep-alive, $many conns" ;;
+	3) echo "$connections|/hello|Connection: close|close, $connections conns" ;;
+	4) echo "$connections|/info?$info_query||/info params, $connections c" ;;
+	5a) echo "$connections|/static/4k.bin||static 4 KiB, $connections c" ;;
+	5b) echo "$connections|/static/1m.bin||static 1 MiB, $connections c" ;;
+	*) die "unknown row '$1' in ROWS (1 2 3 4 5a 5b)" ;;
+	esac
+}
+
+for row in $rows; do
+	row_spec "$row" >/dev/null
+done
+need wrk wrk
+need taskset util-linux
+bench_init
+raise_nofile 65536 $((many + 1000))
+make_static
+start_servers 28080
+check_servers
+
+# run_wrk NAME ROW SECONDS OUT: one wrk run, client pinned to $client_cpus.
+run_wrk() {
+	local name=$1 conns path header label
+	IFS='|' read -r conns path header label <<<"$(row_spec "$2")"
+	local args=(-t"$threads" -c"$conns" -d"$3s" --latency)
+	if [ -n "$header" ]; then
+		args+=(-H "$header")
+	fi
+	(exec_pinned "$client_cpus" wrk "${args[@]}" "http://127.0.0.1:${port[$name]}$path") >"$4" 2>&1 ||
+		die "wrk failed against $name: $(tail -3 "$4")"
+}
+
+# parse_wrk FILE: "req/s p50_ms p99_ms connect read write timeout non2xx"
+parse_wrk() {
+	awk '
+	function ms(v) {
+		if (v ~ /us$/) return v * 0.001
+		if (v ~ /ms$/) return v + 0
+		if (v ~ /s$/) return v * 1000
+		return v + 0
+	}
+	/^Requests\/sec/ { rps = $2 }
+	/^ +50%/ { p50 = ms($2) }
+	/^ +99%/ { p99 = ms($2) }
+	/Socket errors/ { gsub(",", ""); c = $4; r = $6; w = $8; t = $10 }
+	/Non-2xx/ { n = $NF }
+	END {
+		if (rps == "") exit 1
+		printf "%s %s %s %d %d %d %d %d\n", rps, p50, p99, c, r, w, t, n
+	}' "$1" || die "cannot read wrk output $1: $(head -5 "$1")"
+}
+
+quotient() {
+	awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else printf "-" }'
+}
+
+median() {
+	sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+
+res=$work/results
+mkdir -p "$res"
+total=$(($(wc -w <<<"$rows") * rounds * ${#started[@]}))
+n=0
+for row in $rows; do
+	for name in "${started[@]}"; do
+		run_wrk "$name" "$row" "$warmup" "$work/warmup.txt"
+	done
+	for round in $(seq "$rounds"); do
+		for name in "${started[@]}"; do
+			n=$((n + 1))
+			printf '%s: [%d/%d] row %s, round %d, %s\n' "$me" "$n" "$total" "$row" "$round" "$name" >&2
+			run_wrk "$name" "$row" "$duration" "$res/$row.$name.$round.txt"
+			parse_wrk "$res/$row.$name.$round.txt" >>"$res/$row.$name"
+		done
+	done
+done
+
+# Every server still runs: a crash under load would make its numbers meaningless.
+for name in "${started[@]}"; do
+	kill -0 "${pid[$name]}" 2>/dev/null || die "$name (pid ${pid[$name]}) died during the benchmark"
+done
+
+echo
+echo "Servers:  $(for name in "${started[@]}"; do printf '%s; ' "${version[$name]}"; done)"
+echo "Machine:  $(nproc) CPUs, $(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo), Linux $(uname -r)"
+echo "Load:     $(wrk -v 2>&1 | head -1 | cut -d' ' -f1-2), -t$threads, ${duration}s per run, $rounds rounds (medians), ${warmup}s warm-up"
+echo "Pinning:  servers on CPU ${server_cpus:-any}, wrk on CPU ${client_cpus:-any}; $workers worker(s) each (h2o: threads)"
+echo
+fmt='%-26s %-10s %10s %8s %8s %-15s %7s %8s %8s\n'
+printf "$fmt" row server "req/s" "p50 ms" "p99 ms" "errors c/r/w/t" non-2xx "tiny/x" "p99 t/x"
+printf "$fmt" "" "" "" "" "" "(all rounds)" "" "req/s" ""
+for row in $rows; do
+	label=$(row_spec "$row" | cut -d'|' -f4)
+	t_rps=$(cut -d' ' -f1 "$res/$row.tinyhttpd" | median)
+	t_p99=$(cut -d' ' -f3 "$res/$row.tinyhttpd" | median)
+	first=1
+	for name in "${started[@]}"; do
+		f=$res/$row.$name
+		rps=$(cut -d' ' -f1 "$f" | median)
+		p50=$(cut -d' ' -f2 "$f" | median)
+		p99=$(cut -d' ' -f3 "$f" | median)
+		errors=$(awk '{ c += $4; r += $5; w += $6; t += $7 } END { print c "/" r "/" w "/" t }' "$f")
+		non2xx=$(awk '{ n += $8 } END { print n }' "$f")
+		ratio="" p99ratio=""
+		if [ "$name" != tinyhttpd ]; then
+			ratio=$(quotient "$t_rps" "$rps")
+			p99ratio=$(quotient "$t_p99" "$p99")
+		fi
+		printf "$fmt" "$([ "$first" ] && echo "$row $label")" "$name" "$(printf '%.0f' "$rps")" \
+			"$(printf '%.3f' "$p50")" "$(printf '%.3f' "$p99")" "$errors" "$non2xx" "$ratio" "$p99ratio"
+		first=
+	done
+done

@@ -1,0 +1,357 @@
+# bench/lib.sh: what the benchmark scripts share; sourced, never run. It installs tools, builds tinyhttpd,
+# makes the work directory and the cleanup trap, picks free ports, and starts tinyhttpd, nginx, lighttpd and
+# h2o with equivalent configurations:
+#
+#   GET /hello          "Hello World!" (12 bytes, text/plain; charset=utf-8)
+#   GET /info?name=&age= "hello, I'm NAME and AGE years old." with the two query parameters substituted
+#                        (nginx: $arg_name, lighttpd: a mod_magnet Lua script, h2o: an mruby handler)
+#   GET /static/FILE     a file from $work/static
+#
+# every one with access logs off, keep-alive connections kept 60 s without a per-connection request limit,
+# room for $max_conns connections, $workers workers (h2o: threads), on 127.0.0.1, and pinned with taskset
+# to $server_cpus. Everything a server writes (config, pid file, error log, temp files) stays in $work.
+#
+# The sourcing script sets `me` (its name in messages) first. Environment knobs read here:
+#   WORKERS=1          worker processes of every server
+#   SERVER_CPUS=0      taskset CPU list for the servers ("" for no pinning)
+#   CLIENT_CPUS=1      taskset CPU list for the load generator ("" for no pinning)
+#   SERVERS="tinyhttpd nginx lighttpd h2o"   which servers to run; lighttpd and h2o are skipped when
+#                      their Debian packages cannot be installed, tinyhttpd and nginx are required
+#   KEEP_WORK=1        keep the work directory (configs, servers' logs, raw results) for a look afterwards
+
+top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+me=${me:-$(basename "$0")}
+workers=${WORKERS:-1}
+server_cpus=${SERVER_CPUS-0}
+client_cpus=${CLIENT_CPUS-1}
+servers=${SERVERS:-tinyhttpd nginx lighttpd h2o}
+max_conns=20000
+
+die() {
+	echo "$me: $*" >&2
+	exit 1
+}
+
+# Installs Debian packages when root; `apt-get update` once per run. Returns non-zero when it cannot.
+apt_updated=
+apt_install() {
+	[ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1 || return 1
+	echo "$me: installing $*" >&2
+	local apt=(apt-get -o DPkg::Lock::Timeout=300 -qq)
+	if [ -z "$apt_updated" ]; then
+		"${apt[@]}" update >&2 || return 1
+		apt_updated=1
+	fi
+	DEBIAN_FRONTEND=noninteractive "${apt[@]}" install -y "$@" >/dev/null || return 1
+}
+
+# find_bin CMD: the path of CMD, looking in the sbin directories too (nginx and lighttpd live there).
+find_bin() {
+	PATH=$PATH:/usr/sbin:/sbin command -v "$1" 2>/dev/null
+}
+
+# need CMD PACKAGE...: CMD must run; installs the packages when it is missing, or stops the script.
+need() {
+	local cmd=$1
+	shift
+	find_bin "$cmd" >/dev/null && return 0
+	apt_install "$@" && find_bin "$cmd" >/dev/null && return 0
+	die "$cmd is missing: install the Debian package(s) $* (as root this script does it)"
+}
+
+# want CMD PACKAGE...: like need, but only says so when it cannot have CMD, and returns 1.
+want() {
+	local cmd=$1
+	shift
+	find_bin "$cmd" >/dev/null && return 0
+	apt_install "$@" && find_bin "$cmd" >/dev/null && return 0
+	echo "$me: $cmd is not available (Debian: $*): skipping it" >&2
+	return 1
+}
+
+# Builds tinyhttpd in the source tree: the build dependencies first (as root), configure when it was never
+# configured, then make, a no-op when the binary is current. The benchmark uses the tree's configuration
+# as it is; the header of each report shows its configure options (none: the plain -O2 build).
+build_tinyhttpd() {
+	if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
+		"$top/scripts/install-deps" >&2 || die "cannot install tinyhttpd's build dependencies"
+	fi
+	(cd "$top" && { [ -x configure ] || autoreconf -fi; } && { [ -f Makefile ] || ./configure; } &&
+		make -j"$(nproc)") >"$work/build.log" 2>&1 || {
+		tail -20 "$work/build.log" >&2
+		die "building tinyhttpd failed (log above)"
+	}
+}
+
+# Raises the open-file limit of this shell (and so of everything it starts) to $1, or as close as the hard
+# limit allows; stops the script when that is below $2.
+raise_nofile() {
+	ulimit -n "$1" 2>/dev/null || ulimit -n "$(ulimit -Hn)"
+	[ "$(ulimit -n)" = unlimited ] || [ "$(ulimit -n)" -ge "$2" ] ||
+		die "open files are limited to $(ulimit -n) (hard limit $(ulimit -Hn)); $2 are needed: raise the hard limit"
+}
+
+# bench_init: the work directory and the trap that stops what the script started and removes the directory.
+pids=()
+bench_init() {
+	work=$(mktemp -d /tmp/tinyhttpd-bench.XXXXXX)
+	trap bench_cleanup EXIT
+	trap 'exit 130' INT TERM
+}
+bench_cleanup() {
+	local pid
+	for pid in "${pids[@]}"; do
+		kill -TERM "$pid" 2>/dev/null || true
+	done
+	for pid in "${pids[@]}"; do
+		wait "$pid" 2>/dev/null || true
+	done
+	[ -n "${KEEP_WORK:-}" ] || rm -rf "$work"
+}
+
+# A port nothing listens on, from a range the kernel does not hand out to clients.
+free_port() {
+	local port
+	for port in $(seq "$1" $(($1 + 200))); do
+		if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+			echo "$port"
+			return
+		fi
+	done
+	die "no free port near $1"
+}
+
+# wait_up PORT [PID DIR]: waits until something accepts on PORT; when nothing does, or process PID has
+# ended first, shows the logs in DIR and stops the script.
+wait_up() {
+	local port=$1 pid=${2:-} dir=${3:-} i log
+	for i in $(seq 100); do
+		if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+			return 0
+		fi
+		[ -z "$pid" ] || kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	for log in ${dir:+"$dir"/*.log}; do
+		[ -s "$log" ] && { echo "--- $log" >&2; tail -5 "$log" >&2; }
+	done
+	die "nothing answers on port $port"
+}
+
+# exec_pinned CPUS CMD...: replaces the shell with CMD on the CPUs in the list, so call it in a subshell or
+# with & (whose $! is then CMD's pid).
+exec_pinned() {
+	local cpus=$1
+	shift
+	if [ -n "$cpus" ]; then
+		exec taskset -c "$cpus" "$@"
+	fi
+	exec "$@"
+}
+
+# Files every server serves under /static/: 4k.bin (4 KiB) and 1m.bin (1 MiB).
+make_static() {
+	mkdir -p "$work/static"
+	head -c 4096 /dev/urandom >"$work/static/4k.bin"
+	head -c 1048576 /dev/urandom >"$work/static/1m.bin"
+}
+
+# The servers started, in $servers order; port[NAME] and pid[NAME] (the master's pid) for each.
+started=()
+declare -A port pid version
+
+start_tinyhttpd() {
+	local dir=$1
+	cat >"$dir/tinyhttpd.conf" <<EOF
+server = { address = "127.0.0.1"; port = ${port[tinyhttpd]}; workers = $workers; access_log = "";
+           keepalive_timeout = 60; max_connections = $max_conns; };
+routes = (
+  { path = "/hello"; text = "Hello World!"; },
+  { path = "/info"; params = [ "name", "age" ]; text = "hello, I'm {name} and {age} years old."; },
+  { prefix = "/static/"; root = "$work/static"; }
+);
+EOF
+	version[tinyhttpd]="tinyhttpd $(cd "$top" && git describe --always --dirty 2>/dev/null || echo '(no git)')"
+	local opts
+	opts=$(cd "$top" && ./config.status --config)
+	version[tinyhttpd]+=" (configure ${opts:-without options})"
+	exec_pinned "$server_cpus" "$top/src/tinyhttpd" -c "$dir/tinyhttpd.conf" >"$dir/stdout.log" 2>"$dir/error.log" &
+}
+
+start_nginx() {
+	local dir=$1 bin
+	bin=$(find_bin nginx)
+	# nginx keeps 1000 requests per keep-alive connection by default; the others have no such limit.
+	cat >"$dir/nginx.conf" <<EOF
+$([ "$(id -u)" -eq 0 ] && echo "user root;")
+daemon off;
+master_process on;
+worker_processes $workers;
+worker_rlimit_nofile $(ulimit -n);
+pid $dir/nginx.pid;
+error_log $dir/error.log;
+events { worker_connections $max_conns; }
+http {
+	access_log off;
+	default_type "text/plain; charset=utf-8";
+	sendfile on;
+	keepalive_timeout 60s;
+	keepalive_requests 100000000;
+	client_body_temp_path $dir/client_body;
+	proxy_temp_path $dir/proxy;
+	fastcgi_temp_path $dir/fastcgi;
+	uwsgi_temp_path $dir/uwsgi;
+	scgi_temp_path $dir/scgi;
+	server {
+		listen 127.0.0.1:${port[nginx]};
+		location = /hello { return 200 "Hello World!"; }
+		location = /info { return 200 "hello, I'm \$arg_name and \$arg_age years old."; }
+		location /static/ { root $work; default_type application/octet-stream; }
+	}
+}
+EOF
+	version[nginx]=$("$bin" -v 2>&1 | sed 's/^nginx version: //')
+	exec_pinned "$server_cpus" "$bin" -p "$dir" -e "$dir/error.log" -c "$dir/nginx.conf" >"$dir/stdout.log" 2>"$dir/stderr.log" &
+}
+
+start_lighttpd() {
+	local dir=$1 bin
+	bin=$(find_bin lighttpd)
+	cat >"$dir/hello.lua" <<'EOF'
+lighty.r.resp_header["Content-Type"] = "text/plain; charset=utf-8"
+lighty.r.resp_body:set({ "Hello World!" })
+return 200
+EOF
+	cat >"$dir/info.lua" <<'EOF'
+local q = lighty.c.urldec_query(lighty.r.req_attr["uri.query"] or "")
+lighty.r.resp_header["Content-Type"] = "text/plain; charset=utf-8"
+lighty.r.resp_body:set({ "hello, I'm ", q["name"] or "", " and ", q["age"] or "", " years old." })
+return 200
+EOF
+	# One worker is lighttpd's plain single process; max-worker forks that many beside a supervisor.
+	cat >"$dir/lighttpd.conf" <<EOF
+server.document-root = "$work"
+server.bind = "127.0.0.1"
+server.port = ${port[lighttpd]}
+server.errorlog = "$dir/error.log"
+server.max-worker = $([ "$workers" -gt 1 ] && echo "$workers" || echo 0)
+server.max-fds = $(ulimit -n)
+server.max-connections = $(($(ulimit -n) / 2))
+server.max-keep-alive-idle = 60
+server.max-keep-alive-requests = 100000000
+server.modules += ( "mod_magnet" )
+\$HTTP["url"] == "/hello" { magnet.attract-raw-url-to = ( "$dir/hello.lua" ) }
+\$HTTP["url"] == "/info" { magnet.attract-raw-url-to = ( "$dir/info.lua" ) }
+EOF
+	version[lighttpd]=$("$bin" -v 2>&1 | head -1 | sed 's/ - .*//')
+	exec_pinned "$server_cpus" "$bin" -D -f "$dir/lighttpd.conf" >"$dir/stdout.log" 2>"$dir/stderr.log" &
+}
+
+start_h2o() {
+	local dir=$1 bin
+	bin=$(find_bin h2o)
+	# h2o runs num-threads threads in one process; started as root it would switch to nobody, who cannot
+	# read the work directory. http1-request-timeout is also its keep-alive idle timeout.
+	cat >"$dir/h2o.conf" <<EOF
+listen:
+  host: 127.0.0.1
+  port: ${port[h2o]}
+$([ "$(id -u)" -eq 0 ] && echo "user: root")
+num-threads: $workers
+max-connections: $max_conns
+http1-request-timeout: 60
+pid-file: $dir/h2o.pid
+error-log: $dir/error.log
+hosts:
+  default:
+    paths:
+      /hello:
+        mruby.handler: |
+          Proc.new do |env|
+            [200, {"content-type" => "text/plain; charset=utf-8"}, ["Hello World!"]]
+          end
+      /info:
+        mruby.handler: |
+          Proc.new do |env|
+            q = {}
+            env["QUERY_STRING"].to_s.split("&").each do |kv|
+              k, v = kv.split("=", 2)
+              q[k] = v
+            end
+            [200, {"content-type" => "text/plain; charset=utf-8"}, ["hello, I'm #{q["name"]} and #{q["age"]} years old."]]
+          end
+      /static:
+        file.dir: $work/static
+EOF
+	version[h2o]=$("$bin" -v 2>&1 | head -1 | sed 's/ version / /')
+	exec_pinned "$server_cpus" "$bin" -c "$dir/h2o.conf" >"$dir/stdout.log" 2>"$dir/stderr.log" &
+}
+
+# start_servers BASE_PORT: makes $work/static (make_static fills it) and starts every server in $servers that is available, each on a free port; fills
+# `started`. tinyhttpd is built first; nginx must be there, lighttpd and h2o may be skipped.
+start_servers() {
+	local base=$1 name i=0
+	mkdir -p "$work/static"
+	for name in $servers; do
+		case $name in
+		tinyhttpd) build_tinyhttpd ;;
+		nginx) need nginx nginx-light ;;
+		lighttpd) want lighttpd lighttpd lighttpd-modules-lua || continue ;;
+		h2o) want h2o h2o || continue ;;
+		*) die "unknown server '$name' in SERVERS" ;;
+		esac
+		mkdir -p "$work/$name"
+		port[$name]=$(free_port $((base + 300 * i)))
+		i=$((i + 1))
+		"start_$name" "$work/$name"
+		pid[$name]=$!
+		pids+=("$!")
+		wait_up "${port[$name]}" "$!" "$work/$name"
+		started+=("$name")
+	done
+}
+
+# check_body NAME PATH EXPECTED_FILE: the server answers GET PATH with 200 and exactly the file's bytes.
+check_body() {
+	local name=$1 path=$2 expect=$3 got=$work/check.body code log
+	code=$(curl -s -o "$got" -w '%{http_code}' "http://127.0.0.1:${port[$name]}$path") || code=000
+	if [ "$code" != 200 ] || ! cmp -s "$got" "$expect"; then
+		echo "$me: $name answered GET $path with $code and $(wc -c <"$got") bytes:" >&2
+		head -c 300 "$got" >&2
+		echo >&2
+		for log in "$work/$name"/*.log; do
+			echo "--- $log" >&2
+			tail -5 "$log" >&2
+		done
+		die "$name does not serve GET $path as expected"
+	fi
+}
+
+# check_servers: every started server answers /hello, /info and the static files byte for byte alike.
+info_query="name=tinyhttpd&age=1"
+check_servers() {
+	local name
+	need curl curl
+	printf 'Hello World!' >"$work/expect.hello"
+	printf "hello, I'm tinyhttpd and 1 years old." >"$work/expect.info"
+	for name in "${started[@]}"; do
+		check_body "$name" /hello "$work/expect.hello"
+		check_body "$name" "/info?$info_query" "$work/expect.info"
+		if [ -f "$work/static/4k.bin" ]; then
+			check_body "$name" /static/4k.bin "$work/static/4k.bin"
+			check_body "$name" /static/1m.bin "$work/static/1m.bin"
+		fi
+	done
+}
+
+# server_pids NAME: the master's pid and those of its children that run the same program (h2o starts a
+# perl helper for crash backtraces, which is not part of the server).
+server_pids() {
+	local master=${pid[$1]} exe child
+	exe=$(readlink "/proc/$master/exe")
+	echo "$master"
+	for child in $(ps -o pid= --ppid "$master"); do
+		[ "$(readlink "/proc/$child/exe" 2>/dev/null)" = "$exe" ] && echo "$child"
+	done
+	return 0
+}
