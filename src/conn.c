@@ -259,6 +259,8 @@ conn_dispatch(struct conn *c, struct str body)
 		.body = body,
 		.date = w->date,
 		.scratch = &w->scratch,
+		.files = &w->files,
+		.now = w->now,
 		.out = &c->out,
 	};
 

@@ -11,6 +11,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "file_cache.h"
 #include "handlers.h"
 #include "log.h"
 #include "response.h"
@@ -18,6 +19,7 @@
 #include "url.h"
 
 #define MAX_PARAMS 64
+#define SMALL_FILE 16384 /* bytes: a file up to this size is copied into the response, not sendfile()d */
 
 static const struct {
 	const char *ext;
@@ -168,20 +170,65 @@ handle_text(struct exchange *x, const struct route *rt, char *dst)
 	return 0;
 }
 
-/* Sends the open regular file fd (closed on error) with the route's or the extension's type. */
+/* The head of a file's response, with the route's or the extension's type. Returns 0 or -1 (no memory). */
 static int
-send_file(struct exchange *x, const struct route *rt, int fd, const struct stat *st, const char *name)
+file_head(struct exchange *x, const struct route *rt, const struct stat *st, const char *name)
 {
 	struct response r = response_for(x, rt->status);
 
 	r.content_type = rt->content_type ? rt->content_type : mime_type(name);
 	r.content_length = (uint64_t)st->st_size;
 	x->status = r.status;
-	if (response_head(x->out, &r, x->date) == -1) {
+	return response_head(x->out, &r, x->date);
+}
+
+/*
+ * Answers with a small file, copied after its head so that both leave in one send. fd stays open.
+ * Returns 0, -1 when memory runs out, or 1 (nothing appended) when the file is no longer st's size.
+ */
+static int
+send_small_file(struct exchange *x, const struct route *rt, int fd, const struct stat *st, const char *name)
+{
+	size_t start = x->out->len, size = (size_t)st->st_size;
+
+	if (file_head(x, rt, st, name) == -1)
+		return -1;
+	if (head_only(x))
+		return 0;
+	if (buf_reserve(x->out, size) == -1)
+		return -1;
+	if (pread(fd, x->out->data + x->out->len, size, 0) != (ssize_t)size) {
+		x->out->len = start;
+		return 1;
+	}
+	x->out->len += size;
+	x->body_bytes = size;
+	return 0;
+}
+
+/* Answers with the regular file fd just opened under name; fd is closed, kept in the cache or sent. */
+static int
+send_file(struct exchange *x, const struct route *rt, int fd, const struct stat *st, const char *name)
+{
+	int r;
+
+	if (st->st_size <= SMALL_FILE) {
+		if ((r = send_small_file(x, rt, fd, st, name)) == 0) {
+			file_cache_put(x->files, rt, name, fd, st, x->now);
+			return 0;
+		}
+		close(fd);
+		if (r == -1)
+			return -1;
+		/* It shrank since fstat(): the Content-Length in the head would be a lie. */
+		log_warn("%s changed while it was read; answering 500", name);
+		return handle_error(x, 500, "the file changed while it was read");
+	}
+	if (file_head(x, rt, st, name) == -1) {
 		close(fd);
 		return -1;
 	}
-	if (head_only(x) || st->st_size == 0) {
+	if (head_only(x)) {
 		close(fd);
 		return 0;
 	}
@@ -190,12 +237,28 @@ send_file(struct exchange *x, const struct route *rt, int fd, const struct stat 
 	return 0;
 }
 
+/* A small file served within the last second, still open: one pread. Returns 0, -1, or 1 on a miss. */
+static int
+send_cached(struct exchange *x, const struct route *rt, const char *name)
+{
+	struct stat st;
+	int fd, r;
+
+	if ((fd = file_cache_get(x->files, rt, name, x->now, &st)) == -1)
+		return 1;
+	if ((r = send_small_file(x, rt, fd, &st, name)) == 1)
+		file_cache_drop(x->files, rt, name);
+	return r;
+}
+
 static int
 handle_file(struct exchange *x, const struct route *rt)
 {
 	struct stat st;
 	int fd;
 
+	if ((fd = send_cached(x, rt, rt->target)) != 1)
+		return fd;
 	if ((fd = open(rt->target, O_RDONLY | O_CLOEXEC)) == -1 || fstat(fd, &st) == -1 ||
 	    !S_ISREG(st.st_mode)) {
 		log_errno("route at line %d: cannot serve %s", rt->line, rt->target);
@@ -269,6 +332,19 @@ open_beneath(const struct route *rt, int dirfd, const char *rel)
 		no_openat2 = true;
 	}
 	return open_resolved(rt->target, rel);
+}
+
+/* open_beneath() and fstat(): the open file with st filled in, or -1 with errno set. */
+static int
+open_stat(const struct route *rt, int dirfd, const char *rel, struct stat *st)
+{
+	int fd = open_beneath(rt, dirfd, rel);
+
+	if (fd != -1 && fstat(fd, st) == -1) {
+		close(fd);
+		return -1;
+	}
+	return fd;
 }
 
 /*
@@ -428,24 +504,26 @@ handle_dir(struct exchange *x, const struct route *rt, const char *path, size_t 
 	if (snprintf(rel, sizeof(rel), "./%.*s", (int)(len - strlen(rt->path)), path + strlen(rt->path)) >=
 	    (int)sizeof(rel) - 16)
 		return handle_error(x, 414, "path too long");
+	if ((fd = send_cached(x, rt, rel)) != 1)
+		return fd;
 	if ((dirfd = root_fd(rt)) == -1) {
 		log_errno("route at line %d: cannot open root %s", rt->line, rt->target);
 		return handle_error(x, 500, "the root of this route cannot be opened");
 	}
-	fd = open_beneath(rt, dirfd, rel);
-	if (fd != -1 && fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+	fd = open_stat(rt, dirfd, rel, &st);
+	if (fd != -1 && S_ISDIR(st.st_mode)) {
 		if (rel[strlen(rel) - 1] != '/') {
 			close(fd);
 			return redirect_to_dir(x);
 		}
 		strcat(rel, "index.html");
-		index = open_beneath(rt, dirfd, rel);
+		index = open_stat(rt, dirfd, rel, &st);
 		if (index == -1 && errno == ENOENT && rt->autoindex)
 			return send_listing(x, rt, fd, path);
 		close(fd);
 		fd = index;
 	}
-	if (fd == -1 || fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
+	if (fd == -1 || !S_ISREG(st.st_mode)) {
 		if (fd != -1)
 			close(fd);
 		return handle_error(x, 404, "not found");

@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "buf.h"
+#include "file_cache.h"
 #include "http_parser.h"
 #include "router.h"
 #include "str.h"
@@ -14,10 +15,12 @@
 struct exchange {
 	/* in */
 	const struct http_request *req;
-	struct str body;     /* the whole decoded request body */
-	const char *date;    /* for the Date header */
-	bool close;          /* the connection closes after this response */
-	struct buf *scratch; /* per-connection room for the decoded path and parameters */
+	struct str body;          /* the whole decoded request body */
+	const char *date;         /* for the Date header */
+	bool close;               /* the connection closes after this response */
+	struct buf *scratch;      /* room for the decoded path and parameters */
+	struct file_cache *files; /* small files served lately, still open */
+	uint64_t now;             /* ms, for the file cache */
 
 	/* out */
 	struct buf *out; /* the head, and the body unless it comes from file_fd */

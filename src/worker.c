@@ -182,6 +182,7 @@ worker_accept(struct worker *w)
 			case ENOMEM:
 				/* Retrying at once would spin: pause accepting while connections close. */
 				log_errno("accept: pausing for %d ms", ACCEPT_PAUSE_MS);
+				file_cache_clear(&w->files);
 				worker_listen(w, false);
 				w->accept_resume = w->now + ACCEPT_PAUSE_MS;
 				return;
@@ -313,6 +314,8 @@ worker_timeout(const struct worker *w)
 		next = w->accept_resume;
 	if (w->draining && w->drain_deadline < next)
 		next = w->drain_deadline;
+	if (w->files.n > 0 && w->files_expire < next)
+		next = w->files_expire;
 	if (w->access.len > 0 && w->access_due < next)
 		next = w->access_due;
 	if (w->draining && w->lfd != -1 && w->last_accept + RETIRE_QUIET_MS < next)
@@ -338,6 +341,7 @@ worker_expire(struct worker *w)
 	}
 	if (w->draining && w->lfd != -1 && w->now >= w->last_accept + RETIRE_QUIET_MS)
 		worker_close_listener(w);
+	w->files_expire = file_cache_expire(&w->files, w->now);
 }
 
 static void
@@ -486,6 +490,7 @@ worker_run(const struct config *cfg, int lfd, int channel, int access_fd)
 	buf_free(&w.access);
 	buf_free(&w.scratch);
 	buf_pool_free(&w.pool);
+	file_cache_clear(&w.files);
 	timer_heap_free(&w.timers);
 	router_free(w.router);
 	if (w.epfd != -1)

@@ -200,7 +200,8 @@ START_TEST(test_bodies)
 	itest_sends(&cl, "username=d&password=e");
 	ck_assert_int_eq(itest_read(&cl, &rs, 5000), 0);
 	ck_assert_str_eq(rs.body, "I'm d and my password is e.");
-	/* Another connection's request is answered while this body is half here; this one's is still its own. */
+	/* Another connection's request is answered while this body is half here; this one's is still its own.
+	 */
 	form = itest_form("/form", "username=carol&password=y");
 	itest_send(&cl, form, strlen(form) - 5);
 	usleep(20000);
@@ -355,6 +356,62 @@ START_TEST(test_static_symlinks)
 	itest_stop(&srv, SIGTERM);
 	snprintf(path, sizeof(path), "rm -rf '%s' '%s'", root, outside);
 	ck_assert_int_eq(system(path), 0);
+}
+END_TEST
+
+/* Asks with raw until the body is want, for at most timeout_ms; returns the milliseconds it took. */
+static uint64_t
+expect_soon(const char *raw, const char *want, int timeout_ms)
+{
+	uint64_t start = itest_now();
+
+	for (;;) {
+		ck_assert_int_eq(itest_request(srv.port, raw, &rs), 0);
+		if (strcmp(rs.body, want) == 0)
+			return itest_now() - start;
+		ck_assert_msg(itest_now() - start < (uint64_t)timeout_ms, "%s: still \"%s\" after %d ms", raw,
+		              rs.body, timeout_ms);
+		usleep(20000);
+	}
+}
+
+/*
+ * Small files stay open for a second after they are served (FILE_CACHE_TTL_MS): a file written in place
+ * shows at once, one that shrank is read afresh, one renamed over or removed is seen within the second.
+ */
+START_TEST(test_static_cache)
+{
+	static const char get[] = "GET /f/a.txt HTTP/1.1\r\nHost: x\r\n\r\n";
+	char root[64] = "/tmp/tinyhttpd-cache.XXXXXX", routes[256], path[160], tmp[160], cmd[160];
+	FILE *f;
+
+	ck_assert_ptr_nonnull(mkdtemp(root));
+	snprintf(routes, sizeof(routes), "{ prefix = \"/f/\"; root = \"%s\"; }", root);
+	snprintf(path, sizeof(path), "%s/a.txt", root);
+	snprintf(tmp, sizeof(tmp), "%s/a.txt.new", root);
+	put_file(root, "a.txt", "first version");
+	/* One worker, so each request finds the same cache. */
+	itest_start(&srv, "workers = 1;", routes);
+	expect(get, 200, "first version");
+	/* Rewritten in place with the same length: the open file reads the new bytes. */
+	f = fopen(path, "r+");
+	ck_assert_ptr_nonnull(f);
+	fputs("FIRST", f);
+	ck_assert_int_eq(fclose(f), 0);
+	expect(get, 200, "FIRST version");
+	/* Shorter now: the size no longer matches, so it is opened again at once. */
+	put_file(root, "a.txt", "short");
+	expect(get, 200, "short");
+	/* Renamed over (how deploys replace files): the new file within a second or so. */
+	put_file(root, "a.txt.new", "renamed in");
+	ck_assert_int_eq(rename(tmp, path), 0);
+	ck_assert_uint_le(expect_soon(get, "renamed in", 5000), 3000);
+	ck_assert_int_eq(unlink(path), 0);
+	ck_assert_uint_le(expect_soon(get, "not found\n", 5000), 3000);
+	ck_assert_int_eq(rs.status, 404);
+	itest_stop(&srv, SIGTERM);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
+	ck_assert_int_eq(system(cmd), 0);
 }
 END_TEST
 
@@ -734,6 +791,7 @@ server_suite(void)
 	tcase_add_test(tc, test_large_bodies);
 	tcase_add_test(tc, test_static_files);
 	tcase_add_test(tc, test_static_symlinks);
+	tcase_add_test(tc, test_static_cache);
 	tcase_add_test(tc, test_timeouts);
 	tcase_add_test(tc, test_reload_route);
 	tcase_add_test(tc, test_reload_port);
