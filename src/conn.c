@@ -139,9 +139,12 @@ conn_write(struct conn *c)
 	ssize_t n;
 
 	while (c->out_off < c->out.len) {
-		/* MSG_NOSIGNAL: a peer that went away is an error here, never a SIGPIPE. */
+		/*
+		 * MSG_NOSIGNAL: a peer that went away is an error here, never a SIGPIPE. MSG_MORE: a file
+		 * follows, or the close does, whose FIN then leaves in the same segment as the answer.
+		 */
 		n = send(c->fd, c->out.data + c->out_off, c->out.len - c->out_off,
-		         MSG_NOSIGNAL | (c->file_fd != -1 ? MSG_MORE : 0));
+		         MSG_NOSIGNAL | (c->file_fd != -1 || c->close_after ? MSG_MORE : 0));
 		if (n == -1) {
 			if (errno == EINTR)
 				continue;
@@ -390,7 +393,12 @@ conn_finish(struct conn *c)
 {
 	struct worker *w = c->w;
 
-	if (!c->linger || c->peer_eof || shutdown(c->fd, SHUT_WR) == -1) {
+	/*
+	 * The answer was sent with MSG_MORE: the FIN goes out with it, in one segment. shutdown() sends
+	 * both before close(), which would reset the connection and drop them had the peer sent anything
+	 * more (a request pipelined after Connection: close).
+	 */
+	if (c->peer_eof || shutdown(c->fd, SHUT_WR) == -1 || !c->linger) {
 		conn_close(c);
 		return;
 	}

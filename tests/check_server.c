@@ -144,6 +144,14 @@ START_TEST(test_keepalive_and_pipelining)
 	ck_assert_str_eq(itest_header(&rs, "Connection"), "close");
 	ck_assert(itest_closed(&cl, 5000));
 	itest_close(&cl);
+	/* What a client sends after Connection: close is not answered, and does not cost it the answer. */
+	ck_assert_int_eq(itest_connect(&cl, srv.port), 0);
+	itest_sends(&cl, "GET /hello HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+	                 "GET /info?name=a&age=1 HTTP/1.1\r\nHost: x\r\n\r\n");
+	ck_assert_int_eq(itest_read(&cl, &rs, 5000), 0);
+	ck_assert_str_eq(rs.body, "Hello World!");
+	ck_assert_int_eq(itest_read(&cl, &rs, 5000), -1);
+	itest_close(&cl);
 
 	/* HTTP/1.0 closes unless it asks to keep alive. */
 	ck_assert_int_eq(itest_connect(&cl, srv.port), 0);
