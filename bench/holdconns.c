@@ -22,6 +22,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "answer.h"
+
 enum { BATCH = 200, TIMEOUT_S = 60, ANSWER_MAX = 4096 };
 
 static const char request[] = "GET /hello HTTP/1.1\r\nHost: x\r\n\r\n";
@@ -32,37 +34,6 @@ struct pending {
 	size_t got;
 	char buf[ANSWER_MAX];
 };
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-/* 1 when buf holds a whole answer (head and Content-Length bytes of body), 0 when more is due, -1 if bad. */
-static int answer_complete(const char *buf, size_t len)
-{
-	const char *end = memmem(buf, len, "\r\n\r\n", 4);
-	const char *line;
-	size_t head, body = 0;
-
-	if (end == NULL)
-		return len < ANSWER_MAX ? 0 : -1;
-	if (strncmp(buf, "HTTP/1.1 200 ", 13) != 0)
-		return -1;
-	head = end + 4 - buf;
-	for (line = buf; line < end; line = memchr(line, '\n', end - line) + 1) {
-		if (strncasecmp(line, "Content-Length:", 15) == 0)
-			body = strtoul(line + 15, NULL, 10);
-		if (memchr(line, '\n', end - line) == NULL)
-			break;
-	}
-	if (head + body > ANSWER_MAX)
-		return -1;
-	return len >= head + body;
-}
 
 static int open_one(const struct sockaddr_in *sa)
 {
@@ -106,13 +77,13 @@ static int step(struct pending *p, short revents)
 		}
 		if (n > 0)
 			p->got += n;
-		switch (answer_complete(p->buf, p->got)) {
-		case 1:
-			return 1;
+		switch (answer_length(p->buf, p->got, ANSWER_MAX)) {
+		case 0: break;
 		case -1:
 			fprintf(stderr, "holdconns: unexpected answer: %.*s\n", (int)(p->got < 200 ? p->got : 200),
 			        p->buf);
 			return -1;
+		default: return 1;
 		}
 	}
 	return 0;

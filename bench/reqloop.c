@@ -22,6 +22,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "answer.h"
+
 enum { TIMEOUT_S = 120, BUF_SIZE = 65536, MAX_CONNS = 1000, MAX_DEPTH = 64 };
 
 struct client {
@@ -34,36 +36,6 @@ struct client {
 
 static char request[1024];
 static size_t request_len;
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-/* The length of the whole answer at the start of buf, 0 when more is due, -1 when it is not a 200. */
-static long answer_length(const char *buf, size_t len)
-{
-	const char *end = memmem(buf, len, "\r\n\r\n", 4);
-	const char *line, *nl;
-	size_t body = 0;
-
-	if (end == NULL)
-		return len < BUF_SIZE ? 0 : -1;
-	if (strncmp(buf, "HTTP/1.1 200 ", 13) != 0)
-		return -1;
-	for (line = buf; line < end; line = nl + 1) {
-		if (strncasecmp(line, "Content-Length:", 15) == 0)
-			body = strtoul(line + 15, NULL, 10);
-		if ((nl = memchr(line, '\n', end - line)) == NULL)
-			break;
-	}
-	if (end + 4 - buf + body > BUF_SIZE)
-		return -1;
-	return len >= (size_t)(end + 4 - buf) + body ? (long)(end + 4 - buf + body) : 0;
-}
 
 /* Sends the next batch of up to depth requests in one send. */
 static int send_batch(struct client *c, int depth)
@@ -101,7 +73,7 @@ static int read_answers(struct client *c)
 		return -1;
 	}
 	c->got += n;
-	while ((len = answer_length(c->buf, c->got)) > 0) {
+	while ((len = answer_length(c->buf, c->got, BUF_SIZE)) > 0) {
 		memmove(c->buf, c->buf + len, c->got - len);
 		c->got -= len;
 		answers++;
