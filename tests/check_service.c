@@ -229,6 +229,9 @@ START_TEST(test_access_log_stalled)
 	close(rfd);
 	ck_assert_msg(dropped > 0 && lines > 0, "%zu lines written, %zu dropped", lines, dropped);
 	ck_assert_uint_eq(lines + dropped, REQUESTS);
+	fprintf(stderr,
+	        "stalled access log: %d requests, slowest %d in %llu ms; %zu lines written, %zu dropped\n",
+	        REQUESTS, PER_BATCH, (unsigned long long)slowest, lines, dropped);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	ck_assert_int_eq(system(cmd), 0);
 }
