@@ -192,10 +192,10 @@ worker_accept(struct worker *w)
 		w->last_accept = w->now;
 		if ((c = conn_new(w, fd, (struct sockaddr *)&ss)) == NULL)
 			continue;
-		if (w->draining)
+		/* Read first: what already arrived is a request in flight, answered here even when draining. */
+		conn_start(c);
+		if (c->fd != -1 && w->draining)
 			conn_drain(c);
-		if (c->fd != -1)
-			conn_start(c);
 	}
 }
 
