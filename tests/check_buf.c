@@ -84,8 +84,6 @@ END_TEST
 int
 main(void)
 {
-	const TTest *const tests[] = { test_grow_and_consume, test_pool_reuses_up_to_max,
-		                       test_pool_refuses_grown_and_empty };
-
-	return check_run_tests("buf", tests, sizeof(tests) / sizeof(tests[0]));
+	return CHECK_RUN_TESTS("buf", "buf", 0, test_grow_and_consume, test_pool_reuses_up_to_max,
+	                       test_pool_refuses_grown_and_empty);
 }

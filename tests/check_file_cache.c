@@ -44,7 +44,8 @@ START_TEST(test_get_put_expire)
 	ck_assert_int_eq(file_cache_get(&fc, &owner_b, "./a", 1000, &got), -1);
 	ck_assert_int_eq(file_cache_get(&fc, &owner_a, "./b", 1000, &got), -1);
 	ck_assert_int_eq(file_cache_get(&fc, &owner_a, "./a", 1000 + FILE_CACHE_TTL_MS - 1, &got), fd);
-	ck_assert_uint_eq(file_cache_expire(&fc, 1500), 1000 + FILE_CACHE_TTL_MS);
+	file_cache_expire(&fc, 1500);
+	ck_assert_uint_eq(file_cache_next(&fc), 1000 + FILE_CACHE_TTL_MS);
 	ck_assert(is_open(fd));
 	/* Once expired it is closed, by a lookup or by expire(). */
 	ck_assert_int_eq(file_cache_get(&fc, &owner_a, "./a", 1000 + FILE_CACHE_TTL_MS, &got), -1);
@@ -52,7 +53,8 @@ START_TEST(test_get_put_expire)
 	ck_assert_uint_eq(fc.n, 0);
 	fd = open_one(&st);
 	file_cache_put(&fc, &owner_a, "./a", fd, &st, 5000);
-	ck_assert_uint_eq(file_cache_expire(&fc, 5000 + FILE_CACHE_TTL_MS), UINT64_MAX);
+	file_cache_expire(&fc, 5000 + FILE_CACHE_TTL_MS);
+	ck_assert_uint_eq(file_cache_next(&fc), UINT64_MAX);
 	ck_assert(!is_open(fd));
 }
 END_TEST
@@ -111,7 +113,6 @@ END_TEST
 int
 main(void)
 {
-	const TTest *const tests[] = { test_get_put_expire, test_replace_drop_clear, test_full };
-
-	return check_run_tests("file_cache", tests, sizeof(tests) / sizeof(tests[0]));
+	return CHECK_RUN_TESTS("file_cache", "file_cache", 0, test_get_put_expire, test_replace_drop_clear,
+	                       test_full);
 }

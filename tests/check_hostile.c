@@ -1283,28 +1283,10 @@ START_TEST(test_pipeline_cap)
 }
 END_TEST
 
-static Suite *
-hostile_suite(void)
-{
-	Suite *s = suite_create("hostile");
-	TCase *tc = tcase_create("integration");
-
-	tcase_set_timeout(tc, 60);
-	tcase_add_test(tc, test_malformed_table);
-	tcase_add_test(tc, test_slowloris);
-	tcase_add_test(tc, test_idle_keepalive_closed);
-	tcase_add_test(tc, test_slow_reader);
-	tcase_add_test(tc, test_max_connections);
-	tcase_add_test(tc, test_fd_exhaustion);
-	tcase_add_test(tc, test_peer_gone);
-	tcase_add_test(tc, test_privileges);
-	tcase_add_test(tc, test_pipeline_cap);
-	suite_add_tcase(s, tc);
-	return s;
-}
-
 int
 main(void)
 {
-	return check_run(hostile_suite());
+	return CHECK_RUN_TESTS("hostile", "integration", 60, test_malformed_table, test_slowloris,
+	                       test_idle_keepalive_closed, test_slow_reader, test_max_connections,
+	                       test_fd_exhaustion, test_peer_gone, test_privileges, test_pipeline_cap);
 }

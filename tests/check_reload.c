@@ -257,13 +257,6 @@ END_TEST
 int
 main(void)
 {
-	Suite *s = suite_create("reload");
-	TCase *tc = tcase_create("under load");
-
-	tcase_set_timeout(tc, 180);
-	tcase_add_test(tc, test_reload_idle_connections);
-	tcase_add_test(tc, test_reload_same_port);
-	tcase_add_test(tc, test_reload_port_changes);
-	suite_add_tcase(s, tc);
-	return check_run(s);
+	return CHECK_RUN_TESTS("reload", "under load", 180, test_reload_idle_connections,
+	                       test_reload_same_port, test_reload_port_changes);
 }

@@ -84,7 +84,5 @@ END_TEST
 int
 main(void)
 {
-	const TTest *const tests[] = { test_heads, test_text, test_date };
-
-	return check_run_tests("response", tests, sizeof(tests) / sizeof(tests[0]));
+	return CHECK_RUN_TESTS("response", "response", 0, test_heads, test_text, test_date);
 }

@@ -783,43 +783,14 @@ START_TEST(test_curl)
 }
 END_TEST
 
-static Suite *
-server_suite(void)
-{
-	Suite *s = suite_create("server");
-	TCase *tc = tcase_create("integration");
-
-	tcase_set_timeout(tc, 120);
-	tcase_add_test(tc, test_seed_routes);
-	tcase_add_test(tc, test_params);
-	tcase_add_test(tc, test_errors_and_methods);
-	tcase_add_test(tc, test_limits);
-	tcase_add_test(tc, test_keepalive_and_pipelining);
-	tcase_add_test(tc, test_bodies);
-	tcase_add_test(tc, test_large_bodies);
-	tcase_add_test(tc, test_static_files);
-	tcase_add_test(tc, test_static_symlinks);
-	tcase_add_test(tc, test_static_cache);
-	tcase_add_test(tc, test_timeouts);
-	tcase_add_test(tc, test_reload_route);
-	tcase_add_test(tc, test_reload_port);
-	tcase_add_test(tc, test_reload_bind_failure);
-	tcase_add_test(tc, test_reload_limits_and_shutdown_timeout);
-	tcase_add_test(tc, test_reload_bad_config);
-	tcase_add_test(tc, test_worker_replaced);
-	tcase_add_test(tc, test_respawn_backoff);
-	tcase_add_test(tc, test_ipv6);
-	tcase_add_test(tc, test_graceful_stop);
-	tcase_add_test(tc, test_sigint_stops);
-	tcase_add_test(tc, test_command_line);
-	tcase_add_test(tc, test_port_in_use);
-	tcase_add_test(tc, test_curl);
-	suite_add_tcase(s, tc);
-	return s;
-}
-
 int
 main(void)
 {
-	return check_run(server_suite());
+	return CHECK_RUN_TESTS(
+	        "server", "integration", 120, test_seed_routes, test_params, test_errors_and_methods,
+	        test_limits, test_keepalive_and_pipelining, test_bodies, test_large_bodies, test_static_files,
+	        test_static_symlinks, test_static_cache, test_timeouts, test_reload_route, test_reload_port,
+	        test_reload_bind_failure, test_reload_limits_and_shutdown_timeout, test_reload_bad_config,
+	        test_worker_replaced, test_respawn_backoff, test_ipv6, test_graceful_stop, test_sigint_stops,
+	        test_command_line, test_port_in_use, test_curl);
 }

@@ -300,16 +300,7 @@ END_TEST
 int
 main(void)
 {
-	Suite *s = suite_create("service");
-	TCase *tc = tcase_create("systemd");
-
-	tcase_set_timeout(tc, 120);
-	tcase_add_test(tc, test_notify);
-	tcase_add_test(tc, test_socket_activation);
-	tcase_add_test(tc, test_access_log_reopen);
-	tcase_add_test(tc, test_access_log_stalled);
-	tcase_add_test(tc, test_journal_priority);
-	tcase_add_test(tc, test_journal_elsewhere);
-	suite_add_tcase(s, tc);
-	return check_run(s);
+	return CHECK_RUN_TESTS("service", "systemd", 120, test_notify, test_socket_activation,
+	                       test_access_log_reopen, test_access_log_stalled, test_journal_priority,
+	                       test_journal_elsewhere);
 }
