@@ -59,6 +59,17 @@ conn_peer(const struct conn *c, char *buf)
 	return buf;
 }
 
+/* Between requests a connection holds no buffer: the pool keeps them for those that have bytes to read. */
+static void
+conn_release_buffers(struct conn *c)
+{
+	struct worker *w = c->w;
+
+	buf_pool_put(&w->pool, &c->in);
+	c->out_off = 0;
+	buf_pool_put(&w->pool, &c->out);
+}
+
 /*
  * Closes the connection. Its memory is freed by the worker after the current batch of events, which
  * may still name it: fd -1 tells conn_on_event to ignore those.
@@ -81,8 +92,7 @@ conn_close(struct conn *c)
 	if (c->file_fd != -1)
 		close(c->file_fd);
 	c->file_fd = -1;
-	buf_pool_put(&w->pool, &c->in);
-	buf_pool_put(&w->pool, &c->out);
+	conn_release_buffers(c);
 	if (c->prev != NULL)
 		c->prev->next = c->next;
 	else
@@ -374,17 +384,6 @@ conn_serve(struct conn *c)
 			break;
 	}
 	return output_pending(c) ? 1 : 0;
-}
-
-/* Between requests a connection holds no buffer: the pool keeps them for those that have bytes to read. */
-static void
-conn_release_buffers(struct conn *c)
-{
-	struct worker *w = c->w;
-
-	buf_pool_put(&w->pool, &c->in);
-	c->out_off = 0;
-	buf_pool_put(&w->pool, &c->out);
 }
 
 /* The last response is out and the connection is to close: close, or linger so the peer can read it. */

@@ -73,22 +73,29 @@ file_cache_drop(struct file_cache *fc, const void *owner, const char *name)
 		evict(fc, e);
 }
 
-uint64_t
+void
 file_cache_expire(struct file_cache *fc, uint64_t now)
 {
-	uint64_t next = UINT64_MAX;
 	size_t i = 0;
 
 	while (i < fc->n) {
-		if (now >= fc->slots[i].expires) {
-			/* The last entry moves into slot i: look at it next. */
+		/* The last entry moves into an evicted slot: look at slot i again. */
+		if (now >= fc->slots[i].expires)
 			evict(fc, &fc->slots[i]);
-			continue;
-		}
+		else
+			i++;
+	}
+}
+
+uint64_t
+file_cache_next(const struct file_cache *fc)
+{
+	uint64_t next = UINT64_MAX;
+	size_t i;
+
+	for (i = 0; i < fc->n; i++)
 		if (fc->slots[i].expires < next)
 			next = fc->slots[i].expires;
-		i++;
-	}
 	return next;
 }
 

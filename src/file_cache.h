@@ -35,8 +35,11 @@ void file_cache_put(struct file_cache *fc, const void *owner, const char *name, 
 /* Forgets owner's name: the file changed since it was opened. */
 void file_cache_drop(struct file_cache *fc, const void *owner, const char *name);
 
-/* Closes what has expired by now. Returns when the next entry expires, or UINT64_MAX when none is left. */
-uint64_t file_cache_expire(struct file_cache *fc, uint64_t now);
+/* Closes what has expired by now. */
+void file_cache_expire(struct file_cache *fc, uint64_t now);
+
+/* When the next entry expires, or UINT64_MAX when none is open. */
+uint64_t file_cache_next(const struct file_cache *fc);
 
 /* Closes everything, to give descriptors back (EMFILE) or at exit. */
 void file_cache_clear(struct file_cache *fc);

@@ -192,7 +192,8 @@ worker_accept(struct worker *w)
 		w->last_accept = w->now;
 		if ((c = conn_new(w, fd, (struct sockaddr *)&ss)) == NULL)
 			continue;
-		/* Read first: what already arrived is a request in flight, answered here even when draining. */
+		/* Read first: what already arrived is a request in flight, answered here even when draining.
+		 */
 		conn_start(c);
 		if (c->fd != -1 && w->draining)
 			conn_drain(c);
@@ -314,8 +315,8 @@ worker_timeout(const struct worker *w)
 		next = w->accept_resume;
 	if (w->draining && w->drain_deadline < next)
 		next = w->drain_deadline;
-	if (w->files.n > 0 && w->files_expire < next)
-		next = w->files_expire;
+	if (file_cache_next(&w->files) < next)
+		next = file_cache_next(&w->files);
 	if (w->access.len > 0 && w->access_due < next)
 		next = w->access_due;
 	if (w->draining && w->lfd != -1 && w->last_accept + RETIRE_QUIET_MS < next)
@@ -341,7 +342,7 @@ worker_expire(struct worker *w)
 	}
 	if (w->draining && w->lfd != -1 && w->now >= w->last_accept + RETIRE_QUIET_MS)
 		worker_close_listener(w);
-	w->files_expire = file_cache_expire(&w->files, w->now);
+	file_cache_expire(&w->files, w->now);
 }
 
 static void

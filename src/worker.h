@@ -41,7 +41,6 @@ struct worker {
 	struct http_request req; /* the request being answered; connections resuming one parse it again */
 	struct buf scratch;      /* its decoded path and parameters */
 	struct file_cache files; /* small static files served in the last second, kept open */
-	uint64_t files_expire;   /* ms: when the next of them is closed */
 
 	uint64_t now; /* ms, CLOCK_MONOTONIC, updated once per loop turn */
 	time_t date_sec;
