@@ -83,7 +83,7 @@ listener_open(const struct listener *l, int backlog)
 	 * retransmission) and gets request_timeout like any other. An optimisation only.
 	 */
 	if (setsockopt(fd, IPPROTO_TCP, TCP_DEFER_ACCEPT, &on, sizeof(on)) == -1)
-		log_errno("%s: TCP_DEFER_ACCEPT; going on without it", l->name);
+		log_warn_errno("%s: TCP_DEFER_ACCEPT; going on without it", l->name);
 	return fd;
 fail:
 	close(fd);
@@ -104,8 +104,8 @@ listener_get(struct listener **list, const char *address, int port, int backlog)
 		if (l->addrlen == key.addrlen && memcmp(&l->addr, &key.addr, key.addrlen) == 0) {
 			/* listen() again only resizes the queue: nothing queued is lost. */
 			if (listen(l->fd, backlog) == -1)
-				log_errno("%s: cannot change the backlog to %d; keeping the old one", l->name,
-				          backlog);
+				log_warn_errno("%s: cannot change the backlog to %d; keeping the old one",
+				               l->name, backlog);
 			l->refs++;
 			return l;
 		}

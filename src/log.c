@@ -71,23 +71,13 @@ log_vwrite(enum log_level level, const char *suffix, const char *fmt, va_list ap
 }
 
 void
-log_msg(enum log_level level, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	log_vwrite(level, NULL, fmt, ap);
-	va_end(ap);
-}
-
-void
-log_errno(const char *fmt, ...)
+log_msg(enum log_level level, int err, const char *fmt, ...)
 {
 	int saved = errno;
 	va_list ap;
 
 	va_start(ap, fmt);
-	log_vwrite(LOG_LVL_ERR, strerror(saved), fmt, ap);
+	log_vwrite(level, err != 0 ? strerror(err) : NULL, fmt, ap);
 	va_end(ap);
 	errno = saved;
 }

@@ -406,11 +406,11 @@ proc_died(struct generation *g, struct proc *p, int wstatus)
 	uint64_t delay;
 
 	if (WIFSIGNALED(wstatus))
-		log_msg(g->state == GEN_DRAINING || m.stopping ? LOG_LVL_INFO : LOG_LVL_ERR,
+		log_msg(g->state == GEN_DRAINING || m.stopping ? LOG_LVL_INFO : LOG_LVL_ERR, 0,
 		        "worker %ld of generation %u killed by signal %d (%s)", (long)p->pid, g->id,
 		        WTERMSIG(wstatus), strsignal(WTERMSIG(wstatus)));
 	else
-		log_msg(clean && (g->state == GEN_DRAINING || m.stopping) ? LOG_LVL_INFO : LOG_LVL_ERR,
+		log_msg(clean && (g->state == GEN_DRAINING || m.stopping) ? LOG_LVL_INFO : LOG_LVL_ERR, 0,
 		        "worker %ld of generation %u exited with status %d", (long)p->pid, g->id,
 		        WEXITSTATUS(wstatus));
 	/* Connections it handed over just before it exited are still in the channel: pass them on. */
@@ -643,8 +643,8 @@ master_raise_nofile(void)
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
 		rl.rlim_cur = rl.rlim_max;
 		if (setrlimit(RLIMIT_NOFILE, &rl) == -1)
-			log_errno("cannot raise the open files limit to %llu",
-			          (unsigned long long)rl.rlim_max);
+			log_warn_errno("cannot raise the open files limit to %llu",
+			               (unsigned long long)rl.rlim_max);
 	}
 }
 

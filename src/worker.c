@@ -106,7 +106,7 @@ worker_handoff(struct worker *w, int fd)
 		return -1;
 	if (channel_send(w->channel, CHANNEL_CONN, fd) == -1) {
 		/* The connection stays here; its next answer says Connection: close. */
-		log_errno("cannot hand a connection to the new generation");
+		log_warn_errno("cannot hand a connection to the new generation");
 		return -1;
 	}
 	w->handed_off++;
@@ -181,7 +181,7 @@ worker_accept(struct worker *w)
 			case ENOBUFS:
 			case ENOMEM:
 				/* Retrying at once would spin: pause accepting while connections close. */
-				log_errno("accept: pausing for %d ms", ACCEPT_PAUSE_MS);
+				log_warn_errno("accept: pausing for %d ms", ACCEPT_PAUSE_MS);
 				file_cache_clear(&w->files);
 				worker_listen(w, false);
 				w->accept_resume = w->now + ACCEPT_PAUSE_MS;
