@@ -4,7 +4,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
-#include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -12,7 +11,6 @@
 #include "handlers.h"
 #include "log.h"
 #include "response.h"
-#include "worker.h"
 
 #define HEAD_ROOM      1024       /* free bytes below which a head's input grows by CONN_BUF_SIZE */
 #define READ_GROW_MAX  65536      /* the most the input grows by for one read */
@@ -23,8 +21,10 @@
 
 static const char continue_line[] = "HTTP/1.1 100 Continue\r\n\r\n";
 
+static void conn_on_timeout(struct timer *t);
+
 struct conn *
-conn_new(struct worker *w, int fd, const struct sockaddr *sa)
+conn_new(struct conn_ctx *ctx, int fd, const struct sockaddr *sa)
 {
 	struct conn *c;
 
@@ -33,20 +33,21 @@ conn_new(struct worker *w, int fd, const struct sockaddr *sa)
 		close(fd);
 		return NULL;
 	}
-	c->w = w;
+	c->ctx = ctx;
 	c->fd = fd;
 	c->file_fd = -1;
-	timer_init(&c->timer);
-	c->family = sa->sa_family;
+	c->tp = &transport_tcp;
+	timer_init(&c->timer, conn_on_timeout);
+	c->family = (uint8_t)sa->sa_family;
 	if (sa->sa_family == AF_INET)
 		c->addr.v4 = ((const struct sockaddr_in *)sa)->sin_addr;
 	else if (sa->sa_family == AF_INET6)
 		c->addr.v6 = ((const struct sockaddr_in6 *)sa)->sin6_addr;
-	c->next = w->conns;
-	if (w->conns != NULL)
-		w->conns->prev = c;
-	w->conns = c;
-	w->nconns++;
+	c->next = ctx->conns;
+	if (ctx->conns != NULL)
+		ctx->conns->prev = c;
+	ctx->conns = c;
+	ctx->nconns++;
 	return c;
 }
 
@@ -63,30 +64,70 @@ conn_peer(const struct conn *c, char *buf)
 static void
 conn_release_buffers(struct conn *c)
 {
-	struct worker *w = c->w;
+	struct conn_ctx *ctx = c->ctx;
 
-	buf_pool_put(&w->pool, &c->in);
+	buf_pool_put(&ctx->pool, &c->in);
 	c->out_off = 0;
-	buf_pool_put(&w->pool, &c->out);
+	buf_pool_put(&ctx->pool, &c->out);
+}
+
+/* Sets c's state, with the epoll interest and the deadline that go with it. Returns 0, or -1 (c closed). */
+static int
+conn_set_state(struct conn *c, enum conn_state state)
+{
+	struct conn_ctx *ctx = c->ctx;
+	const struct config *cfg = ctx->cfg;
+	uint64_t now = ctx->loop->now, deadline;
+	uint8_t events = state == CONN_SEND ? EPOLLOUT : EPOLLIN;
+
+	switch (state) {
+	case CONN_IDLE: deadline = now + (uint64_t)cfg->keepalive_timeout * 1000; break;
+	case CONN_HEAD:
+	case CONN_BODY: deadline = c->request_start + (uint64_t)cfg->request_timeout * 1000; break;
+	case CONN_LINGER: deadline = now + LINGER_MS; break;
+	case CONN_NEW:
+	case CONN_SEND:
+	default:
+		/* A reader that takes nothing for request_timeout is cut off: no unbounded buffering. */
+		deadline = now + (uint64_t)cfg->request_timeout * 1000;
+		break;
+	}
+	c->state = (uint8_t)state;
+	if (c->events != events) {
+		if (loop_ctl(ctx->loop, c->events == 0 ? EPOLL_CTL_ADD : EPOLL_CTL_MOD, c->fd, events, c) ==
+		    -1) {
+			log_errno("epoll_ctl on a connection");
+			conn_close(c);
+			return -1;
+		}
+		c->events = events;
+	}
+	if (loop_timer_set(ctx->loop, &c->timer, deadline) == -1) {
+		log_errno("cannot arm a connection timer");
+		conn_close(c);
+		return -1;
+	}
+	return 0;
 }
 
 /*
- * Closes the connection. Its memory is freed by the worker after the current batch of events, which
- * may still name it: fd -1 tells conn_on_event to ignore those.
+ * Closes the connection. Its memory is freed by conn_ctx_sweep() after the current batch of events,
+ * which may still name it: fd -1 tells conn_on_event to ignore those.
  */
 void
 conn_close(struct conn *c)
 {
-	struct worker *w = c->w;
+	struct conn_ctx *ctx = c->ctx;
 
-	timer_cancel(&w->timers, &c->timer);
+	loop_timer_cancel(ctx->loop, &c->timer);
 	/*
 	 * close() takes a socket out of the epoll set only with the last reference to it. A handed-over
 	 * socket may have another for a moment (the sender closes its copy after sending), and an event
 	 * for it then would name freed memory: remove it first.
 	 */
-	if (c->shared && c->events != 0 && epoll_ctl(w->epfd, EPOLL_CTL_DEL, c->fd, NULL) == -1)
+	if (c->shared && c->events != 0 && loop_ctl(ctx->loop, EPOLL_CTL_DEL, c->fd, 0, NULL) == -1)
 		log_errno("epoll_ctl: removing a handed-over connection");
+	c->tp->ops->release(c->tp);
 	close(c->fd);
 	c->fd = -1;
 	if (c->file_fd != -1)
@@ -96,43 +137,36 @@ conn_close(struct conn *c)
 	if (c->prev != NULL)
 		c->prev->next = c->next;
 	else
-		w->conns = c->next;
+		ctx->conns = c->next;
 	if (c->next != NULL)
 		c->next->prev = c->prev;
-	w->nconns--;
-	c->next = w->closed;
-	w->closed = c;
-	worker_conn_closed(w, c);
-}
-
-/* Between requests with nothing buffered either way: the client cannot tell who answers next. */
-static bool
-conn_idle(const struct conn *c)
-{
-	return c->fd != -1 && !c->lingering && !c->close_after && c->request_start == 0 && c->in.len == 0 &&
-	       c->head_len == 0 && c->out_off == c->out.len && c->file_fd == -1;
-}
-
-/* Gives an idle connection to the new generation. Returns true when it went (c is closed here). */
-static bool
-conn_handoff(struct conn *c)
-{
-	struct worker *w = c->w;
-
-	if (c->stay || worker_handoff(w, c->fd) == -1) {
-		c->stay = true;
-		return false;
-	}
-	c->shared = true;
-	conn_close(c);
-	return true;
+	ctx->nconns--;
+	c->next = ctx->closed;
+	ctx->closed = c;
 }
 
 void
-conn_drain(struct conn *c)
+conn_ctx_sweep(struct conn_ctx *ctx)
 {
-	if (conn_idle(c))
-		conn_handoff(c);
+	struct conn *c;
+
+	while ((c = ctx->closed) != NULL) {
+		ctx->closed = c->next;
+		free(c);
+	}
+}
+
+bool
+conn_is_idle(const struct conn *c)
+{
+	return c->fd != -1 && (c->state == CONN_IDLE || c->state == CONN_NEW);
+}
+
+void
+conn_handed_over(struct conn *c)
+{
+	c->shared = true;
+	conn_close(c);
 }
 
 static bool
@@ -141,7 +175,10 @@ output_pending(const struct conn *c)
 	return c->out_off < c->out.len || c->file_fd != -1;
 }
 
-/* Sends what is queued. Returns 0 when all is out, HTTP_AGAIN when the socket is full, -1 on error. */
+/*
+ * Sends what is queued. Returns TH_OK when all is out, TH_WANT_WRITE (or TH_WANT_READ, for a transport
+ * that needs it) when the socket is full or a slice of a file went out, TH_ERROR when the connection broke.
+ */
 static int
 conn_write(struct conn *c)
 {
@@ -149,34 +186,27 @@ conn_write(struct conn *c)
 	ssize_t n;
 
 	while (c->out_off < c->out.len) {
-		/*
-		 * MSG_NOSIGNAL: a peer that went away is an error here, never a SIGPIPE. MSG_MORE: a file
-		 * follows, or the close does, whose FIN then leaves in the same segment as the answer.
+		/* MSG_MORE: a file follows, or the close does, whose FIN then leaves in the answer's segment.
 		 */
-		n = send(c->fd, c->out.data + c->out_off, c->out.len - c->out_off,
-		         MSG_NOSIGNAL | (c->file_fd != -1 || c->close_after ? MSG_MORE : 0));
-		if (n == -1) {
-			if (errno == EINTR)
-				continue;
-			return errno == EAGAIN ? HTTP_AGAIN : -1;
-		}
-		c->out_off += (size_t)n;
+		n = c->tp->ops->send(c->tp, c->fd, c->out.data + c->out_off, c->out.len - c->out_off,
+		                     c->file_fd != -1 || c->close_after);
+		if (n < 0)
+			return (int)n;
+		c->out_off += (uint32_t)n;
 	}
 	c->out.len = c->out_off = 0;
 	while (c->file_fd != -1) {
 		if (slice == 0)
-			return HTTP_AGAIN;
-		n = sendfile(c->fd, c->file_fd, &c->file_off, c->file_left < slice ? c->file_left : slice);
-		if (n == -1) {
-			if (errno == EINTR)
-				continue;
-			return errno == EAGAIN ? HTTP_AGAIN : -1;
-		}
+			return TH_WANT_WRITE; /* the rest after the other connections had their turn */
+		n = c->tp->ops->sendfile(c->tp, c->fd, c->file_fd, &c->file_off,
+		                         c->file_left < slice ? c->file_left : slice);
+		if (n < 0)
+			return (int)n;
 		if (n == 0) {
 			/* The file shrank under us: the promised length cannot be kept, so the connection
 			 * goes. */
 			log_warn("a file being sent shrank; closing the connection");
-			return -1;
+			return TH_ERROR;
 		}
 		c->file_left -= (uint64_t)n;
 		slice -= (uint64_t)n < slice ? (uint64_t)n : slice;
@@ -185,7 +215,27 @@ conn_write(struct conn *c)
 			c->file_fd = -1;
 		}
 	}
-	return 0;
+	return TH_OK;
+}
+
+/* One access log line for the exchange just answered; the request line is "-" when it could not be read. */
+static void
+conn_log(const struct conn *c, int status, uint64_t bytes)
+{
+	struct conn_ctx *ctx = c->ctx;
+	const struct http_request *req = &ctx->req;
+	char peer[INET6_ADDRSTRLEN];
+
+	if (!ctx->access_log)
+		return;
+	if (c->head_len == 0) {
+		buf_printf(&ctx->access, "%s - - [%s] \"-\" %d %llu\n", conn_peer(c, peer), ctx->log_time,
+		           status, (unsigned long long)bytes);
+		return;
+	}
+	buf_printf(&ctx->access, "%s - - [%s] \"%.*s %.*s HTTP/1.%d\" %d %llu\n", conn_peer(c, peer),
+	           ctx->log_time, (int)req->method.len, req->method.p, (int)req->target.len, req->target.p,
+	           req->minor_version, status, (unsigned long long)bytes);
 }
 
 /* Answers a request that cannot be read further, then closes: its framing is no longer trustworthy. */
@@ -196,10 +246,10 @@ conn_fail(struct conn *c, int status, const char *msg)
 
 	c->close_after = true;
 	c->linger = true;
-	if (response_text(&c->out, &r, msg, false, c->w->date) == -1)
-		return -1;
-	worker_access_log(c->w, c, status, strlen(msg) + 1);
-	return 1;
+	if (response_text(&c->out, &r, msg, false, c->ctx->date) == -1)
+		return TH_ERROR;
+	conn_log(c, status, strlen(msg) + 1);
+	return TH_OK;
 }
 
 /*
@@ -213,7 +263,7 @@ conn_in_reserve(struct conn *c)
 	size_t room;
 
 	if (c->in.data == NULL)
-		return buf_pool_get(&c->w->pool, &c->in);
+		return buf_pool_get(&c->ctx->pool, &c->in);
 	if (c->head_len == 0)
 		return c->in.cap - c->in.len >= HEAD_ROOM ? 0 : buf_reserve(&c->in, CONN_BUF_SIZE);
 	room = c->in_need > c->in.len ? c->in_need - c->in.len : 0;
@@ -224,7 +274,7 @@ conn_in_reserve(struct conn *c)
 	return c->in.cap - c->in.len >= room ? 0 : buf_reserve(&c->in, room);
 }
 
-/* Reads what the socket has. Returns 0, or -1 when the connection is broken. */
+/* Reads what the socket has. Returns TH_OK (also when it had nothing), or TH_ERROR when it broke. */
 static int
 conn_read(struct conn *c)
 {
@@ -232,56 +282,58 @@ conn_read(struct conn *c)
 
 	if (conn_in_reserve(c) == -1) {
 		log_errno("cannot buffer a request");
-		return -1;
+		return TH_ERROR;
 	}
-	do
-		n = recv(c->fd, c->in.data + c->in.len, c->in.cap - c->in.len, 0);
-	while (n == -1 && errno == EINTR);
-	if (n == -1)
-		return errno == EAGAIN ? 0 : -1;
+	n = c->tp->ops->recv(c->tp, c->fd, c->in.data + c->in.len, c->in.cap - c->in.len);
+	if (n == TH_WANT_READ || n == TH_WANT_WRITE)
+		return TH_OK;
+	if (n < 0)
+		return TH_ERROR;
 	if (n == 0) {
 		c->peer_eof = true;
-		return 0;
+		return TH_OK;
 	}
 	if (c->in.len == 0 && c->head_len == 0)
-		c->request_start = c->w->now;
+		c->request_start = c->ctx->loop->now;
 	c->in.len += (size_t)n;
-	return 0;
+	return TH_OK;
 }
 
-/* The body is not all here yet: ask for it if the client waits for our word (RFC 9110 10.1.1). */
+/*
+ * The body is not all here yet: ask for it if the client waits for our word (RFC 9110 10.1.1). Returns
+ * TH_OK when "100 Continue" was queued, TH_AGAIN to wait for the body, TH_ERROR.
+ */
 static int
 conn_expect_body(struct conn *c, size_t have)
 {
-	const struct http_request *req = &c->w->req;
+	const struct http_request *req = &c->ctx->req;
 
 	if (!req->expect_continue || c->continue_sent || have > 0 || req->minor_version == 0)
-		return HTTP_AGAIN;
+		return TH_AGAIN;
 	c->continue_sent = true;
 	if (buf_append(&c->out, continue_line, sizeof(continue_line) - 1) == -1)
-		return -1;
-	return 1;
+		return TH_ERROR;
+	return TH_OK;
 }
 
 static int
 conn_dispatch(struct conn *c, struct str body)
 {
-	struct worker *w = c->w;
+	struct conn_ctx *ctx = c->ctx;
 	struct exchange x = {
-		.req = &w->req,
+		.req = &ctx->req,
 		.body = body,
-		.date = w->date,
-		.scratch = &w->scratch,
-		.files = &w->files,
-		.now = w->now,
+		.date = ctx->date,
+		.scratch = &ctx->scratch,
+		.files = &ctx->files,
+		.now = ctx->loop->now,
 		.out = &c->out,
 	};
 
-	/* A draining worker keeps a connection alive only when it can hand it over afterwards. */
-	x.close = !w->req.keep_alive || c->peer_eof || (w->draining && (!w->handoff || c->stay));
-	if (handle_request(w->router, &x) == -1) {
+	x.close = !ctx->req.keep_alive || c->peer_eof || !ctx->keepalive || c->stay;
+	if (handle_request(ctx->router, &x) == -1) {
 		log_errno("cannot answer a request");
-		return -1;
+		return TH_ERROR;
 	}
 	c->close_after = x.close;
 	if (x.file_fd != -1) {
@@ -289,33 +341,33 @@ conn_dispatch(struct conn *c, struct str body)
 		c->file_off = 0;
 		c->file_left = x.body_bytes;
 	}
-	worker_access_log(w, c, x.status, x.body_bytes);
-	return 1;
+	conn_log(c, x.status, x.body_bytes);
+	return TH_OK;
 }
 
 /*
- * Parses and answers the request at the front of the input. Returns 1 when something was queued for
- * output, HTTP_AGAIN when more input is needed, -1 when memory ran out.
+ * Parses and answers the request at the front of the input. Returns TH_OK when something was queued for
+ * output, TH_AGAIN when more input is needed, TH_ERROR when memory ran out.
  */
 static int
 conn_serve_one(struct conn *c)
 {
-	struct worker *w = c->w;
-	const struct config *cfg = w->cfg;
-	struct http_request *req = &w->req;
+	struct conn_ctx *ctx = c->ctx;
+	const struct config *cfg = ctx->cfg;
+	struct http_request *req = &ctx->req;
 	struct str body = { "", 0 };
 	size_t consumed, raw;
 	ssize_t n;
 	int r;
 
 	if (c->head_len == 0 && c->in.len == 0)
-		return HTTP_AGAIN;
-	if (c->out.data == NULL && buf_pool_get(&w->pool, &c->out) == -1)
-		return -1;
+		return TH_AGAIN;
+	if (c->out.data == NULL && buf_pool_get(&ctx->pool, &c->out) == -1)
+		return TH_ERROR;
 	if (c->head_len == 0) {
 		n = http_parse_request(c->in.data, c->in.len, cfg->max_header_size, req);
 		if (n == HTTP_AGAIN)
-			return HTTP_AGAIN;
+			return TH_AGAIN;
 		if (n == HTTP_ERROR)
 			return conn_fail(c, req->status, req->error);
 		c->head_len = (uint32_t)n;
@@ -329,7 +381,7 @@ conn_serve_one(struct conn *c)
 		                                                             : 0);
 	} else if (http_parse_request(c->in.data, c->head_len, cfg->max_header_size, req) !=
 	           (ssize_t)c->head_len) {
-		/* The worker's request is whichever head it parsed last: this one is parsed again. */
+		/* The context's request is whichever head it parsed last: this one is parsed again. */
 		return conn_fail(c, 500, "internal error");
 	}
 
@@ -363,70 +415,62 @@ conn_serve_one(struct conn *c)
 		break;
 	}
 
-	if ((r = conn_dispatch(c, body)) != 1)
+	if ((r = conn_dispatch(c, body)) != TH_OK)
 		return r;
 	buf_consume(&c->in, consumed);
 	c->head_len = 0;
-	c->request_start = c->in.len ? c->w->now : 0;
-	return 1;
+	c->request_start = c->in.len ? ctx->loop->now : 0;
+	return TH_OK;
 }
 
-/* Answers the complete requests buffered, up to a bound. Returns 1 when output waits, 0 when none, -1. */
+/*
+ * Answers the complete requests buffered, up to a bound. Returns TH_OK when output waits, TH_AGAIN when
+ * there is none, TH_ERROR.
+ */
 static int
 conn_serve(struct conn *c)
 {
 	int r;
 
 	while (!c->close_after && c->file_fd == -1 && c->out.len < OUT_HIGH_WATER) {
-		if ((r = conn_serve_one(c)) == -1)
-			return -1;
-		if (r == HTTP_AGAIN)
+		if ((r = conn_serve_one(c)) == TH_ERROR)
+			return TH_ERROR;
+		if (r == TH_AGAIN)
 			break;
 	}
-	return output_pending(c) ? 1 : 0;
+	return output_pending(c) ? TH_OK : TH_AGAIN;
 }
 
 /* The last response is out and the connection is to close: close, or linger so the peer can read it. */
 static void
 conn_finish(struct conn *c)
 {
-	struct worker *w = c->w;
-
 	/*
-	 * The answer was sent with MSG_MORE: the FIN goes out with it, in one segment. shutdown() sends
+	 * The answer was sent with MSG_MORE: the FIN goes out with it, in one segment. Shutting down sends
 	 * both before close(), which would reset the connection and drop them had the peer sent anything
 	 * more (a request pipelined after Connection: close).
 	 */
-	if (c->peer_eof || shutdown(c->fd, SHUT_WR) == -1 || !c->linger) {
+	if (c->peer_eof || c->tp->ops->shutdown(c->tp, c->fd) != TH_OK || !c->linger) {
 		conn_close(c);
 		return;
 	}
-	c->lingering = true;
-	if (worker_watch(w, c, EPOLLIN, w->now + LINGER_MS) == -1)
-		conn_close(c);
+	conn_set_state(c, CONN_LINGER);
 }
 
-/* Moves the connection as far as it can go without blocking. */
+/* Moves the connection as far as it can go without blocking, and into the state it then waits in. */
 static void
 conn_run(struct conn *c)
 {
-	struct worker *w = c->w;
-	const struct config *cfg = w->cfg;
-	uint64_t deadline;
 	int r;
 
 	for (;;) {
 		if (output_pending(c)) {
-			if ((r = conn_write(c)) == -1) {
+			if ((r = conn_write(c)) == TH_ERROR) {
 				conn_close(c);
 				return;
 			}
-			if (r == HTTP_AGAIN) {
-				/* A reader that takes nothing for request_timeout is cut off: no unbounded
-				 * buffering. */
-				if (worker_watch(w, c, EPOLLOUT,
-				                 w->now + (uint64_t)cfg->request_timeout * 1000) == -1)
-					conn_close(c);
+			if (r != TH_OK) {
+				conn_set_state(c, CONN_SEND);
 				return;
 			}
 		}
@@ -434,11 +478,11 @@ conn_run(struct conn *c)
 			conn_finish(c);
 			return;
 		}
-		if ((r = conn_serve(c)) == -1) {
+		if ((r = conn_serve(c)) == TH_ERROR) {
 			conn_close(c);
 			return;
 		}
-		if (r == 1)
+		if (r == TH_OK)
 			continue;
 		if (c->peer_eof) {
 			conn_close(c);
@@ -448,39 +492,37 @@ conn_run(struct conn *c)
 	}
 
 	if (c->request_start != 0) {
-		deadline = c->request_start + (uint64_t)cfg->request_timeout * 1000;
-	} else {
-		if (w->draining && conn_idle(c) && conn_handoff(c))
-			return;
-		conn_release_buffers(c);
-		deadline = w->now + (uint64_t)cfg->keepalive_timeout * 1000;
+		conn_set_state(c, c->head_len == 0 ? CONN_HEAD : CONN_BODY);
+		return;
 	}
-	if (worker_watch(w, c, EPOLLIN, deadline) == -1)
-		conn_close(c);
+	conn_release_buffers(c);
+	conn_set_state(c, CONN_IDLE);
 }
 
+/* Lingering: what the peer still sends is read and dropped, until its end or the deadline. */
 static void
 conn_discard(struct conn *c)
 {
 	char sink[4096];
 	ssize_t n;
 
-	while ((n = recv(c->fd, sink, sizeof(sink), 0)) > 0)
+	while ((n = c->tp->ops->recv(c->tp, c->fd, sink, sizeof(sink))) > 0)
 		;
-	if (n == 0 || (n == -1 && errno != EAGAIN && errno != EINTR))
+	if (n == 0 || n == TH_ERROR)
 		conn_close(c);
 }
 
 void
 conn_on_event(struct conn *c, uint32_t events)
 {
+	(void)events;
 	if (c->fd == -1)
 		return; /* closed earlier in this batch of events */
-	if (c->lingering) {
+	if (c->state == CONN_LINGER) {
 		conn_discard(c);
 		return;
 	}
-	if ((c->events & EPOLLIN) && conn_read(c) == -1) {
+	if (c->events == EPOLLIN && conn_read(c) == TH_ERROR) {
 		conn_close(c);
 		return;
 	}
@@ -488,12 +530,10 @@ conn_on_event(struct conn *c, uint32_t events)
 }
 
 void
-conn_start(struct conn *c)
+conn_start(struct conn *c, bool idle)
 {
-	struct worker *w = c->w;
-
 	/* The listener defers accepting until the request is there (TCP_DEFER_ACCEPT): read it now. */
-	if (conn_read(c) == -1) {
+	if (conn_read(c) == TH_ERROR) {
 		conn_close(c);
 		return;
 	}
@@ -501,16 +541,18 @@ conn_start(struct conn *c)
 		conn_run(c);
 		return;
 	}
-	buf_pool_put(&w->pool, &c->in);
-	if (worker_watch(w, c, EPOLLIN, w->now + (uint64_t)w->cfg->request_timeout * 1000) == -1)
-		conn_close(c);
+	buf_pool_put(&c->ctx->pool, &c->in);
+	conn_set_state(c, idle ? CONN_IDLE : CONN_NEW);
 }
 
-void
-conn_on_timeout(struct conn *c)
+static void
+conn_on_timeout(struct timer *t)
 {
-	if (c->lingering || output_pending(c) || c->request_start == 0) {
-		/* Idle past keepalive_timeout, a reader that stalled, or a linger that ran out. */
+	struct conn *c = container_of(t, struct conn, timer);
+
+	if (c->state != CONN_HEAD && c->state != CONN_BODY) {
+		/* Idle past keepalive_timeout, silent since accept, a reader that stalled, a linger run out.
+		 */
 		conn_close(c);
 		return;
 	}
@@ -518,7 +560,7 @@ conn_on_timeout(struct conn *c)
 	c->in.len = 0;
 	c->head_len = 0;
 	c->request_start = 0;
-	if (conn_fail(c, 408, "request timeout: the request did not arrive in time") == -1) {
+	if (conn_fail(c, 408, "request timeout: the request did not arrive in time") == TH_ERROR) {
 		conn_close(c);
 		return;
 	}
