@@ -193,12 +193,13 @@ static int
 conn_fail(struct conn *c, int status, const char *msg)
 {
 	struct response r = { .status = status, .close = true };
+	ssize_t body;
 
 	c->close_after = true;
 	c->linger = true;
-	if (response_text(&c->out, &r, msg, false, c->w->date) == -1)
+	if ((body = response_text(&c->out, &r, msg, false, c->w->date)) == -1)
 		return -1;
-	worker_access_log(c->w, c, status, strlen(msg) + 1);
+	worker_access_log(c->w, c, status, (uint64_t)body);
 	return 1;
 }
 

@@ -78,9 +78,13 @@ response_for(const struct exchange *x, int status)
 static int
 send_text(struct exchange *x, struct response *r, const char *msg)
 {
+	ssize_t body;
+
 	x->status = r->status;
-	x->body_bytes = head_only(x) ? 0 : strlen(msg) + 1;
-	return response_text(x->out, r, msg, head_only(x), x->date);
+	if ((body = response_text(x->out, r, msg, head_only(x), x->date)) == -1)
+		return -1;
+	x->body_bytes = (uint64_t)body;
+	return 0;
 }
 
 int

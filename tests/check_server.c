@@ -93,6 +93,39 @@ START_TEST(test_errors_and_methods)
 }
 END_TEST
 
+/* A 204 ends with its head: no Content-Length, no body, and the connection goes on (RFC 9110 15.3.5). */
+START_TEST(test_no_content)
+{
+	itest_start(&srv, "access_log = \"-\";",
+	            "{ method = \"POST\"; path = \"/beacon\"; text = \"\"; status = 204; },\n"
+	            "{ path = \"/hello\"; text = \"Hello World!\"; }\n");
+	ck_assert_int_eq(itest_connect(&cl, srv.port), 0);
+	/* Pipelined: a byte of body after the 204's head would be read as the start of the next answer. */
+	itest_sends(&cl, "POST /beacon HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc"
+	                 "GET /hello HTTP/1.1\r\nHost: x\r\n\r\n");
+	ck_assert_int_eq(itest_read(&cl, &rs, 5000), 0);
+	ck_assert_int_eq(rs.status, 204);
+	ck_assert_msg(itest_header(&rs, "Content-Length") == NULL &&
+	                      itest_header(&rs, "Content-Type") == NULL &&
+	                      itest_header(&rs, "Connection") == NULL,
+	              "204 head: %s", rs.head);
+	ck_assert_int_eq(itest_read(&cl, &rs, 5000), 0);
+	ck_assert_int_eq(rs.status, 200);
+	ck_assert_str_eq(rs.body, "Hello World!");
+	/* One at a time: the client knows the 204 is whole at its head and asks again on the connection. */
+	itest_sends(&cl, "POST /beacon HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n");
+	ck_assert_int_eq(itest_read(&cl, &rs, 5000), 0);
+	ck_assert_int_eq(rs.status, 204);
+	itest_sends(&cl, "GET /hello HTTP/1.1\r\nHost: x\r\n\r\n");
+	ck_assert_int_eq(itest_read(&cl, &rs, 5000), 0);
+	ck_assert_str_eq(rs.body, "Hello World!");
+	ck_assert_int_eq(cl.len, 0);
+	itest_close(&cl);
+	ck_assert(itest_wait_log(&srv, "\"POST /beacon HTTP/1.1\" 204 0", 10000));
+	itest_stop(&srv, SIGTERM);
+}
+END_TEST
+
 START_TEST(test_limits)
 {
 	char big[8192], filler[2001];
@@ -792,5 +825,5 @@ main(void)
 	        test_static_symlinks, test_static_cache, test_timeouts, test_reload_route, test_reload_port,
 	        test_reload_bind_failure, test_reload_limits_and_shutdown_timeout, test_reload_bad_config,
 	        test_worker_replaced, test_respawn_backoff, test_ipv6, test_graceful_stop, test_sigint_stops,
-	        test_command_line, test_port_in_use, test_curl);
+	        test_command_line, test_port_in_use, test_curl, test_no_content);
 }
