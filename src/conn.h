@@ -30,7 +30,6 @@ struct conn {
 	bool linger;            /* on close, drain what the peer still sends so it reads our answer */
 	bool lingering;         /* shut down for writing, discarding input until EOF or the deadline */
 	bool peer_eof;          /* the peer shut down its side: answer what is buffered, then close */
-	bool continue_sent;     /* "100 Continue" went out for the current request */
 	bool shared;            /* handed over, in or out: another process may hold the socket too */
 	bool stay;              /* a handoff failed: keep it here, and close after its next answer */
 	sa_family_t family;     /* of addr: the client's address, for the access log */
@@ -41,6 +40,8 @@ struct conn {
 	                    */
 	uint32_t body_len; /* chunked: decoded body bytes after the head */
 	uint32_t in_need;  /* input bytes the current request is known to need, for sizing reads */
+	/* When "100 Continue" went out: 1 + the index in cfg->routes of the route that takes the request. */
+	uint32_t continue_route;
 	struct http_chunked chunked;
 
 	struct buf out; /* response bytes not yet sent, from out_off */
