@@ -664,6 +664,17 @@ route_status(struct loader *ld, const config_setting_t *r, struct route *rt)
 	if (redirect && v >= 304 && v <= 306)
 		return fail_at(ld, member(r, "status"),
 		               "redirect status must be 301, 302, 303, 307 or 308, not %lld", v);
+	/* A 304 tells a client that its cached copy is still good: only a conditional request can ask. */
+	if (v == 304)
+		return fail_at(ld, member(r, "status"),
+		               "route status 304 answers only conditional requests, which routes do not "
+		               "evaluate; use 200");
+	/* These say there is no content (RFC 9110 sections 15.3.5, 15.3.6): a text or file would be lost. */
+	if ((v == 204 || v == 205) && (rt->kind != ROUTE_TEXT || rt->text.nparts != 0))
+		return fail_at(ld, member(r, "status"),
+		               "route status %lld sends no content: only a text route with text = \"\" may "
+		               "have it",
+		               v);
 	rt->status = (int)v;
 	return 0;
 }

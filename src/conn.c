@@ -243,12 +243,13 @@ static int
 conn_fail(struct conn *c, int status, const char *msg)
 {
 	struct response r = { .status = status, .close = true };
+	ssize_t body;
 
 	c->close_after = true;
 	c->linger = true;
-	if (response_text(&c->out, &r, msg, false, c->ctx->date) == -1)
+	if ((body = response_text(&c->out, &r, msg, false, c->ctx->date)) == -1)
 		return TH_ERROR;
-	conn_log(c, status, strlen(msg) + 1);
+	conn_log(c, status, (uint64_t)body);
 	return TH_OK;
 }
 
@@ -299,18 +300,66 @@ conn_read(struct conn *c)
 	return TH_OK;
 }
 
+/* The exchange for the current request, whose body is body; x->route is what was found before it came. */
+static void
+conn_exchange(struct conn *c, struct exchange *x, struct str body)
+{
+	struct conn_ctx *ctx = c->ctx;
+
+	*x = (struct exchange){
+		.req = &ctx->req,
+		.body = body,
+		.date = ctx->date,
+		.scratch = &ctx->scratch,
+		.files = &ctx->files,
+		.now = ctx->loop->now,
+		.route = c->continue_route ? &ctx->cfg->routes[c->continue_route - 1] : NULL,
+		.out = &c->out,
+	};
+	x->close = !ctx->req.keep_alive || c->peer_eof || !ctx->keepalive || c->stay;
+}
+
+/* The answer to x is queued: the file to send after it, whether to close, the access log. */
+static int
+conn_answered(struct conn *c, const struct exchange *x)
+{
+	c->close_after = x->close;
+	if (x->file_fd != -1) {
+		c->file_fd = x->file_fd;
+		c->file_off = 0;
+		c->file_left = x->body_bytes;
+	}
+	conn_log(c, x->status, x->body_bytes);
+	return TH_OK;
+}
+
 /*
- * The body is not all here yet: ask for it if the client waits for our word (RFC 9110 10.1.1). Returns
- * TH_OK when "100 Continue" was queued, TH_AGAIN to wait for the body, TH_ERROR.
+ * The body is not all here yet. A client that waits for our word before it sends the body (RFC 9110
+ * section 10.1.1) gets "100 Continue" only once a route takes the request; the route is kept for when the
+ * body has come. Otherwise the answer (404, 405, 400) goes now, and the connection closes after it: the
+ * body, which the client may send anyway, must not be read as a request (RFC 9112 section 9.6).
+ * Returns TH_OK when something was queued, TH_AGAIN to wait for the body, TH_ERROR.
  */
 static int
 conn_expect_body(struct conn *c, size_t have)
 {
-	const struct http_request *req = &c->ctx->req;
+	struct conn_ctx *ctx = c->ctx;
+	const struct http_request *req = &ctx->req;
+	struct exchange x;
 
-	if (!req->expect_continue || c->continue_sent || have > 0 || req->minor_version == 0)
+	if (!req->expect_continue || c->continue_route != 0 || have > 0 || req->minor_version == 0)
 		return TH_AGAIN;
-	c->continue_sent = true;
+	conn_exchange(c, &x, (struct str){ "", 0 });
+	x.close = true;
+	if (handle_route(ctx->router, &x) == -1) {
+		log_errno("cannot answer a request");
+		return TH_ERROR;
+	}
+	if (x.status != 0) {
+		c->linger = true;
+		return conn_answered(c, &x);
+	}
+	c->continue_route = (uint32_t)(x.route - ctx->cfg->routes) + 1;
 	if (buf_append(&c->out, continue_line, sizeof(continue_line) - 1) == -1)
 		return TH_ERROR;
 	return TH_OK;
@@ -319,30 +368,14 @@ conn_expect_body(struct conn *c, size_t have)
 static int
 conn_dispatch(struct conn *c, struct str body)
 {
-	struct conn_ctx *ctx = c->ctx;
-	struct exchange x = {
-		.req = &ctx->req,
-		.body = body,
-		.date = ctx->date,
-		.scratch = &ctx->scratch,
-		.files = &ctx->files,
-		.now = ctx->loop->now,
-		.out = &c->out,
-	};
+	struct exchange x;
 
-	x.close = !ctx->req.keep_alive || c->peer_eof || !ctx->keepalive || c->stay;
-	if (handle_request(ctx->router, &x) == -1) {
+	conn_exchange(c, &x, body);
+	if (handle_request(c->ctx->router, &x) == -1) {
 		log_errno("cannot answer a request");
 		return TH_ERROR;
 	}
-	c->close_after = x.close;
-	if (x.file_fd != -1) {
-		c->file_fd = x.file_fd;
-		c->file_off = 0;
-		c->file_left = x.body_bytes;
-	}
-	conn_log(c, x.status, x.body_bytes);
-	return TH_OK;
+	return conn_answered(c, &x);
 }
 
 /*
@@ -372,7 +405,7 @@ conn_serve_one(struct conn *c)
 			return conn_fail(c, req->status, req->error);
 		c->head_len = (uint32_t)n;
 		c->body_len = 0;
-		c->continue_sent = false;
+		c->continue_route = 0;
 		memset(&c->chunked, 0, sizeof(c->chunked));
 		if (req->body == HTTP_BODY_LENGTH && req->content_length > cfg->max_body_size)
 			return conn_fail(c, 413, "request body too large");

@@ -80,7 +80,6 @@ struct conn {
 	bool close_after : 1;   /* close once the output is written */
 	bool linger : 1;        /* on close, drain what the peer still sends so it reads our answer */
 	bool peer_eof : 1;      /* the peer shut down its side: answer what is buffered, then close */
-	bool continue_sent : 1; /* "100 Continue" went out for the current request */
 	bool shared : 1;        /* handed over, in or out: another process may hold the socket too */
 	bool stay : 1;          /* a handoff failed: keep it here, and close after its next answer */
 	uint64_t request_start; /* ms when the first byte of the current request arrived */
@@ -91,6 +90,8 @@ struct conn {
 	uint32_t in_need;  /* input bytes the current request is known to need, for sizing reads */
 	uint32_t out_off;  /* output bytes already sent */
 	int file_fd;       /* >= 0: a file body follows the output */
+	/* When "100 Continue" went out: 1 + the index in cfg->routes of the route that takes the request. */
+	uint32_t continue_route;
 	struct http_chunked chunked;
 
 	struct buf out; /* response bytes not yet sent, from out_off */

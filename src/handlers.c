@@ -78,9 +78,13 @@ response_for(const struct exchange *x, int status)
 static int
 send_text(struct exchange *x, struct response *r, const char *msg)
 {
+	ssize_t body;
+
 	x->status = r->status;
-	x->body_bytes = head_only(x) ? 0 : strlen(msg) + 1;
-	return response_text(x->out, r, msg, head_only(x), x->date);
+	if ((body = response_text(x->out, r, msg, head_only(x), x->date)) == -1)
+		return -1;
+	x->body_bytes = (uint64_t)body;
+	return 0;
 }
 
 int
@@ -531,14 +535,18 @@ handle_dir(struct exchange *x, const struct route *rt, const char *path, size_t 
 	return send_file(x, rt, fd, &st, rel);
 }
 
-int
-handle_request(const struct router *router, struct exchange *x)
+/*
+ * Decodes the path into x->scratch and, unless x->route is known already, finds the route for it.
+ * Returns 0 with the decoded length in *len, or with x->status set when the request is answered instead;
+ * -1 when memory runs out.
+ */
+static int
+route_request(const struct router *router, struct exchange *x, size_t *len)
 {
 	const struct http_request *req = x->req;
-	const struct route *rt;
 	struct response r;
 	char allow[128], *path;
-	ssize_t len;
+	ssize_t n;
 
 	x->status = 0;
 	x->body_bytes = 0;
@@ -550,11 +558,13 @@ handle_request(const struct router *router, struct exchange *x)
 	path = x->scratch->data;
 	if (str_eq(req->path, "*"))
 		return handle_error(x, 404, "not found");
-	if ((len = url_normalize_path(path, req->path.p, req->path.len)) == -1)
+	if ((n = url_normalize_path(path, req->path.p, req->path.len)) == -1)
 		return handle_error(x, 400,
 		                    "malformed path: bad percent-encoding, NUL byte or .. above the root");
-
-	switch (router_match(router, req->method, (struct str){ path, (size_t)len }, &rt, allow,
+	*len = (size_t)n;
+	if (x->route != NULL)
+		return 0;
+	switch (router_match(router, req->method, (struct str){ path, *len }, &x->route, allow,
 	                     sizeof(allow))) {
 	case ROUTER_NOT_FOUND: return handle_error(x, 404, "not found");
 	case ROUTER_BAD_METHOD:
@@ -563,10 +573,35 @@ handle_request(const struct router *router, struct exchange *x)
 		return send_text(x, &r, "method not allowed");
 	case ROUTER_FOUND: break;
 	}
+	return 0;
+}
+
+int
+handle_route(const struct router *router, struct exchange *x)
+{
+	size_t len;
+
+	x->route = NULL;
+	return route_request(router, x, &len);
+}
+
+int
+handle_request(const struct router *router, struct exchange *x)
+{
+	const struct route *rt;
+	char *path;
+	size_t len;
+
+	if (route_request(router, x, &len) == -1)
+		return -1;
+	if (x->status != 0)
+		return 0;
+	rt = x->route;
+	path = x->scratch->data;
 	switch (rt->kind) {
-	case ROUTE_TEXT: return handle_text(x, rt, path + req->path.len + 1);
+	case ROUTE_TEXT: return handle_text(x, rt, path + x->req->path.len + 1);
 	case ROUTE_FILE: return handle_file(x, rt);
-	case ROUTE_DIR: path[len] = '\0'; return handle_dir(x, rt, path, (size_t)len);
+	case ROUTE_DIR: path[len] = '\0'; return handle_dir(x, rt, path, len);
 	case ROUTE_REDIRECT: return send_redirect(x, rt->status, rt->target);
 	}
 	return handle_error(x, 500, "unknown route kind");

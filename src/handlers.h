@@ -21,6 +21,8 @@ struct exchange {
 	struct buf *scratch;      /* room for the decoded path and parameters */
 	struct file_cache *files; /* small files served lately, still open */
 	uint64_t now;             /* ms, for the file cache */
+	/* The route handle_route() found before the body came, or NULL; on return, the route taken. */
+	const struct route *route;
 
 	/* out */
 	struct buf *out; /* the head, and the body unless it comes from file_fd */
@@ -35,7 +37,17 @@ struct exchange {
  */
 void handlers_open_roots(const struct route *routes, size_t n);
 
-/* Answers x->req through router. Returns 0, or -1 when memory runs out (nothing usable in out). */
+/*
+ * Finds the route for x->req before its body has come, for a client that waits to be told to send it:
+ * sets x->route, or answers as handle_request() would (400, 404, 405) and sets x->status. Returns 0, or
+ * -1 when memory runs out.
+ */
+int handle_route(const struct router *router, struct exchange *x);
+
+/*
+ * Answers x->req through x->route, or through router when it is NULL. Returns 0, or -1 when memory runs out
+ * (nothing usable in out).
+ */
 int handle_request(const struct router *router, struct exchange *x);
 
 /* Appends a plain-text error response whose body is msg; sets x->status. Returns 0 or -1 (no memory). */

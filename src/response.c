@@ -4,6 +4,16 @@
 
 #include "response.h"
 
+/*
+ * 1xx, 204 and 304 answers end with their head: they have no content, so neither a Content-Length nor a
+ * Content-Type to describe it (RFC 9110 sections 8.6, 15.2, 15.3.5 and 15.4.5).
+ */
+static bool
+has_content(int status)
+{
+	return status >= 200 && status != 204 && status != 304;
+}
+
 const char *
 response_reason(int status)
 {
@@ -13,6 +23,7 @@ response_reason(int status)
 	case 201: return "Created";
 	case 202: return "Accepted";
 	case 204: return "No Content";
+	case 205: return "Reset Content";
 	case 301: return "Moved Permanently";
 	case 302: return "Found";
 	case 303: return "See Other";
@@ -120,21 +131,25 @@ response_head(struct buf *out, const struct response *r, const char *date)
 	p = PUT(p, "\r\nServer: tinyhttpd\r\nDate: ");
 	p = put(p, date, RESPONSE_DATE_LEN);
 	p = PUT(p, "\r\n");
-	p = PUT_HEADER(p, "Content-Type: ", r->content_type, type_len);
+	if (has_content(r->status))
+		p = PUT_HEADER(p, "Content-Type: ", r->content_type, type_len);
 	p = PUT_HEADER(p, "Location: ", r->location, location_len);
 	p = PUT_HEADER(p, "Allow: ", r->allow, allow_len);
 	if (r->close)
 		p = PUT(p, close);
 	else if (r->keep_alive_1_0)
 		p = PUT(p, keep);
-	p = PUT(p, "Content-Length: ");
-	p = put_uint(p, r->content_length);
-	p = PUT(p, "\r\n\r\n");
+	if (has_content(r->status)) {
+		p = PUT(p, "Content-Length: ");
+		p = put_uint(p, r->content_length);
+		p = PUT(p, "\r\n");
+	}
+	p = PUT(p, "\r\n");
 	out->len = (size_t)(p - out->data);
 	return 0;
 }
 
-int
+ssize_t
 response_text(struct buf *out, struct response *r, const char *msg, bool head_only, const char *date)
 {
 	size_t len = strlen(msg);
@@ -143,12 +158,12 @@ response_text(struct buf *out, struct response *r, const char *msg, bool head_on
 	r->content_length = len + 1;
 	if (response_head(out, r, date) == -1)
 		return -1;
-	if (head_only)
+	if (head_only || !has_content(r->status))
 		return 0;
 	if (buf_reserve(out, len + 1) == -1)
 		return -1;
 	memcpy(out->data + out->len, msg, len);
 	out->data[out->len + len] = '\n';
 	out->len += len + 1;
-	return 0;
+	return (ssize_t)(len + 1);
 }

@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 #include <time.h>
 
 #include "buf.h"
@@ -26,13 +27,17 @@ const char *response_reason(int status);
 /* Formats t as an IMF-fixdate into date[RESPONSE_DATE_LEN + 1]. */
 void response_date(time_t t, char *date);
 
-/* Appends the status line and headers, through the empty line. Returns 0, or -1 when memory runs out. */
+/*
+ * Appends the status line and headers, through the empty line. A status that has no content (1xx, 204,
+ * 304) gets no Content-Length or Content-Type. Returns 0, or -1 when memory runs out.
+ */
 int response_head(struct buf *out, const struct response *r, const char *date);
 
 /*
- * Appends a whole plain-text response whose body is msg and a newline; head_only leaves the body out (HEAD).
- * Returns 0, or -1 when memory runs out.
+ * Appends a whole plain-text response whose body is msg and a newline; head_only leaves the body out
+ * (HEAD), as does a status that has none (1xx, 204, 304). Returns the body bytes appended, for the access
+ * log, or -1 when memory runs out.
  */
-int response_text(struct buf *out, struct response *r, const char *msg, bool head_only, const char *date);
+ssize_t response_text(struct buf *out, struct response *r, const char *msg, bool head_only, const char *date);
 
 #endif

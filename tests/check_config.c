@@ -226,7 +226,8 @@ START_TEST(test_values)
 	                  "  { method = \"GET\"; path = \"/t/\"; text = \"dir\"; },\n"
 	                  "  { prefix = \"/t/\"; root = \"www\"; },\n"
 	                  "  { prefix = \"/\"; root = \"www\"; },\n"
-	                  "  { path = \"/r\"; redirect = \"https://example.com/?a=b#c\"; status = 308; }\n"
+	                  "  { path = \"/r\"; redirect = \"https://example.com/?a=b#c\"; status = 308; },\n"
+	                  "  { method = \"POST\"; path = \"/r\"; text = \"\"; status = 204; }\n"
 	                  ");\n");
 	const struct str values[] = { STR_LIT("1"), STR_LIT("2") };
 
@@ -245,7 +246,7 @@ START_TEST(test_values)
 	ck_assert_uint_eq(cfg->max_header_size, 1024);
 	ck_assert_uint_eq(cfg->max_body_size, 1073741824);
 	ck_assert_str_eq(cfg->access_log, "");
-	ck_assert_uint_eq(cfg->nroutes, 6);
+	ck_assert_uint_eq(cfg->nroutes, 7);
 	ck_assert_str_eq(cfg->routes[0].content_type, "text/html");
 	ck_assert(cfg->routes[0].html);
 	ck_assert(!cfg->routes[1].html);
@@ -258,6 +259,7 @@ START_TEST(test_values)
 	ck_assert_str_eq(cfg->routes[4].path, "/");
 	ck_assert_str_eq(cfg->routes[5].target, "https://example.com/?a=b#c");
 	ck_assert_int_eq(cfg->routes[5].status, 308);
+	ck_assert_int_eq(cfg->routes[6].status, 204);
 	config_free(cfg);
 }
 END_TEST
@@ -476,6 +478,19 @@ static const struct bad bad_configs[] = {
 	  "route status must be an integer from 200 to 599, not 199" },
 	{ "routes = (\n  { path = \"/\"; text = \"x\";\n    status = 600; }\n);\n", 3, "not 600" },
 	{ "routes = (\n  { path = \"/\"; text = \"x\";\n    status = \"200\"; }\n);\n", 3, "not a string" },
+	/* 304 answers conditional requests; 204 and 205 have no content to send. */
+	{ "routes = (\n  { path = \"/\"; text = \"x\";\n    status = 304; }\n);\n", 3,
+	  "route status 304 answers only conditional requests" },
+	{ "routes = (\n  { path = \"/\"; file = \"www/a.html\";\n    status = 304; }\n);\n", 3,
+	  "route status 304" },
+	{ "routes = (\n  { path = \"/\"; text = \"x\";\n    status = 204; }\n);\n", 3,
+	  "route status 204 sends no content: only a text route with text = \"\" may have it" },
+	{ "routes = (\n  { path = \"/\"; params = [ \"a\" ]; text = \"{a}\";\n    status = 205; }\n);\n", 3,
+	  "route status 205 sends no content" },
+	{ "routes = (\n  { path = \"/\"; file = \"www/a.html\";\n    status = 204; }\n);\n", 3,
+	  "route status 204 sends no content" },
+	{ "routes = (\n  { prefix = \"/\"; root = \"www\";\n    status = 205; }\n);\n", 3,
+	  "route status 205 sends no content" },
 	{ "routes = (\n  { path = \"/\";\n    redirect = \"\"; }\n);\n", 3,
 	  "route redirect must be a non-empty URL" },
 	{ "routes = (\n  { path = \"/\";\n    redirect = \"/a b\"; }\n);\n", 3, "without spaces" },

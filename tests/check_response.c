@@ -56,13 +56,41 @@ START_TEST(test_text)
 	        "22:33:58 GMT\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: "
 	        "10\r\n\r\nbad thing\n";
 
-	ck_assert_int_eq(response_text(&out, &r, "bad thing", false, date), 0);
+	ck_assert_int_eq(response_text(&out, &r, "bad thing", false, date), 10);
 	ck_assert_uint_eq(out.len, sizeof(want) - 1);
 	ck_assert_int_eq(memcmp(out.data, want, out.len), 0);
 	/* HEAD: the same head, no body. */
 	out.len = 0;
 	ck_assert_int_eq(response_text(&out, &r, "bad thing", true, date), 0);
 	ck_assert_uint_eq(out.len, sizeof(want) - 1 - 10);
+	ck_assert_int_eq(memcmp(out.data, want, out.len), 0);
+	buf_free(&out);
+}
+END_TEST
+
+/* 1xx, 204 and 304 end with the head: no Content-Length or Content-Type, whatever the caller set. */
+START_TEST(test_no_content)
+{
+	struct response none = { .status = 204, .content_type = "text/plain", .content_length = 5 };
+	struct response unmodified = { .status = 304, .content_type = "text/html", .content_length = 7 };
+	struct response interim = { .status = 100, .content_length = 1 };
+	struct response reset = { .status = 205, .content_type = "text/plain" };
+	struct buf out = { 0 };
+	static const char want[] = "HTTP/1.1 204 No Content\r\nServer: tinyhttpd\r\nDate: Tue, 24 Nov 2026 "
+	                           "22:33:58 GMT\r\n\r\n";
+
+	expect_head(&none, want);
+	expect_head(&unmodified, "HTTP/1.1 304 Not Modified\r\nServer: tinyhttpd\r\nDate: Tue, 24 Nov 2026 "
+	                         "22:33:58 GMT\r\n\r\n");
+	expect_head(&interim, "HTTP/1.1 100 Continue\r\nServer: tinyhttpd\r\nDate: Tue, 24 Nov 2026 "
+	                      "22:33:58 GMT\r\n\r\n");
+	/* 205 has no content either, but may say so with a Content-Length of 0 (RFC 9110 section 15.3.6). */
+	expect_head(&reset, "HTTP/1.1 205 Reset Content\r\nServer: tinyhttpd\r\nDate: Tue, 24 Nov 2026 "
+	                    "22:33:58 GMT\r\nContent-Type: text/plain\r\nContent-Length: 0\r\n\r\n");
+	/* A text answer with such a status: its head alone, and no body bytes to log. */
+	none.content_type = NULL;
+	ck_assert_int_eq(response_text(&out, &none, "ignored", false, date), 0);
+	ck_assert_uint_eq(out.len, sizeof(want) - 1);
 	ck_assert_int_eq(memcmp(out.data, want, out.len), 0);
 	buf_free(&out);
 }
@@ -84,5 +112,5 @@ END_TEST
 int
 main(void)
 {
-	return CHECK_RUN_TESTS("response", "response", 0, test_heads, test_text, test_date);
+	return CHECK_RUN_TESTS("response", "response", 0, test_heads, test_text, test_no_content, test_date);
 }

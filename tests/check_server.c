@@ -93,6 +93,39 @@ START_TEST(test_errors_and_methods)
 }
 END_TEST
 
+/* A 204 ends with its head: no Content-Length, no body, and the connection goes on (RFC 9110 15.3.5). */
+START_TEST(test_no_content)
+{
+	itest_start(&srv, "access_log = \"-\";",
+	            "{ method = \"POST\"; path = \"/beacon\"; text = \"\"; status = 204; },\n"
+	            "{ path = \"/hello\"; text = \"Hello World!\"; }\n");
+	ck_assert_int_eq(itest_connect(&cl, srv.port), 0);
+	/* Pipelined: a byte of body after the 204's head would be read as the start of the next answer. */
+	itest_sends(&cl, "POST /beacon HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc"
+	                 "GET /hello HTTP/1.1\r\nHost: x\r\n\r\n");
+	ck_assert_int_eq(itest_read(&cl, &rs, 5000), 0);
+	ck_assert_int_eq(rs.status, 204);
+	ck_assert_msg(itest_header(&rs, "Content-Length") == NULL &&
+	                      itest_header(&rs, "Content-Type") == NULL &&
+	                      itest_header(&rs, "Connection") == NULL,
+	              "204 head: %s", rs.head);
+	ck_assert_int_eq(itest_read(&cl, &rs, 5000), 0);
+	ck_assert_int_eq(rs.status, 200);
+	ck_assert_str_eq(rs.body, "Hello World!");
+	/* One at a time: the client knows the 204 is whole at its head and asks again on the connection. */
+	itest_sends(&cl, "POST /beacon HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n");
+	ck_assert_int_eq(itest_read(&cl, &rs, 5000), 0);
+	ck_assert_int_eq(rs.status, 204);
+	itest_sends(&cl, "GET /hello HTTP/1.1\r\nHost: x\r\n\r\n");
+	ck_assert_int_eq(itest_read(&cl, &rs, 5000), 0);
+	ck_assert_str_eq(rs.body, "Hello World!");
+	ck_assert_int_eq(cl.len, 0);
+	itest_close(&cl);
+	ck_assert(itest_wait_log(&srv, "\"POST /beacon HTTP/1.1\" 204 0", 10000));
+	itest_stop(&srv, SIGTERM);
+}
+END_TEST
+
 START_TEST(test_limits)
 {
 	char big[8192], filler[2001];
@@ -221,6 +254,78 @@ START_TEST(test_bodies)
 	ck_assert_int_eq(itest_read(&cl, &rs, 5000), 0);
 	ck_assert_str_eq(rs.body, "I'm carol and my password is y.");
 	itest_close(&other);
+	itest_close(&cl);
+	itest_stop(&srv, SIGTERM);
+}
+END_TEST
+
+/*
+ * A head with Expect: 100-continue, its body held back, must get its final answer at once, with no
+ * "100 Continue" before it; what the client sends next, though shaped like a request, is not answered.
+ */
+static void
+expect_refused(const char *method_path, const char *framing, int status)
+{
+	static const char smuggled[] = "GET /hello HTTP/1.1\r\nHost: x\r\n\r\n";
+	char head[512];
+
+	snprintf(head, sizeof(head), "%s HTTP/1.1\r\nHost: x\r\n%s\r\nExpect: 100-continue\r\n\r\n",
+	         method_path, framing);
+	ck_assert_int_eq(itest_connect(&cl, srv.port), 0);
+	itest_sends(&cl, head);
+	ck_assert_msg(itest_read(&cl, &rs, 5000) == 0, "%s: no answer before the body", method_path);
+	ck_assert_msg(rs.status == status, "%s: status %d, want %d", method_path, rs.status, status);
+	ck_assert_str_eq(itest_header(&rs, "Connection"), "close");
+	(void)itest_try_send(&cl, smuggled, sizeof(smuggled) - 1);
+	ck_assert_msg(itest_read(&cl, &rs, 5000) == -1 && itest_closed(&cl, 5000),
+	              "%s: the body sent after the answer was read", method_path);
+	itest_close(&cl);
+}
+
+/* "100 Continue" only for a request that will be read: route, method and length are checked first. */
+START_TEST(test_expect_continue)
+{
+	static const char form_head[] =
+	        "POST /form HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+	        "%s\r\nExpect: 100-continue\r\n\r\n";
+	char head[512];
+
+	itest_start(&srv, NULL, itest_seed_routes);
+	expect_refused("POST /nope", "Content-Length: 32", 404);
+	expect_refused("POST /nope", "Transfer-Encoding: chunked", 404);
+	expect_refused("PUT /hello", "Content-Length: 32", 405);
+	expect_refused("POST /%zz", "Content-Length: 32", 400);
+	expect_refused("POST /form", "Content-Length: 1048577", 413);
+
+	/* Routed: the interim answer, then the body, then the final answer; the connection goes on. */
+	ck_assert_int_eq(itest_connect(&cl, srv.port), 0);
+	snprintf(head, sizeof(head), form_head, "Content-Length: 21");
+	itest_sends(&cl, head);
+	ck_assert_int_eq(itest_read(&cl, &rs, 5000), 0);
+	ck_assert_int_eq(rs.status, 100);
+	itest_sends(&cl, "username=d&password=e");
+	ck_assert_int_eq(itest_read(&cl, &rs, 5000), 0);
+	ck_assert_int_eq(rs.status, 200);
+	ck_assert_str_eq(rs.body, "I'm d and my password is e.");
+	snprintf(head, sizeof(head), form_head, "Transfer-Encoding: chunked");
+	itest_sends(&cl, head);
+	ck_assert_int_eq(itest_read(&cl, &rs, 5000), 0);
+	ck_assert_int_eq(rs.status, 100);
+	itest_sends(&cl, "15\r\nusername=f&password=g\r\n0\r\n\r\n");
+	ck_assert_int_eq(itest_read(&cl, &rs, 5000), 0);
+	ck_assert_str_eq(rs.body, "I'm f and my password is g.");
+	/* A static route, whose file is found again from the route kept while the body came. */
+	itest_sends(&cl, "GET /static/form.html HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n"
+	                 "Expect: 100-continue\r\n\r\n");
+	ck_assert_int_eq(itest_read(&cl, &rs, 5000), 0);
+	ck_assert_int_eq(rs.status, 100);
+	itest_sends(&cl, "abc");
+	ck_assert_int_eq(itest_read(&cl, &rs, 5000), 0);
+	ck_assert_int_eq(rs.status, 200);
+	ck_assert_ptr_nonnull(strstr(rs.body, "action=\"/form\""));
+	itest_sends(&cl, "GET /hello HTTP/1.1\r\nHost: x\r\n\r\n");
+	ck_assert_int_eq(itest_read(&cl, &rs, 5000), 0);
+	ck_assert_str_eq(rs.body, "Hello World!");
 	itest_close(&cl);
 	itest_stop(&srv, SIGTERM);
 }
@@ -792,5 +897,5 @@ main(void)
 	        test_static_symlinks, test_static_cache, test_timeouts, test_reload_route, test_reload_port,
 	        test_reload_bind_failure, test_reload_limits_and_shutdown_timeout, test_reload_bad_config,
 	        test_worker_replaced, test_respawn_backoff, test_ipv6, test_graceful_stop, test_sigint_stops,
-	        test_command_line, test_port_in_use, test_curl);
+	        test_command_line, test_port_in_use, test_curl, test_no_content, test_expect_continue);
 }
