@@ -9,7 +9,9 @@
 #   4   keep-alive, GET /info?name=..&age=.. (tinyhttpd's template; the others substitute the parameters)
 #   5a  keep-alive, a 4 KiB static file;   5b  the same with a 1 MiB file
 #
-# Per row and server: requests/s, p50 and p99 latency, wrk's socket errors summed over the rounds as
+# Per row and server: requests/s, the server's CPU time per request (utime + stime of its master and
+# workers, every thread, from /proc/PID/stat before and after the run, over the requests wrk counted),
+# p50 and p99 latency, wrk's socket errors summed over the rounds as
 # connect/read/write/timeout, non-2xx answers, and tinyhttpd's requests/s and p99 divided by the server's
 # (req/s above 1 and p99 below 1 favour tinyhttpd).
 #
@@ -69,7 +71,7 @@ run_wrk() {
 		die "wrk failed against $name: $(tail -3 "$4")"
 }
 
-# parse_wrk FILE: "req/s p50_ms p99_ms connect read write timeout non2xx"
+# parse_wrk FILE: "req/s p50_ms p99_ms connect read write timeout non2xx requests"
 parse_wrk() {
 	awk '
 	function ms(v) {
@@ -78,15 +80,46 @@ parse_wrk() {
 		if (v ~ /s$/) return v * 1000
 		return v + 0
 	}
+	/ requests in / { n = $1 }
 	/^Requests\/sec/ { rps = $2 }
 	/^ +50%/ { p50 = ms($2) }
 	/^ +99%/ { p99 = ms($2) }
 	/Socket errors/ { gsub(",", ""); c = $4; r = $6; w = $8; t = $10 }
-	/Non-2xx/ { n = $NF }
+	/Non-2xx/ { non2xx = $NF }
 	END {
 		if (rps == "") exit 1
-		printf "%s %s %s %d %d %d %d %d\n", rps, p50, p99, c, r, w, t, n
+		printf "%s %s %s %d %d %d %d %d %d\n", rps, p50, p99, c, r, w, t, non2xx, n
 	}' "$1" || die "cannot read wrk output $1: $(head -5 "$1")"
+}
+
+clk_tck=$(getconf CLK_TCK)
+
+# cpu_ticks NAME: the CPU time the server has used so far, in clock ticks: utime + stime of the master and
+# its workers (each summed over its threads), and the master's cutime + cstime, which hold the children it
+# has reaped, so a worker that exits between two readings still counts.
+cpu_ticks() {
+	local p stat f ticks=0
+	for p in $(server_pids "$1"); do
+		# A worker that has just exited: the master's cutime and cstime take it over once it is reaped.
+		{ stat=$(<"/proc/$p/stat"); } 2>/dev/null || continue
+		# Field 2, the command name, is in parentheses and may hold spaces: split what follows it.
+		read -r -a f <<<"${stat##*) }"
+		# f[0] is field 3; utime, stime, cutime and cstime are fields 14 to 17.
+		ticks=$((ticks + f[11] + f[12]))
+		[ "$p" != "${pid[$1]}" ] || ticks=$((ticks + f[13] + f[14]))
+	done
+	echo "$ticks"
+}
+
+# measure NAME ROW OUT: one measured wrk run; appends parse_wrk's fields and the server's CPU time per
+# request in microseconds to $res/ROW.NAME.
+measure() {
+	local before after
+	before=$(cpu_ticks "$1")
+	run_wrk "$1" "$2" "$duration" "$3"
+	after=$(cpu_ticks "$1")
+	parse_wrk "$3" | awk -v ticks=$((after - before)) -v hz="$clk_tck" '
+		{ print $0, ($9 > 0) ? sprintf("%.3f", ticks / hz * 1e6 / $9) : "nan" }' >>"$res/$2.$1"
 }
 
 quotient() {
@@ -109,8 +142,7 @@ for row in $rows; do
 		for name in "${started[@]}"; do
 			n=$((n + 1))
 			printf '%s: [%d/%d] row %s, round %d, %s\n' "$me" "$n" "$total" "$row" "$round" "$name" >&2
-			run_wrk "$name" "$row" "$duration" "$res/$row.$name.$round.txt"
-			parse_wrk "$res/$row.$name.$round.txt" >>"$res/$row.$name"
+			measure "$name" "$row" "$res/$row.$name.$round.txt"
 		done
 	done
 done
@@ -125,10 +157,11 @@ echo "Servers:  $(for name in "${started[@]}"; do printf '%s; ' "${version[$name
 echo "Machine:  $(nproc) CPUs, $(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo), Linux $(uname -r)"
 echo "Load:     $(wrk -v 2>&1 | head -1 | cut -d' ' -f1-2), -t$threads, ${duration}s per run, $rounds rounds (medians), ${warmup}s warm-up"
 echo "Pinning:  servers on CPU ${server_cpus:-any}, wrk on CPU ${client_cpus:-any}; $workers worker(s) each (h2o: threads)"
+echo "CPU/req:  utime + stime of each server's processes over a run (ticks of 1/${clk_tck} s), per request wrk counted"
 echo
-fmt='%-26s %-10s %10s %8s %8s %-15s %7s %8s %8s\n'
-printf "$fmt" row server "req/s" "p50 ms" "p99 ms" "errors c/r/w/t" non-2xx "tiny/x" "p99 t/x"
-printf "$fmt" "" "" "" "" "" "(all rounds)" "" "req/s" ""
+fmt='%-26s %-10s %10s %8s %8s %8s %-15s %7s %8s %8s\n'
+printf "$fmt" row server "req/s" "CPU/req" "p50 ms" "p99 ms" "errors c/r/w/t" non-2xx "tiny/x" "p99 t/x"
+printf "$fmt" "" "" "" "us" "" "" "(all rounds)" "" "req/s" ""
 for row in $rows; do
 	label=$(row_spec "$row" | cut -d'|' -f4)
 	t_rps=$(cut -d' ' -f1 "$res/$row.tinyhttpd" | median)
@@ -137,6 +170,7 @@ for row in $rows; do
 	for name in "${started[@]}"; do
 		f=$res/$row.$name
 		rps=$(cut -d' ' -f1 "$f" | median)
+		cpu=$(cut -d' ' -f10 "$f" | median)
 		p50=$(cut -d' ' -f2 "$f" | median)
 		p99=$(cut -d' ' -f3 "$f" | median)
 		errors=$(awk '{ c += $4; r += $5; w += $6; t += $7 } END { print c "/" r "/" w "/" t }' "$f")
@@ -147,7 +181,8 @@ for row in $rows; do
 			p99ratio=$(quotient "$t_p99" "$p99")
 		fi
 		printf "$fmt" "$([ "$first" ] && echo "$row $label")" "$name" "$(printf '%.0f' "$rps")" \
-			"$(printf '%.3f' "$p50")" "$(printf '%.3f' "$p99")" "$errors" "$non2xx" "$ratio" "$p99ratio"
+			"$(printf '%.1f' "$cpu")" "$(printf '%.3f' "$p50")" "$(printf '%.3f' "$p99")" "$errors" "$non2xx" \
+			"$ratio" "$p99ratio"
 		first=
 	done
 done
