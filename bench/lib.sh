@@ -1,6 +1,6 @@
-# bench/lib.sh: what the benchmark scripts share; sourced, never run. It installs tools, builds tinyhttpd,
-# makes the work directory and the cleanup trap, picks free ports, and starts tinyhttpd, nginx, lighttpd and
-# h2o with equivalent configurations:
+# bench/lib.sh: what the benchmark scripts share; sourced, never run. It installs tools, builds tinyhttpd
+# and the C programs in bench/, makes the work directory and the cleanup trap, picks free ports, and starts
+# tinyhttpd, nginx, lighttpd and h2o with equivalent configurations:
 #
 #   GET /hello          "Hello World!" (12 bytes, text/plain; charset=utf-8)
 #   GET /info?name=&age= "hello, I'm NAME and AGE years old." with the two query parameters substituted
@@ -85,6 +85,14 @@ build_tinyhttpd() {
 		tail -20 "$work/build.log" >&2
 		die "building tinyhttpd failed (log above)"
 	}
+}
+
+# bench_program NAME: compiles bench/NAME.c into $work/bin/NAME, the way every benchmark's own C program
+# is built: optimised, without sanitizers.
+bench_program() {
+	need cc gcc libc6-dev
+	mkdir -p "$work/bin"
+	cc -O2 -Wall -Wextra -o "$work/bin/$1" "$top/bench/$1.c" || die "cannot compile bench/$1.c"
 }
 
 # Raises the open-file limit of this shell (and so of everything it starts) to $1, or as close as the hard

@@ -23,11 +23,10 @@ me=memory.sh
 connections=${CONNECTIONS:-10000}
 hold=${HOLD:-5}
 
-need cc gcc libc6-dev
 need taskset util-linux
 bench_init
 raise_nofile 65536 $((connections + 1000))
-cc -O2 -Wall -Wextra -o "$work/holdconns" "$top/bench/holdconns.c" || die "cannot compile bench/holdconns.c"
+bench_program holdconns
 start_servers 28080
 check_servers
 
@@ -47,7 +46,7 @@ rss_pss() {
 # connections are open to $work/held, or fails.
 hold_conns() {
 	local name=$1 out=$work/holdconns.$1 hpid i
-	(exec_pinned "$client_cpus" "$work/holdconns" "${port[$name]}" "$connections" "$hold") >"$out" 2>&1 &
+	(exec_pinned "$client_cpus" "$work/bin/holdconns" "${port[$name]}" "$connections" "$hold") >"$out" 2>&1 &
 	hpid=$!
 	pids+=("$hpid")
 	for i in $(seq 700); do

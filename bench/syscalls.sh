@@ -25,15 +25,14 @@ depth=${DEPTH:-8}
 top_n=${TOP:-4}
 
 need strace strace
-need cc gcc libc6-dev
 need taskset util-linux
 bench_init
-cc -O2 -Wall -Wextra -o "$work/reqloop" "$top/bench/reqloop.c" || die "cannot compile bench/reqloop.c"
+bench_program reqloop
 start_servers 28080
 check_servers
 
 reqloop() (
-	exec_pinned "$client_cpus" "$work/reqloop" "${port[$1]}" /hello "$2" "$connections" "$3"
+	exec_pinned "$client_cpus" "$work/bin/reqloop" "${port[$1]}" /hello "$2" "$connections" "$3"
 )
 
 # count NAME DEPTH: strace over one reqloop run; leaves strace's summary in $work/strace.NAME.DEPTH.
