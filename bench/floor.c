@@ -9,7 +9,9 @@
  * process, one thread, level-triggered epoll; one recv per read event and one send (a sendmsg with an iovec
  * per answer) for all the heads that recv brought, so pipelined heads are answered together. Connections
  * stay open (keep-alive) until the client closes them; with -c it answers one head per connection and
- * closes it, as a server does for "Connection: close". Whatever CPU time it takes per request is the
+ * closes it, as a server does for "Connection: close". An answer over SENDFILE_MIN bytes (a static file's)
+ * goes out with sendfile from ANSWER_FILE instead, one call per answer, as servers send big files: copying
+ * it from memory would cost more than they pay. Whatever CPU time it takes per request is the
  * kernel's cost of the exchange, the floor under every server's.
  */
 #define _GNU_SOURCE /* accept4, memmem */
@@ -18,16 +20,19 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
-enum { HEAD_MAX = 8192, BACKLOG = 511, EVENTS = 256, IOV_BATCH = 64 };
+/* SENDFILE_MIN: tinyhttpd's SMALL_FILE, above which it sends files with sendfile too. */
+enum { HEAD_MAX = 8192, BACKLOG = 511, EVENTS = 256, IOV_BATCH = 64, SENDFILE_MIN = 16384 };
 
 struct conn {
 	int fd;
@@ -38,12 +43,13 @@ struct conn {
 	char buf[HEAD_MAX];
 };
 
-static char *answer;
+static char *answer;       /* in memory, when it is SENDFILE_MIN bytes or less */
+static int answer_fd = -1; /* open, when it is longer */
 static size_t answer_len;
 static int close_after;
 static int epfd;
 
-/* Reads the answer file into memory. Returns 0, or -1 after saying why. */
+/* Reads the answer file into memory, or keeps it open when it is long. Returns 0, or -1 after saying why. */
 static int
 load_answer(const char *path)
 {
@@ -56,12 +62,16 @@ load_answer(const char *path)
 		perror(path);
 		return -1;
 	}
-	if (st.st_size == 0 || (answer = malloc(st.st_size)) == NULL) {
+	if (st.st_size == 0 || (st.st_size <= SENDFILE_MIN && (answer = malloc(st.st_size)) == NULL)) {
 		fprintf(stderr, "floor: %s: %s\n", path, st.st_size == 0 ? "empty" : strerror(errno));
 		close(fd);
 		return -1;
 	}
 	answer_len = st.st_size;
+	if (answer_len > SENDFILE_MIN) {
+		answer_fd = fd;
+		return 0;
+	}
 	while (got < answer_len) {
 		if ((n = read(fd, answer + got, answer_len - got)) <= 0) {
 			fprintf(stderr, "floor: %s: %s\n", path,
@@ -120,29 +130,42 @@ conn_watch(struct conn *c, int writing)
 }
 
 /*
- * Sends the answers owed, one sendmsg for up to IOV_BATCH of them, until all are out or the socket is full.
- * Returns 0, or -1 when the connection is to go: closed by the peer, failed, or done with under -c.
+ * One system call's worth of the answers owed: a sendmsg of up to IOV_BATCH of them from memory, or a
+ * sendfile of the rest of the first. What the call returns.
+ */
+static ssize_t
+send_owed(const struct conn *c)
+{
+	struct iovec iov[IOV_BATCH];
+	struct msghdr msg = { .msg_iov = iov };
+	off_t off = c->off;
+	int i;
+
+	if (answer_fd != -1)
+		return sendfile(c->fd, answer_fd, &off, answer_len - c->off);
+	iov[0].iov_base = answer + c->off;
+	iov[0].iov_len = answer_len - c->off;
+	for (i = 1; i < IOV_BATCH && i < c->owed; i++) {
+		iov[i].iov_base = answer;
+		iov[i].iov_len = answer_len;
+	}
+	msg.msg_iovlen = i;
+	/* MSG_MORE under -c: the FIN of the close() that follows leaves in the answer's last segment. */
+	return sendmsg(c->fd, &msg, close_after ? MSG_MORE : 0);
+}
+
+/*
+ * Sends the answers owed until all are out or the socket is full. Returns 0, or -1 when the connection is
+ * to go: closed by the peer, failed, or done with under -c.
  */
 static int
 conn_write(struct conn *c)
 {
-	struct iovec iov[IOV_BATCH];
-	struct msghdr msg = { .msg_iov = iov };
 	ssize_t n;
 	size_t total;
-	int i;
 
 	while (c->owed > 0) {
-		iov[0].iov_base = answer + c->off;
-		iov[0].iov_len = answer_len - c->off;
-		for (i = 1; i < IOV_BATCH && i < c->owed; i++) {
-			iov[i].iov_base = answer;
-			iov[i].iov_len = answer_len;
-		}
-		msg.msg_iovlen = i;
-		/* MSG_MORE under -c: the FIN of the close() that follows leaves in the answer's last segment.
-		 */
-		if ((n = sendmsg(c->fd, &msg, MSG_NOSIGNAL | (close_after ? MSG_MORE : 0))) == -1) {
+		if ((n = send_owed(c)) == -1) {
 			if (errno == EINTR)
 				continue;
 			if (errno != EAGAIN)
@@ -243,6 +266,11 @@ main(int argc, char **argv)
 	if (argc != 3 || (port = atoi(argv[1])) <= 0 || port > 65535) {
 		fprintf(stderr, "usage: floor [-c] PORT ANSWER_FILE\n");
 		return 2;
+	}
+	/* A client that went away is an error from send or sendfile, never a SIGPIPE. */
+	if (signal(SIGPIPE, SIG_IGN) == SIG_ERR) {
+		perror("floor: signal");
+		return 1;
 	}
 	if (load_answer(argv[2]) == -1 || (lfd = listen_on(port)) == -1)
 		return 1;
