@@ -121,6 +121,18 @@ bench_cleanup() {
 	[ -n "${KEEP_WORK:-}" ] || rm -rf "$work"
 }
 
+# stop_pid PID: stops a process the script started before the end, and takes it off the cleanup's list,
+# whose kill could otherwise reach an unrelated process that reuses the number.
+stop_pid() {
+	local p keep=()
+	kill -TERM "$1" 2>/dev/null || true
+	wait "$1" 2>/dev/null || true
+	for p in "${pids[@]}"; do
+		[ "$p" = "$1" ] || keep+=("$p")
+	done
+	pids=("${keep[@]}")
+}
+
 # A port nothing listens on, from a range the kernel does not hand out to clients.
 free_port() {
 	local port
