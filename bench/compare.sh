@@ -80,10 +80,15 @@ start_floor() {
 # The floor is this script's own, started for each row; bench/lib.sh starts the servers.
 [ -n "${SERVERS:-}" ] || servers="floor $servers"
 with_floor=
-if [[ " $servers " == *" floor "* ]]; then
-	with_floor=1
-	servers=$(tr ' ' '\n' <<<"$servers" | grep -vx floor | tr '\n' ' ')
-fi
+rest=
+for name in $servers; do
+	if [ "$name" = floor ]; then
+		with_floor=1
+	else
+		rest+="$name "
+	fi
+done
+servers=$rest
 # Checked before anything is built or started.
 for row in $rows; do
 	row_spec "$row" >/dev/null
