@@ -3,7 +3,8 @@
 # install), started with equivalent configurations (bench/lib.sh), and the floor, in alternation: for each
 # row, round 1 runs every server once, then round 2, and so on; the table shows the medians of the rounds.
 # The floor is bench/floor.c, a bare epoll loop that answers every request head with tinyhttpd's answer to
-# the row's request, byte for byte, with one recv and one send: what the kernel costs, under every server.
+# the row's request, byte for byte, with one recv and one send (sendfile for the 1 MiB file): what the
+# kernel costs, under every server.
 #
 #   1   keep-alive, CONNECTIONS connections, GET /hello
 #   2   keep-alive, MANY connections, GET /hello
@@ -11,18 +12,21 @@
 #   4   keep-alive, GET /info?name=..&age=.. (tinyhttpd's template; the others substitute the parameters)
 #   5a  keep-alive, a 4 KiB static file;   5b  the same with a 1 MiB file
 #
-# Per row and server: requests/s, the server's CPU time per request (utime + stime of its master and
-# workers, every thread, from /proc/PID/stat before and after the run, over the requests wrk counted)
-# and how much more that is than the floor's, p50 and p99 latency, wrk's socket errors summed over the rounds as
-# connect/read/write/timeout, non-2xx answers, and tinyhttpd's requests/s and p99 divided by the server's
-# (req/s above 1 and p99 below 1 favour tinyhttpd).
+# Per row and server: requests/s; the server's CPU time per request (utime + stime of its master and
+# workers, every thread, from /proc/PID/stat before and after the run, over the requests wrk counted) and
+# how many microseconds that is above the floor's; p50 and p99 latency; wrk's socket errors summed over
+# the rounds as connect/read/write/timeout; non-2xx answers; and tinyhttpd's requests/s and p99 divided by
+# the server's (req/s above 1 and p99 below 1 favour tinyhttpd).
 #
 #   bench/compare.sh          # as root on Debian it installs wrk, nginx-light, lighttpd, h2o
 #
 # Environment: DURATION=10 (s per wrk run), ROUNDS=3, WARMUP=1 (s per server and row, not measured),
 # CONNECTIONS=50, MANY=1000, WRK_THREADS=1, ROWS="1 2 3 4 5a 5b", SERVERS="floor tinyhttpd nginx lighttpd
 # h2o" (tinyhttpd is required: the floor's answers and the ratios come from it), and from bench/lib.sh
-# WORKERS=1, SERVER_CPUS=0, CLIENT_CPUS=1 (taskset lists; "" for no pinning).
+# WORKERS=1, SERVER_CPUS=0, CLIENT_CPUS=1 (taskset lists; "" for no pinning), TINYHTTPD_BASE=REV (another
+# tinyhttpd beside this tree's, built from a git revision or given as a binary: server "base").
+#
+#   TINYHTTPD_BASE=81694a0 bench/compare.sh   # this tree against commit 81694a0, in one run
 #
 # Loopback only; it stops every process it starts and removes its temporary directory. About
 # rows x rounds x servers x DURATION seconds: 6 x 3 x 5 x 10 s = 15 minutes with the defaults.

@@ -11,7 +11,8 @@
 #   bench/memory.sh           # as root on Debian it installs nginx-light, lighttpd, h2o, gcc
 #
 # Environment: CONNECTIONS=10000, HOLD=5 (s the connections are held), and from bench/lib.sh WORKERS=1,
-# SERVER_CPUS=0, CLIENT_CPUS=1, SERVERS="tinyhttpd nginx lighttpd h2o". Every server keeps idle
+# SERVER_CPUS=0, CLIENT_CPUS=1, SERVERS="tinyhttpd nginx lighttpd h2o", TINYHTTPD_BASE=REV (another
+# tinyhttpd beside this tree's, built from a git revision or given as a binary). Every server keeps idle
 # connections 60 s, longer than HOLD. Needs an open-file limit above CONNECTIONS + 1000 (it raises the soft
 # limit up to the hard one); lighttpd needs twice as many file descriptors as connections.
 #

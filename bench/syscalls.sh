@@ -12,7 +12,8 @@
 #   bench/syscalls.sh         # as root on Debian it installs strace, nginx-light, lighttpd, h2o, gcc
 #
 # Environment: REQUESTS=20000, CONNECTIONS=10, DEPTH=8, TOP=4 (calls shown by name), and from
-# bench/lib.sh WORKERS=1, SERVER_CPUS=0, CLIENT_CPUS=1, SERVERS="tinyhttpd nginx lighttpd h2o".
+# bench/lib.sh WORKERS=1, SERVER_CPUS=0, CLIENT_CPUS=1, SERVERS="tinyhttpd nginx lighttpd h2o",
+# TINYHTTPD_BASE=REV (another tinyhttpd beside this tree's, built from a git revision or given as a binary).
 #
 # Loopback only; it stops every process it starts and removes its temporary directory. About a minute.
 set -euo pipefail
