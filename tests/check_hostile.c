@@ -334,6 +334,14 @@ static const struct bad_case bad_cases[] = {
 	BAD("GET /hello HTTP/1.1\r\nHost: x\n\rX: y\r\n\r\n", 400),       /* LF then bare CR */
 	BAD("GET /hello HTTP/1.1\r\n" H "X: y\r\n\tfolded\r\n\r\n", 400), /* obs-fold with a tab */
 	BAD("GET /hello HTTP/1.1\r\n" H "host: x\r\n\r\n", 400),          /* the same Host twice */
+	BAD("GET /hello HTTP/1.1\r\nHost: a b\r\n\r\n", 400),             /* space in Host */
+	BAD("GET /hello HTTP/1.1\r\nHost: x/y\r\n\r\n", 400),             /* slash in Host */
+	BAD("GET /hello HTTP/1.1\r\nHost: x\\y\r\n\r\n", 400),            /* backslash in Host */
+	BAD("GET /hello HTTP/1.1\r\nHost: caf\xc3\xa9\r\n\r\n", 400),     /* raw UTF-8 in Host */
+	BAD("GET /hello HTTP/1.1\r\nHost: ::1\r\n\r\n", 400),             /* IPv6 without brackets */
+	BAD("GET /hello HTTP/1.1\r\nHost: [::1\r\n\r\n", 400),            /* unclosed bracket */
+	BAD("GET /hello HTTP/1.1\r\nHost: x:123456\r\n\r\n", 400),        /* port of 6 digits */
+	BAD("GET http://localhost:80x/hello HTTP/1.0\r\n\r\n", 400),      /* bad port in the target */
 	BAD("POST /form HTTP/1.1\r\n" H "Content-Type: a/b\r\nContent-Type: a/b\r\nContent-Length: 0\r\n\r\n",
 	    400),                                                  /* two Content-Types */
 	BAD("GET /hello HTTP/1.1\r\n" H "X: @LONG@\r\n\r\n", 431), /* one huge header */

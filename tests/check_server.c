@@ -93,6 +93,24 @@ START_TEST(test_errors_and_methods)
 }
 END_TEST
 
+/* Host and an absolute-form target's authority: uri-host [ ":" port ] or 400 (RFC 9112 section 3.2). */
+START_TEST(test_host_syntax)
+{
+	itest_start(&srv, NULL, itest_seed_routes);
+	expect("GET /hello HTTP/1.1\r\nHost: [::1]:8080\r\n\r\n", 200, "Hello World!");
+	expect("GET /hello HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", 200, "Hello World!");
+	expect("GET /hello HTTP/1.1\r\nHost: xn--caf-dma.example:80\r\n\r\n", 200, "Hello World!");
+	expect("GET /hello HTTP/1.1\r\nHost:\r\n\r\n", 200, "Hello World!");
+	expect("GET http://localhost:80/hello HTTP/1.0\r\n\r\n", 200, "Hello World!");
+	expect("GET http://[::1]/hello HTTP/1.1\r\nHost: [::1]\r\n\r\n", 200, "Hello World!");
+	expect("GET /hello HTTP/1.1\r\nHost: a b\r\n\r\n", 400, "invalid Host header\n");
+	expect("GET /hello HTTP/1.1\r\nHost: localhost:80x\r\n\r\n", 400, "invalid Host header\n");
+	expect("GET http://localhost:80x/ HTTP/1.0\r\n\r\n", 400, "invalid host in request target\n");
+	expect("GET http://[::1/hello HTTP/1.1\r\nHost: x\r\n\r\n", 400, "invalid host in request target\n");
+	itest_stop(&srv, SIGTERM);
+}
+END_TEST
+
 START_TEST(test_limits)
 {
 	char big[8192], filler[2001];
@@ -792,5 +810,5 @@ main(void)
 	        test_static_symlinks, test_static_cache, test_timeouts, test_reload_route, test_reload_port,
 	        test_reload_bind_failure, test_reload_limits_and_shutdown_timeout, test_reload_bad_config,
 	        test_worker_replaced, test_respawn_backoff, test_ipv6, test_graceful_stop, test_sigint_stops,
-	        test_command_line, test_port_in_use, test_curl);
+	        test_command_line, test_port_in_use, test_curl, test_host_syntax);
 }
