@@ -543,6 +543,10 @@ handle_request(const struct router *router, struct exchange *x)
 	x->status = 0;
 	x->body_bytes = 0;
 	x->file_fd = -1;
+	/* Before any route is looked at: a method no route can name is the server's to refuse, not a path's.
+	 */
+	if (!http_method_known(req->method))
+		return handle_error(x, 501, "method not implemented");
 	/* Room for the decoded path, then the decoded parameters; decoding never grows a string. */
 	x->scratch->len = 0;
 	if (buf_reserve(x->scratch, req->path.len + 1 + req->query.len + x->body.len) == -1)

@@ -12,6 +12,19 @@
 #define CHUNK_EXT_MAX   4096
 #define TRAILER_MAX     8192
 
+const char *const http_methods[] = { "GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", NULL };
+
+bool
+http_method_known(struct str method)
+{
+	const char *const *m;
+
+	for (m = http_methods; *m != NULL; m++)
+		if (str_eq(method, *m))
+			return true;
+	return false;
+}
+
 /* One pass over a request head; what the header lines mean is gathered here until the head ends. */
 struct head {
 	const char *buf;

@@ -386,8 +386,11 @@ static const struct bad_case bad_cases[] = {
 	BAD(CHUNKED "0\r\n X: y\r\n\r\n", 400),                /* obs-fold in the trailer */
 	BAD(CHUNKED "0\r\nNoColon\r\n\r\n", 400),              /* trailer line without a colon */
 	/* Well framed but refused: the body is skipped exactly, and the request pipelined after it served. */
-	BAD_KEEPS("BREW /hello HTTP/1.1\r\n" H "\r\n", 405),
-	BAD_KEEPS("get /hello HTTP/1.1\r\n" H "\r\n", 405), /* methods are case-sensitive */
+	BAD_KEEPS("BREW /hello HTTP/1.1\r\n" H "\r\n", 501),
+	BAD_KEEPS("get /hello HTTP/1.1\r\n" H "\r\n", 501),  /* methods are case-sensitive */
+	BAD_KEEPS("TRACE /nope HTTP/1.1\r\n" H "\r\n", 501), /* before the path is looked at */
+	BAD_KEEPS("FOO /hello HTTP/1.1\r\n" H "Content-Length: 5\r\n\r\nGET /", 501),
+	BAD_KEEPS("DELETE /hello HTTP/1.1\r\n" H "\r\n", 405), /* known, not on this path */
 	BAD_KEEPS("PUT /hello HTTP/1.1\r\n" H "Content-Length: 5\r\n\r\nGET /", 405),
 	BAD_KEEPS("POST /hello HTTP/1.1\r\n" H "Transfer-Encoding: chunked\r\n\r\n5\r\nGET /\r\n0\r\n\r\n",
 	          405),

@@ -816,6 +816,56 @@ START_TEST(chunked_largest_size)
 }
 END_TEST
 
+/* ---- methods ---- */
+
+static const struct {
+	const char *method;
+	bool known;
+} method_cases[] = {
+	{ "GET", true },    { "HEAD", true },      { "POST", true },    { "PUT", true },
+	{ "DELETE", true }, { "PATCH", true },     { "OPTIONS", true }, { "get", false },
+	{ "Get", false },   { "FOO", false },      { "TRACE", false },  { "CONNECT", false },
+	{ "PRI", false },   { "M-SEARCH", false }, { "GETS", false },   { "GE", false },
+	{ "", false },      { "OPTIONS ", false },
+};
+
+START_TEST(method_known)
+{
+	struct str m = { method_cases[_i].method, strlen(method_cases[_i].method) };
+
+	ck_assert_msg(http_method_known(m) == method_cases[_i].known, "\"%s\"", method_cases[_i].method);
+}
+END_TEST
+
+/* Compared by length too: a prefix or an extension of a known method is not one. */
+START_TEST(method_known_by_length)
+{
+	ck_assert(!http_method_known((struct str){ "GETX", 2 }));
+	ck_assert(http_method_known((struct str){ "GETX", 3 }));
+	ck_assert(!http_method_known((struct str){ "GETX", 4 }));
+}
+END_TEST
+
+/*
+ * The list routes and Allow headers come from: distinct, with GET and HEAD among them, which every server
+ * must support (RFC 9110 section 9.1).
+ */
+START_TEST(method_list)
+{
+	bool get = false, head = false;
+	size_t i, j;
+
+	for (i = 0; http_methods[i] != NULL; i++) {
+		ck_assert(http_method_known((struct str){ http_methods[i], strlen(http_methods[i]) }));
+		for (j = 0; j < i; j++)
+			ck_assert_str_ne(http_methods[i], http_methods[j]);
+		get = get || strcmp(http_methods[i], "GET") == 0;
+		head = head || strcmp(http_methods[i], "HEAD") == 0;
+	}
+	ck_assert(get && head);
+}
+END_TEST
+
 #define LOOP(tc, fn, table) tcase_add_loop_test(tc, fn, 0, (int)(sizeof(table) / sizeof((table)[0])))
 
 static Suite *
@@ -840,6 +890,12 @@ http_parser_suite(void)
 	LOOP(tc, limit_whole, limit_cases);
 	LOOP(tc, limit_every_prefix, limit_cases);
 	tcase_add_test(tc, too_many_headers);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("methods");
+	LOOP(tc, method_known, method_cases);
+	tcase_add_test(tc, method_known_by_length);
+	tcase_add_test(tc, method_list);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("chunked");

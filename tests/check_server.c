@@ -78,6 +78,12 @@ START_TEST(test_errors_and_methods)
 	ck_assert_str_eq(itest_header(&rs, "Allow"), "GET, HEAD");
 	expect("PUT /form HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n", 405, NULL);
 	ck_assert_str_eq(itest_header(&rs, "Allow"), "GET, HEAD, POST");
+	/* A method the server does not implement is 501 wherever it is sent, and says so. */
+	expect("FOO /hello HTTP/1.1\r\nHost: x\r\n\r\n", 501, "method not implemented\n");
+	ck_assert_str_eq(itest_header(&rs, "Content-Type"), "text/plain; charset=utf-8");
+	ck_assert_ptr_null(itest_header(&rs, "Allow"));
+	expect("get /hello HTTP/1.1\r\nHost: x\r\n\r\n", 501, "method not implemented\n");
+	expect("CONNECT /nope HTTP/1.1\r\nHost: x\r\n\r\n", 501, "method not implemented\n");
 	/* HEAD: the GET route's headers, no body. */
 	ck_assert_int_eq(itest_connect(&cl, srv.port), 0);
 	cl.head_request = true;
