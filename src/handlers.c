@@ -102,6 +102,17 @@ send_redirect(struct exchange *x, int status, const char *location)
 	return send_text(x, &r, msg);
 }
 
+/* OPTIONS that no route takes: the target's methods in Allow, and no content (RFC 9110 section 9.3.7). */
+static int
+send_options(struct exchange *x, const char *allow)
+{
+	struct response r = response_for(x, 200);
+
+	r.allow = allow;
+	x->status = r.status;
+	return response_head(x->out, &r, x->date);
+}
+
 static bool
 is_form(struct str content_type)
 {
@@ -552,11 +563,14 @@ handle_request(const struct router *router, struct exchange *x)
 	if (buf_reserve(x->scratch, req->path.len + 1 + req->query.len + x->body.len) == -1)
 		return -1;
 	path = x->scratch->data;
-	if (str_eq(req->path, "*"))
-		return handle_error(x, 404, "not found");
-	if ((len = url_normalize_path(path, req->path.p, req->path.len)) == -1)
+	/* "*" comes only with OPTIONS (the parser sees to it), and the router takes it as it is. */
+	if (str_eq(req->path, "*")) {
+		path[0] = '*';
+		len = 1;
+	} else if ((len = url_normalize_path(path, req->path.p, req->path.len)) == -1) {
 		return handle_error(x, 400,
 		                    "malformed path: bad percent-encoding, NUL byte or .. above the root");
+	}
 
 	switch (router_match(router, req->method, (struct str){ path, (size_t)len }, &rt, allow,
 	                     sizeof(allow))) {
@@ -565,6 +579,7 @@ handle_request(const struct router *router, struct exchange *x)
 		r = response_for(x, 405);
 		r.allow = allow;
 		return send_text(x, &r, "method not allowed");
+	case ROUTER_OPTIONS: return send_options(x, allow);
 	case ROUTER_FOUND: break;
 	}
 	switch (rt->kind) {

@@ -75,9 +75,9 @@ START_TEST(test_errors_and_methods)
 	itest_start(&srv, NULL, itest_seed_routes);
 	expect("GET /nope HTTP/1.1\r\nHost: x\r\n\r\n", 404, NULL);
 	expect("DELETE /hello HTTP/1.1\r\nHost: x\r\n\r\n", 405, NULL);
-	ck_assert_str_eq(itest_header(&rs, "Allow"), "GET, HEAD");
+	ck_assert_str_eq(itest_header(&rs, "Allow"), "GET, HEAD, OPTIONS");
 	expect("PUT /form HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n", 405, NULL);
-	ck_assert_str_eq(itest_header(&rs, "Allow"), "GET, HEAD, POST");
+	ck_assert_str_eq(itest_header(&rs, "Allow"), "GET, HEAD, POST, OPTIONS");
 	/* A method the server does not implement is 501 wherever it is sent, and says so. */
 	expect("FOO /hello HTTP/1.1\r\nHost: x\r\n\r\n", 501, "method not implemented\n");
 	ck_assert_str_eq(itest_header(&rs, "Content-Type"), "text/plain; charset=utf-8");
@@ -113,6 +113,57 @@ START_TEST(test_host_syntax)
 	expect("GET /hello HTTP/1.1\r\nHost: localhost:80x\r\n\r\n", 400, "invalid Host header\n");
 	expect("GET http://localhost:80x/ HTTP/1.0\r\n\r\n", 400, "invalid host in request target\n");
 	expect("GET http://[::1/hello HTTP/1.1\r\nHost: x\r\n\r\n", 400, "invalid host in request target\n");
+	itest_stop(&srv, SIGTERM);
+}
+END_TEST
+
+/* An OPTIONS answer: 200, Allow, and an empty body that leaves the connection ready for the next one. */
+static void
+expect_options(const char *raw, const char *allow)
+{
+	expect(raw, 200, "");
+	ck_assert_str_eq(itest_header(&rs, "Allow"), allow);
+	ck_assert_str_eq(itest_header(&rs, "Content-Length"), "0");
+	ck_assert_ptr_null(itest_header(&rs, "Content-Type"));
+	ck_assert_uint_eq(rs.body_len, 0);
+}
+
+START_TEST(test_options)
+{
+	char routes[2048];
+
+	snprintf(routes, sizeof(routes),
+	         "%s,\n{ method = \"OPTIONS\"; path = \"/api\"; text = \"api options\"; },\n"
+	         "{ method = \"PATCH\"; path = \"/api\"; text = \"patched\"; }\n",
+	         itest_seed_routes);
+	itest_start(&srv, NULL, routes);
+	expect_options("OPTIONS * HTTP/1.1\r\nHost: x\r\n\r\n",
+	               "GET, HEAD, POST, PUT, DELETE, PATCH, OPTIONS");
+	expect_options("OPTIONS /hello HTTP/1.1\r\nHost: x\r\n\r\n", "GET, HEAD, OPTIONS");
+	expect_options("OPTIONS /form HTTP/1.0\r\n\r\n", "GET, HEAD, POST, OPTIONS");
+	expect_options("OPTIONS /static/a/b.css HTTP/1.1\r\nHost: x\r\n\r\n", "GET, HEAD, OPTIONS");
+	expect_options("OPTIONS http://x/form?q HTTP/1.1\r\nHost: x\r\n\r\n", "GET, HEAD, POST, OPTIONS");
+	expect("OPTIONS /nope HTTP/1.1\r\nHost: x\r\n\r\n", 404, NULL);
+	/* A route for OPTIONS answers as configured; the path's Allow names OPTIONS once. */
+	expect("OPTIONS /api HTTP/1.1\r\nHost: x\r\n\r\n", 200, "api options");
+	expect("GET /api HTTP/1.1\r\nHost: x\r\n\r\n", 405, NULL);
+	ck_assert_str_eq(itest_header(&rs, "Allow"), "PATCH, OPTIONS");
+	/* The asterisk is for OPTIONS alone (RFC 9112 section 3.2.4). */
+	expect("GET * HTTP/1.1\r\nHost: x\r\n\r\n", 400, "asterisk-form target is only for OPTIONS\n");
+
+	/* Content-Length: 0 frames it: the requests pipelined after it on one connection are answered. */
+	ck_assert_int_eq(itest_connect(&cl, srv.port), 0);
+	itest_sends(&cl, "OPTIONS * HTTP/1.1\r\nHost: x\r\n\r\nOPTIONS /hello HTTP/1.1\r\nHost: x\r\n\r\n"
+	                 "GET /hello HTTP/1.1\r\nHost: x\r\n\r\n");
+	ck_assert_int_eq(itest_read(&cl, &rs, 5000), 0);
+	ck_assert_int_eq(rs.status, 200);
+	ck_assert_str_eq(itest_header(&rs, "Allow"), "GET, HEAD, POST, PUT, DELETE, PATCH, OPTIONS");
+	ck_assert_int_eq(itest_read(&cl, &rs, 5000), 0);
+	ck_assert_int_eq(rs.status, 200);
+	ck_assert_str_eq(itest_header(&rs, "Allow"), "GET, HEAD, OPTIONS");
+	ck_assert_int_eq(itest_read(&cl, &rs, 5000), 0);
+	ck_assert_str_eq(rs.body, "Hello World!");
+	itest_close(&cl);
 	itest_stop(&srv, SIGTERM);
 }
 END_TEST
@@ -816,5 +867,5 @@ main(void)
 	        test_static_symlinks, test_static_cache, test_timeouts, test_reload_route, test_reload_port,
 	        test_reload_bind_failure, test_reload_limits_and_shutdown_timeout, test_reload_bad_config,
 	        test_worker_replaced, test_respawn_backoff, test_ipv6, test_graceful_stop, test_sigint_stops,
-	        test_command_line, test_port_in_use, test_curl, test_host_syntax);
+	        test_command_line, test_port_in_use, test_curl, test_host_syntax, test_options);
 }

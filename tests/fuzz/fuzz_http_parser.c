@@ -46,6 +46,8 @@ check_meaning(ssize_t r, const struct http_request *req)
 	if (r <= 0)
 		return;
 	CHECK(req->method.len > 0 && req->path.len > 0 && (req->path.p[0] == '/' || req->path.p[0] == '*'));
+	/* The handler takes "*" for OPTIONS * without looking at the method again. */
+	CHECK(req->path.p[0] != '*' || (req->path.len == 1 && str_eq(req->method, "OPTIONS")));
 	CHECK(req->minor_version == 0 || req->minor_version == 1);
 	CHECK(req->body != HTTP_BODY_CHUNKED || req->minor_version == 1);
 	CHECK(req->body == HTTP_BODY_LENGTH ? req->content_length <= INT64_MAX : req->content_length == 0);
