@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # bench/compare.sh: wrk against tinyhttpd and nginx (and lighttpd and h2o when their Debian packages
-# install), started with equivalent configurations (bench/lib.sh), in alternation: for each row, round 1 runs
-# every server once, then round 2, and so on; the table shows the medians of the rounds.
+# install), started with equivalent configurations (bench/lib.sh), and the floor, in alternation: for each
+# row, round 1 runs every server once, then round 2, and so on; the table shows the medians of the rounds.
+# The floor is bench/floor.c, a bare epoll loop that answers every request head with tinyhttpd's answer to
+# the row's request, byte for byte, with one recv and one send (sendfile for the 1 MiB file): what the
+# kernel costs, under every server.
 #
 #   1   keep-alive, CONNECTIONS connections, GET /hello
 #   2   keep-alive, MANY connections, GET /hello
@@ -9,18 +12,24 @@
 #   4   keep-alive, GET /info?name=..&age=.. (tinyhttpd's template; the others substitute the parameters)
 #   5a  keep-alive, a 4 KiB static file;   5b  the same with a 1 MiB file
 #
-# Per row and server: requests/s, p50 and p99 latency, wrk's socket errors summed over the rounds as
-# connect/read/write/timeout, non-2xx answers, and tinyhttpd's requests/s and p99 divided by the server's
-# (req/s above 1 and p99 below 1 favour tinyhttpd).
+# Per row and server: requests/s; the server's CPU time per request (utime + stime of its master and
+# workers, every thread, from /proc/PID/stat before and after the run, over the requests wrk counted) and
+# how many microseconds that is above the floor's; p50 and p99 latency; wrk's socket errors summed over
+# the rounds as connect/read/write/timeout; non-2xx answers; and tinyhttpd's requests/s and p99 divided by
+# the server's (req/s above 1 and p99 below 1 favour tinyhttpd).
 #
 #   bench/compare.sh          # as root on Debian it installs wrk, nginx-light, lighttpd, h2o
 #
 # Environment: DURATION=10 (s per wrk run), ROUNDS=3, WARMUP=1 (s per server and row, not measured),
-# CONNECTIONS=50, MANY=1000, WRK_THREADS=1, ROWS="1 2 3 4 5a 5b", and from bench/lib.sh WORKERS=1,
-# SERVER_CPUS=0, CLIENT_CPUS=1 (taskset lists; "" for no pinning), SERVERS="tinyhttpd nginx lighttpd h2o".
+# CONNECTIONS=50, MANY=1000, WRK_THREADS=1, ROWS="1 2 3 4 5a 5b", SERVERS="floor tinyhttpd nginx lighttpd
+# h2o" (tinyhttpd is required: the floor's answers and the ratios come from it), and from bench/lib.sh
+# WORKERS=1, SERVER_CPUS=0, CLIENT_CPUS=1 (taskset lists; "" for no pinning), TINYHTTPD_BASE=REV (another
+# tinyhttpd beside this tree's, built from a git revision or given as a binary: server "base").
+#
+#   TINYHTTPD_BASE=81694a0 bench/compare.sh   # this tree against commit 81694a0, in one run
 #
 # Loopback only; it stops every process it starts and removes its temporary directory. About
-# rows x rounds x servers x DURATION seconds: 6 x 3 x 4 x 10 s = 12 minutes with the defaults.
+# rows x rounds x servers x DURATION seconds: 6 x 3 x 5 x 10 s = 15 minutes with the defaults.
 set -euo pipefail
 
 me=compare.sh
@@ -46,9 +55,53 @@ row_spec() {
 	esac
 }
 
+# start_floor ROW: (re)starts the floor on port[floor], answering with what tinyhttpd answers to the row's
+# request (curl -i --raw keeps the bytes as they came); with -c, closing after the answer, for a row that
+# asks for that. The previous row's floor must still run: a crash would void its numbers.
+start_floor() {
+	local conns path header label dir=$work/floor args=()
+	IFS='|' read -r conns path header label <<<"$(row_spec "$1")"
+	if [ -n "${pid[floor]:-}" ]; then
+		kill -0 "${pid[floor]}" 2>/dev/null || die "the floor (pid ${pid[floor]}) died during the benchmark"
+		stop_pid "${pid[floor]}"
+	fi
+	if [ -n "$header" ]; then
+		args=(-H "$header")
+	fi
+	curl -s -i --raw "${args[@]}" -o "$dir/answer" "http://127.0.0.1:${port[tinyhttpd]}$path" ||
+		die "cannot take tinyhttpd's answer to GET $path for the floor"
+	args=()
+	if [ "$header" = "Connection: close" ]; then
+		args=(-c)
+	fi
+	exec_pinned "$server_cpus" "$work/bin/floor" "${args[@]}" "${port[floor]}" "$dir/answer" \
+		>"$dir/stdout.log" 2>"$dir/error.log" &
+	pid[floor]=$!
+	pids+=("$!")
+	wait_up "${port[floor]}" "$!" "$dir"
+}
+
+# The floor is this script's own, started for each row; bench/lib.sh starts the servers.
+[ -n "${SERVERS:-}" ] || servers="floor $servers"
+with_floor=
+rest=
+for name in $servers; do
+	if [ "$name" = floor ]; then
+		with_floor=1
+	else
+		rest+="$name "
+	fi
+done
+servers=$rest
+# Checked before anything is built or started.
 for row in $rows; do
 	row_spec "$row" >/dev/null
 done
+for name in $servers; do
+	declare -F "start_$name" >/dev/null || die "unknown server '$name' in SERVERS"
+done
+[[ " $servers " == *" tinyhttpd "* ]] || die "SERVERS lacks tinyhttpd, which the table compares with the others"
+
 need wrk wrk
 need taskset util-linux
 bench_init
@@ -56,6 +109,13 @@ raise_nofile 65536 $((many + 1000))
 make_static
 start_servers 28080
 check_servers
+if [ -n "$with_floor" ]; then
+	bench_program floor
+	mkdir -p "$work/floor"
+	port[floor]=$(free_port 27480)
+	version[floor]="floor (bench/floor.c)"
+	started=(floor "${started[@]}")
+fi
 
 # run_wrk NAME ROW SECONDS OUT: one wrk run, client pinned to $client_cpus.
 run_wrk() {
@@ -69,7 +129,7 @@ run_wrk() {
 		die "wrk failed against $name: $(tail -3 "$4")"
 }
 
-# parse_wrk FILE: "req/s p50_ms p99_ms connect read write timeout non2xx"
+# parse_wrk FILE: "req/s p50_ms p99_ms connect read write timeout non2xx requests"
 parse_wrk() {
 	awk '
 	function ms(v) {
@@ -78,15 +138,46 @@ parse_wrk() {
 		if (v ~ /s$/) return v * 1000
 		return v + 0
 	}
+	/ requests in / { n = $1 }
 	/^Requests\/sec/ { rps = $2 }
 	/^ +50%/ { p50 = ms($2) }
 	/^ +99%/ { p99 = ms($2) }
 	/Socket errors/ { gsub(",", ""); c = $4; r = $6; w = $8; t = $10 }
-	/Non-2xx/ { n = $NF }
+	/Non-2xx/ { non2xx = $NF }
 	END {
 		if (rps == "") exit 1
-		printf "%s %s %s %d %d %d %d %d\n", rps, p50, p99, c, r, w, t, n
+		printf "%s %s %s %d %d %d %d %d %d\n", rps, p50, p99, c, r, w, t, non2xx, n
 	}' "$1" || die "cannot read wrk output $1: $(head -5 "$1")"
+}
+
+clk_tck=$(getconf CLK_TCK)
+
+# cpu_ticks NAME: the CPU time the server has used so far, in clock ticks: utime + stime of the master and
+# its workers (each summed over its threads), and the master's cutime + cstime, which hold the children it
+# has reaped, so a worker that exits between two readings still counts.
+cpu_ticks() {
+	local p stat fields ticks=0
+	for p in $(server_pids "$1"); do
+		# A worker that has just exited: the master's cutime and cstime take it over once it is reaped.
+		{ stat=$(<"/proc/$p/stat"); } 2>/dev/null || continue
+		# Field 2, the command name, is in parentheses and may hold spaces: split what follows it.
+		read -r -a fields <<<"${stat##*) }"
+		# fields[0] is field 3; utime, stime, cutime and cstime are fields 14 to 17.
+		ticks=$((ticks + fields[11] + fields[12]))
+		[ "$p" != "${pid[$1]}" ] || ticks=$((ticks + fields[13] + fields[14]))
+	done
+	echo "$ticks"
+}
+
+# measure NAME ROW OUT: one measured wrk run; appends parse_wrk's fields and the server's CPU time per
+# request in microseconds to $res/ROW.NAME.
+measure() {
+	local before after
+	before=$(cpu_ticks "$1")
+	run_wrk "$1" "$2" "$duration" "$3"
+	after=$(cpu_ticks "$1")
+	parse_wrk "$3" | awk -v ticks=$((after - before)) -v hz="$clk_tck" '
+		{ print $0, ($9 > 0) ? sprintf("%.3f", ticks / hz * 1e6 / $9) : "nan" }' >>"$res/$2.$1"
 }
 
 quotient() {
@@ -102,6 +193,9 @@ mkdir -p "$res"
 total=$(($(wc -w <<<"$rows") * rounds * ${#started[@]}))
 n=0
 for row in $rows; do
+	if [ -n "$with_floor" ]; then
+		start_floor "$row"
+	fi
 	for name in "${started[@]}"; do
 		run_wrk "$name" "$row" "$warmup" "$work/warmup.txt"
 	done
@@ -109,8 +203,7 @@ for row in $rows; do
 		for name in "${started[@]}"; do
 			n=$((n + 1))
 			printf '%s: [%d/%d] row %s, round %d, %s\n' "$me" "$n" "$total" "$row" "$round" "$name" >&2
-			run_wrk "$name" "$row" "$duration" "$res/$row.$name.$round.txt"
-			parse_wrk "$res/$row.$name.$round.txt" >>"$res/$row.$name"
+			measure "$name" "$row" "$res/$row.$name.$round.txt"
 		done
 	done
 done
@@ -125,29 +218,39 @@ echo "Servers:  $(for name in "${started[@]}"; do printf '%s; ' "${version[$name
 echo "Machine:  $(nproc) CPUs, $(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo), Linux $(uname -r)"
 echo "Load:     $(wrk -v 2>&1 | head -1 | cut -d' ' -f1-2), -t$threads, ${duration}s per run, $rounds rounds (medians), ${warmup}s warm-up"
 echo "Pinning:  servers on CPU ${server_cpus:-any}, wrk on CPU ${client_cpus:-any}; $workers worker(s) each (h2o: threads)"
+echo "CPU/req:  utime + stime of each server's processes over a run (ticks of 1/${clk_tck} s), per request wrk counted"
 echo
-fmt='%-26s %-10s %10s %8s %8s %-15s %7s %8s %8s\n'
-printf "$fmt" row server "req/s" "p50 ms" "p99 ms" "errors c/r/w/t" non-2xx "tiny/x" "p99 t/x"
-printf "$fmt" "" "" "" "" "" "(all rounds)" "" "req/s" ""
+fmt='%-26s %-10s %10s %8s %8s %8s %8s %-15s %7s %8s %8s\n'
+printf "$fmt" row server "req/s" "CPU/req" "vs floor" "p50 ms" "p99 ms" "errors c/r/w/t" non-2xx "tiny/x" "p99 t/x"
+printf "$fmt" "" "" "" "us" "us" "" "" "(all rounds)" "" "req/s" ""
 for row in $rows; do
 	label=$(row_spec "$row" | cut -d'|' -f4)
 	t_rps=$(cut -d' ' -f1 "$res/$row.tinyhttpd" | median)
 	t_p99=$(cut -d' ' -f3 "$res/$row.tinyhttpd" | median)
+	f_cpu=
+	if [ -n "$with_floor" ]; then
+		f_cpu=$(cut -d' ' -f10 "$res/$row.floor" | median)
+	fi
 	first=1
 	for name in "${started[@]}"; do
 		f=$res/$row.$name
 		rps=$(cut -d' ' -f1 "$f" | median)
+		cpu=$(cut -d' ' -f10 "$f" | median)
 		p50=$(cut -d' ' -f2 "$f" | median)
 		p99=$(cut -d' ' -f3 "$f" | median)
 		errors=$(awk '{ c += $4; r += $5; w += $6; t += $7 } END { print c "/" r "/" w "/" t }' "$f")
 		non2xx=$(awk '{ n += $8 } END { print n }' "$f")
-		ratio="" p99ratio=""
+		ratio="" p99ratio="" over=""
+		if [ -n "$f_cpu" ] && [ "$name" != floor ]; then
+			over=$(awk -v a="$cpu" -v b="$f_cpu" 'BEGIN { printf "%+.1f", a - b }')
+		fi
 		if [ "$name" != tinyhttpd ]; then
 			ratio=$(quotient "$t_rps" "$rps")
 			p99ratio=$(quotient "$t_p99" "$p99")
 		fi
 		printf "$fmt" "$([ "$first" ] && echo "$row $label")" "$name" "$(printf '%.0f' "$rps")" \
-			"$(printf '%.3f' "$p50")" "$(printf '%.3f' "$p99")" "$errors" "$non2xx" "$ratio" "$p99ratio"
+			"$(printf '%.1f' "$cpu")" "$over" "$(printf '%.3f' "$p50")" "$(printf '%.3f' "$p99")" "$errors" "$non2xx" \
+			"$ratio" "$p99ratio"
 		first=
 	done
 done

@@ -1,6 +1,6 @@
-# bench/lib.sh: what the benchmark scripts share; sourced, never run. It installs tools, builds tinyhttpd,
-# makes the work directory and the cleanup trap, picks free ports, and starts tinyhttpd, nginx, lighttpd and
-# h2o with equivalent configurations:
+# bench/lib.sh: what the benchmark scripts share; sourced, never run. It installs tools, builds tinyhttpd
+# and the C programs in bench/, makes the work directory and the cleanup trap, picks free ports, and starts
+# tinyhttpd, nginx, lighttpd and h2o with equivalent configurations:
 #
 #   GET /hello          "Hello World!" (12 bytes, text/plain; charset=utf-8)
 #   GET /info?name=&age= "hello, I'm NAME and AGE years old." with the two query parameters substituted
@@ -17,6 +17,9 @@
 #   CLIENT_CPUS=1      taskset CPU list for the load generator ("" for no pinning)
 #   SERVERS="tinyhttpd nginx lighttpd h2o"   which servers to run; lighttpd and h2o are skipped when
 #                      their Debian packages cannot be installed, tinyhttpd and nginx are required
+#   TINYHTTPD_BASE=REV another tinyhttpd to run beside this tree's, as server "base" (after tinyhttpd):
+#                      a git revision of this tree, exported with `git archive` into the work directory and
+#                      built there without configure options, or the path of a tinyhttpd binary
 #   KEEP_WORK=1        keep the work directory (configs, servers' logs, raw results) for a look afterwards
 
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -31,6 +34,25 @@ die() {
 	echo "$me: $*" >&2
 	exit 1
 }
+
+# TINYHTTPD_BASE, checked before anything is built: base_bin is the binary to run, base_rev the revision
+# to build it from (empty for a binary given as it is).
+base_bin=''
+base_rev=''
+if [ -n "${TINYHTTPD_BASE:-}" ]; then
+	if [ -f "$TINYHTTPD_BASE" ] && [ -x "$TINYHTTPD_BASE" ]; then
+		base_bin=$(realpath "$TINYHTTPD_BASE")
+	else
+		base_rev=$(git -C "$top" rev-parse --verify -q "$TINYHTTPD_BASE^{commit}") ||
+			die "TINYHTTPD_BASE=$TINYHTTPD_BASE is neither a tinyhttpd binary nor a git revision of $top"
+	fi
+	if [[ " $servers " != *" base "* ]]; then
+		servers=$(sed -E 's/(^| )tinyhttpd( |$)/\1tinyhttpd base\2/' <<<"$servers")
+		[[ " $servers " == *" base "* ]] || servers+=" base"
+	fi
+elif [[ " $servers " == *" base "* ]]; then
+	die "SERVERS names base, but TINYHTTPD_BASE does not say which tinyhttpd that is"
+fi
 
 # Installs Debian packages when root; `apt-get update` once per run. Returns non-zero when it cannot.
 apt_updated=
@@ -69,9 +91,21 @@ want() {
 	return 1
 }
 
-# Builds tinyhttpd in the source tree: the build dependencies first (as root), configure when it was never
-# configured, then make, a no-op when the binary is current. The benchmark uses the tree's configuration
-# as it is; the header of each report shows its configure options (none: the plain -O2 build).
+# build_tree DIR NAME: builds tinyhttpd in the source tree DIR, logging to $work/build.NAME.log: autoreconf
+# when it has no configure script, configure when it was never configured, then make, a no-op when the
+# binary is current.
+build_tree() {
+	local log=$work/build.$2.log
+	(cd "$1" && { [ -x configure ] || autoreconf -fi; } && { [ -f Makefile ] || ./configure; } &&
+		make -j"$(nproc)") >"$log" 2>&1 || {
+		tail -20 "$log" >&2
+		die "building tinyhttpd in $1 failed (log above)"
+	}
+}
+
+# Builds tinyhttpd in the source tree, its build dependencies first (as root). The benchmark uses the
+# tree's configuration as it is; the header of each report shows its configure options (none: the plain
+# -O2 build).
 build_tinyhttpd() {
 	# A sanitizer or valgrind build is several times slower: measuring it would say nothing.
 	if [ -f "$top/Makefile" ] && grep -Eq '^(SANITIZER_CFLAGS = .+|VALGRIND_TRUE = )$' "$top/Makefile"; then
@@ -80,11 +114,25 @@ build_tinyhttpd() {
 	if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
 		"$top/scripts/install-deps" >&2 || die "cannot install tinyhttpd's build dependencies"
 	fi
-	(cd "$top" && { [ -x configure ] || autoreconf -fi; } && { [ -f Makefile ] || ./configure; } &&
-		make -j"$(nproc)") >"$work/build.log" 2>&1 || {
-		tail -20 "$work/build.log" >&2
-		die "building tinyhttpd failed (log above)"
-	}
+	build_tree "$top" tinyhttpd
+}
+
+# build_base: when TINYHTTPD_BASE is a revision, exports it into $work/base-src and builds it there,
+# configured without options, after build_tinyhttpd installed the build dependencies.
+build_base() {
+	[ -n "$base_rev" ] || return 0
+	mkdir -p "$work/base-src"
+	git -C "$top" archive "$base_rev" | tar -x -C "$work/base-src" || die "cannot export $base_rev from $top"
+	build_tree "$work/base-src" base
+	base_bin=$work/base-src/src/tinyhttpd
+}
+
+# bench_program NAME: compiles bench/NAME.c into $work/bin/NAME, the way every benchmark's own C program
+# is built: optimised, without sanitizers.
+bench_program() {
+	need cc gcc libc6-dev
+	mkdir -p "$work/bin"
+	cc -O2 -Wall -Wextra -o "$work/bin/$1" "$top/bench/$1.c" || die "cannot compile bench/$1.c"
 }
 
 # Raises the open-file limit of this shell (and so of everything it starts) to $1, or as close as the hard
@@ -111,6 +159,18 @@ bench_cleanup() {
 		wait "$pid" 2>/dev/null || true
 	done
 	[ -n "${KEEP_WORK:-}" ] || rm -rf "$work"
+}
+
+# stop_pid PID: stops a process the script started before the end, and takes it off the cleanup's list,
+# whose kill could otherwise reach an unrelated process that reuses the number.
+stop_pid() {
+	local p keep=()
+	kill -TERM "$1" 2>/dev/null || true
+	wait "$1" 2>/dev/null || true
+	for p in "${pids[@]}"; do
+		[ "$p" = "$1" ] || keep+=("$p")
+	done
+	pids=("${keep[@]}")
 }
 
 # A port nothing listens on, from a range the kernel does not hand out to clients.
@@ -164,10 +224,11 @@ make_static() {
 started=()
 declare -A port pid version
 
-start_tinyhttpd() {
-	local dir=$1
+# run_tinyhttpd NAME DIR BINARY: starts BINARY as server NAME.
+run_tinyhttpd() {
+	local name=$1 dir=$2
 	cat >"$dir/tinyhttpd.conf" <<EOF
-server = { address = "127.0.0.1"; port = ${port[tinyhttpd]}; workers = $workers; access_log = "";
+server = { address = "127.0.0.1"; port = ${port[$name]}; workers = $workers; access_log = "";
            keepalive_timeout = 60; max_connections = $max_conns; };
 routes = (
   { path = "/hello"; text = "Hello World!"; },
@@ -175,11 +236,24 @@ routes = (
   { prefix = "/static/"; root = "$work/static"; }
 );
 EOF
-	version[tinyhttpd]="tinyhttpd $(cd "$top" && git describe --always --dirty 2>/dev/null || echo '(no git)')"
+	exec_pinned "$server_cpus" "$3" -c "$dir/tinyhttpd.conf" >"$dir/stdout.log" 2>"$dir/error.log" &
+}
+
+start_tinyhttpd() {
 	local opts
 	opts=$(cd "$top" && ./config.status --config)
+	version[tinyhttpd]="tinyhttpd $(cd "$top" && git describe --always --dirty 2>/dev/null || echo '(no git)')"
 	version[tinyhttpd]+=" (configure ${opts:-without options})"
-	exec_pinned "$server_cpus" "$top/src/tinyhttpd" -c "$dir/tinyhttpd.conf" >"$dir/stdout.log" 2>"$dir/error.log" &
+	run_tinyhttpd tinyhttpd "$1" "$top/src/tinyhttpd"
+}
+
+start_base() {
+	if [ -n "$base_rev" ]; then
+		version[base]="base: tinyhttpd $(git -C "$top" describe --always "$base_rev") (configure without options)"
+	else
+		version[base]="base: $base_bin"
+	fi
+	run_tinyhttpd base "$1" "$base_bin"
 }
 
 start_nginx() {
@@ -299,6 +373,7 @@ start_servers() {
 	for name in $servers; do
 		case $name in
 		tinyhttpd) build_tinyhttpd ;;
+		base) build_base ;;
 		nginx) need nginx nginx-light ;;
 		lighttpd) want lighttpd lighttpd lighttpd-modules-lua || continue ;;
 		h2o) want h2o h2o || continue ;;

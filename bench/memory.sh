@@ -11,7 +11,8 @@
 #   bench/memory.sh           # as root on Debian it installs nginx-light, lighttpd, h2o, gcc
 #
 # Environment: CONNECTIONS=10000, HOLD=5 (s the connections are held), and from bench/lib.sh WORKERS=1,
-# SERVER_CPUS=0, CLIENT_CPUS=1, SERVERS="tinyhttpd nginx lighttpd h2o". Every server keeps idle
+# SERVER_CPUS=0, CLIENT_CPUS=1, SERVERS="tinyhttpd nginx lighttpd h2o", TINYHTTPD_BASE=REV (another
+# tinyhttpd beside this tree's, built from a git revision or given as a binary). Every server keeps idle
 # connections 60 s, longer than HOLD. Needs an open-file limit above CONNECTIONS + 1000 (it raises the soft
 # limit up to the hard one); lighttpd needs twice as many file descriptors as connections.
 #
@@ -23,11 +24,10 @@ me=memory.sh
 connections=${CONNECTIONS:-10000}
 hold=${HOLD:-5}
 
-need cc gcc libc6-dev
 need taskset util-linux
 bench_init
 raise_nofile 65536 $((connections + 1000))
-cc -O2 -Wall -Wextra -o "$work/holdconns" "$top/bench/holdconns.c" || die "cannot compile bench/holdconns.c"
+bench_program holdconns
 start_servers 28080
 check_servers
 
@@ -47,7 +47,7 @@ rss_pss() {
 # connections are open to $work/held, or fails.
 hold_conns() {
 	local name=$1 out=$work/holdconns.$1 hpid i
-	(exec_pinned "$client_cpus" "$work/holdconns" "${port[$name]}" "$connections" "$hold") >"$out" 2>&1 &
+	(exec_pinned "$client_cpus" "$work/bin/holdconns" "${port[$name]}" "$connections" "$hold") >"$out" 2>&1 &
 	hpid=$!
 	pids+=("$hpid")
 	for i in $(seq 700); do

@@ -5,7 +5,8 @@
 #   bench/reload.sh          # as root on Debian it installs wrk and nginx-light
 #
 # Environment: DURATION=20 INTERVAL=0.5 CONNECTIONS=50, and from bench/lib.sh WORKERS (2 here),
-# SERVER_CPUS and CLIENT_CPUS (no pinning here), SERVERS="tinyhttpd nginx".
+# SERVER_CPUS and CLIENT_CPUS (no pinning here), SERVERS="tinyhttpd nginx", TINYHTTPD_BASE=REV (another
+# tinyhttpd beside this tree's, built from a git revision or given as a binary).
 #
 # Loopback only; it stops every process it starts. It builds tinyhttpd first (make).
 set -euo pipefail

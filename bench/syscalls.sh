@@ -12,7 +12,8 @@
 #   bench/syscalls.sh         # as root on Debian it installs strace, nginx-light, lighttpd, h2o, gcc
 #
 # Environment: REQUESTS=20000, CONNECTIONS=10, DEPTH=8, TOP=4 (calls shown by name), and from
-# bench/lib.sh WORKERS=1, SERVER_CPUS=0, CLIENT_CPUS=1, SERVERS="tinyhttpd nginx lighttpd h2o".
+# bench/lib.sh WORKERS=1, SERVER_CPUS=0, CLIENT_CPUS=1, SERVERS="tinyhttpd nginx lighttpd h2o",
+# TINYHTTPD_BASE=REV (another tinyhttpd beside this tree's, built from a git revision or given as a binary).
 #
 # Loopback only; it stops every process it starts and removes its temporary directory. About a minute.
 set -euo pipefail
@@ -25,15 +26,14 @@ depth=${DEPTH:-8}
 top_n=${TOP:-4}
 
 need strace strace
-need cc gcc libc6-dev
 need taskset util-linux
 bench_init
-cc -O2 -Wall -Wextra -o "$work/reqloop" "$top/bench/reqloop.c" || die "cannot compile bench/reqloop.c"
+bench_program reqloop
 start_servers 28080
 check_servers
 
 reqloop() (
-	exec_pinned "$client_cpus" "$work/reqloop" "${port[$1]}" /hello "$2" "$connections" "$3"
+	exec_pinned "$client_cpus" "$work/bin/reqloop" "${port[$1]}" /hello "$2" "$connections" "$3"
 )
 
 # count NAME DEPTH: strace over one reqloop run; leaves strace's summary in $work/strace.NAME.DEPTH.

@@ -106,6 +106,17 @@ send_redirect(struct exchange *x, int status, const char *location)
 	return send_text(x, &r, msg);
 }
 
+/* OPTIONS that no route takes: the target's methods in Allow, and no content (RFC 9110 section 9.3.7). */
+static int
+send_options(struct exchange *x, const char *allow)
+{
+	struct response r = response_for(x, 200);
+
+	r.allow = allow;
+	x->status = r.status;
+	return response_head(x->out, &r, x->date);
+}
+
 static bool
 is_form(struct str content_type)
 {
@@ -551,16 +562,23 @@ route_request(const struct router *router, struct exchange *x, size_t *len)
 	x->status = 0;
 	x->body_bytes = 0;
 	x->file_fd = -1;
+	/* Before any route is looked at: a method no route can name is the server's to refuse, not a path's.
+	 */
+	if (!http_method_known(req->method))
+		return handle_error(x, 501, "method not implemented");
 	/* Room for the decoded path, then the decoded parameters; decoding never grows a string. */
 	x->scratch->len = 0;
 	if (buf_reserve(x->scratch, req->path.len + 1 + req->query.len + x->body.len) == -1)
 		return -1;
 	path = x->scratch->data;
-	if (str_eq(req->path, "*"))
-		return handle_error(x, 404, "not found");
-	if ((n = url_normalize_path(path, req->path.p, req->path.len)) == -1)
+	/* "*" comes only with OPTIONS (the parser sees to it), and the router takes it as it is. */
+	if (str_eq(req->path, "*")) {
+		path[0] = '*';
+		n = 1;
+	} else if ((n = url_normalize_path(path, req->path.p, req->path.len)) == -1) {
 		return handle_error(x, 400,
 		                    "malformed path: bad percent-encoding, NUL byte or .. above the root");
+	}
 	*len = (size_t)n;
 	if (x->route != NULL)
 		return 0;
@@ -571,6 +589,7 @@ route_request(const struct router *router, struct exchange *x, size_t *len)
 		r = response_for(x, 405);
 		r.allow = allow;
 		return send_text(x, &r, "method not allowed");
+	case ROUTER_OPTIONS: return send_options(x, allow);
 	case ROUTER_FOUND: break;
 	}
 	return 0;

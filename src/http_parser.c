@@ -5,11 +5,25 @@
 #include <strings.h>
 
 #include "http_parser.h"
+#include "url.h"
 
 /* Body lengths must fit an off_t, so the caller can hand them to lseek/sendfile without another check. */
 #define BODY_LENGTH_MAX ((uint64_t)INT64_MAX)
 #define CHUNK_EXT_MAX   4096
 #define TRAILER_MAX     8192
+
+const char *const http_methods[] = { "GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", NULL };
+
+bool
+http_method_known(struct str method)
+{
+	const char *const *m;
+
+	for (m = http_methods; *m != NULL; m++)
+		if (str_eq(method, *m))
+			return true;
+	return false;
+}
 
 /* One pass over a request head; what the header lines mean is gathered here until the head ends. */
 struct head {
@@ -155,12 +169,18 @@ parse_absolute_form(struct http_request *req)
 	else
 		return fail(req, 400, "invalid request target");
 
+	/*
+	 * RFC 9110 section 4.2.4: userinfo is never sent in an http(s) target, and a recipient should treat
+	 * it as an error, since it is a way to make one host look like another.
+	 */
 	authority = t + scheme;
 	for (rest = authority; rest < end && *rest != '/' && *rest != '?'; rest++)
 		if (*rest == '@')
 			return fail(req, 400, "userinfo in request target");
 	if (rest == authority)
 		return fail(req, 400, "missing host in request target");
+	if (!url_host_valid(authority, (size_t)(rest - authority)))
+		return fail(req, 400, "invalid host in request target");
 
 	split_path_query(req, rest, end);
 	/* "http://host" has no path of its own: borrow the last '/' of "://" to keep path inside buf. */
@@ -353,6 +373,9 @@ header_meaning(struct head *h, const struct http_header *hdr)
 	else if (str_eq_nocase(hdr->name, "Host")) {
 		if (h->has_host)
 			return fail(req, 400, "more than one Host header");
+		/* Empty is what RFC 9112 section 3.2 has a client send for a target without an authority. */
+		if (hdr->value.len > 0 && !url_host_valid(hdr->value.p, hdr->value.len))
+			return fail(req, 400, "invalid Host header");
 		h->has_host = true;
 		req->host = hdr->value;
 	} else if (str_eq_nocase(hdr->name, "Content-Type")) {

@@ -11,6 +11,15 @@
 
 #define HTTP_MAX_HEADERS 100
 
+/*
+ * The methods this server implements, NULL-terminated, in the order an Allow header lists them: the ones a
+ * route may name, and the ones a request may use without a 501 (RFC 9110 section 9.1).
+ */
+extern const char *const http_methods[];
+
+/* Whether method is one of http_methods; methods are case-sensitive tokens. */
+bool http_method_known(struct str method);
+
 /* Returned by the parse functions; the project's one status convention for "need more" and "malformed". */
 enum {
 	HTTP_ERROR = -1,

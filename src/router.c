@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "http_parser.h"
 #include "router.h"
 
 struct router {
@@ -87,18 +88,36 @@ method_answers(const struct route *rt, struct str method)
 	return str_eq(method, rt->method) || (str_eq(method, "HEAD") && strcmp(rt->method, "GET") == 0);
 }
 
+/*
+ * Writes into allow, as much as fits cap, the methods of http_methods that the routes in [first, last)
+ * answer, or all of them; OPTIONS is always among them. Routes name no method outside http_methods: the
+ * config loader sees to it.
+ */
 static void
-allow_add(char *allow, size_t cap, const char *method)
+allow_list(const struct route *const *first, const struct route *const *last, bool all, char *allow,
+           size_t cap)
 {
-	size_t len = strlen(allow);
+	const char *const *m;
+	const struct route *const *it;
+	size_t len;
 
-	/* HEAD follows GET, so an Allow list never names one method twice. */
-	if (strstr(allow, method) != NULL && strcmp(method, "HEAD") == 0)
+	if (cap == 0)
 		return;
-	snprintf(allow + len, cap - len, "%s%s", len ? ", " : "", method);
+	allow[0] = '\0';
+	for (m = http_methods; *m != NULL; m++) {
+		struct str method = { *m, strlen(*m) };
+		bool answers = all || str_eq(method, "OPTIONS");
+
+		for (it = first; it < last && !answers; it++)
+			answers = method_answers(*it, method);
+		if (!answers)
+			continue;
+		len = strlen(allow);
+		snprintf(allow + len, cap - len, "%s%s", len ? ", " : "", *m);
+	}
 }
 
-/* Collects the routes in [first, last) that share a path into a result. */
+/* Picks the route among those in [first, last), which share a path, that answers method. */
 static enum router_result
 pick(const struct route *const *first, const struct route *const *last, struct str method,
      const struct route **route, char *allow, size_t cap)
@@ -111,14 +130,8 @@ pick(const struct route *const *first, const struct route *const *last, struct s
 			return ROUTER_FOUND;
 		}
 	}
-	if (cap)
-		allow[0] = '\0';
-	for (it = first; it < last && cap; it++) {
-		allow_add(allow, cap, (*it)->method);
-		if (strcmp((*it)->method, "GET") == 0)
-			allow_add(allow, cap, "HEAD");
-	}
-	return ROUTER_BAD_METHOD;
+	allow_list(first, last, false, allow, cap);
+	return str_eq(method, "OPTIONS") ? ROUTER_OPTIONS : ROUTER_BAD_METHOD;
 }
 
 enum router_result
@@ -127,6 +140,11 @@ router_match(const struct router *r, struct str method, struct str path, const s
 {
 	size_t lo = 0, hi = r->nexact, first, last, i;
 
+	/* RFC 9110 section 9.3.7: "OPTIONS *" asks about the server in general. No route has this path. */
+	if (str_eq(path, "*") && str_eq(method, "OPTIONS")) {
+		allow_list(NULL, NULL, true, allow, cap);
+		return ROUTER_OPTIONS;
+	}
 	/* Lower bound of the path among the exact routes. */
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;

@@ -1,10 +1,27 @@
-/* url.c: percent-decoding, path normalisation and urlencoded form lookup; pure, allocates nothing. */
+/* url.c: percent-decoding, path normalisation, form lookup and host syntax; pure, allocates nothing. */
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <string.h>
 #include <sys/types.h>
 
 #include "url.h"
+
+/* RFC 3986 section 2.3: the bytes a URI never needs to escape. */
+static bool
+is_unreserved(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+	       c == '.' || c == '_' || c == '~';
+}
+
+/* RFC 3986 section 2.2. */
+static bool
+is_sub_delim(unsigned char c)
+{
+	return c != '\0' && strchr("!$&'()*+,;=", c) != NULL;
+}
 
 ssize_t
 url_decode(char *dst, const char *src, size_t len, bool plus)
@@ -154,10 +171,8 @@ url_encode_path(const char *p, size_t n, char *out, size_t cap)
 	for (i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)p[i];
 		char esc[3] = { '%', hex[c >> 4], hex[c & 15] };
-		bool plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-		             c == '-' || c == '.' || c == '_' || c == '~' || c == '/';
 
-		if (plain) {
+		if (is_unreserved(c) || c == '/') {
 			if (pos < cap)
 				out[pos] = (char)c;
 			pos++;
@@ -168,4 +183,88 @@ url_encode_path(const char *p, size_t n, char *out, size_t cap)
 				out[pos] = esc[k];
 	}
 	return pos;
+}
+
+/* IPvFuture = "v" 1*HEXDIG "." 1*( unreserved / sub-delims / ":" ), between the brackets. */
+static bool
+ipvfuture_valid(const char *p, size_t len)
+{
+	size_t i = 1;
+
+	if (len == 0 || (p[0] != 'v' && p[0] != 'V'))
+		return false;
+	while (i < len && hex_digit((unsigned char)p[i]) >= 0)
+		i++;
+	if (i == 1 || i == len || p[i++] != '.' || i == len)
+		return false;
+	for (; i < len; i++)
+		if (!is_unreserved((unsigned char)p[i]) && !is_sub_delim((unsigned char)p[i]) && p[i] != ':')
+			return false;
+	return true;
+}
+
+/* An IP-literal at p[0] == '[': the bytes it spans through its ']', or 0 when it is malformed. */
+static size_t
+ip_literal_len(const char *p, size_t len)
+{
+	const char *close = memchr(p, ']', len);
+	char text[INET6_ADDRSTRLEN];
+	struct in6_addr addr;
+	size_t n;
+
+	if (close == NULL)
+		return 0;
+	n = (size_t)(close - p) - 1;
+	if (n > 0 && (p[1] == 'v' || p[1] == 'V'))
+		return ipvfuture_valid(p + 1, n) ? n + 2 : 0;
+	/* inet_pton() takes RFC 4291 text, the IPv6address of RFC 3986, and would stop at a NUL. */
+	if (n >= sizeof(text) || memchr(p + 1, '\0', n) != NULL)
+		return 0;
+	memcpy(text, p + 1, n);
+	text[n] = '\0';
+	return inet_pton(AF_INET6, text, &addr) == 1 ? n + 2 : 0;
+}
+
+/* A reg-name: the bytes it spans from p[0] up to a ':' or the end, or 0 when it is empty or malformed. */
+static size_t
+reg_name_len(const char *p, size_t len)
+{
+	size_t i = 0;
+
+	while (i < len && p[i] != ':') {
+		unsigned char c = (unsigned char)p[i];
+
+		if (c == '%') {
+			if (len - i < 3 || hex_digit((unsigned char)p[i + 1]) < 0 ||
+			    hex_digit((unsigned char)p[i + 2]) < 0)
+				return 0;
+			i += 3;
+		} else if (is_unreserved(c) || is_sub_delim(c)) {
+			i++;
+		} else {
+			return 0;
+		}
+	}
+	return i;
+}
+
+bool
+url_host_valid(const char *p, size_t len)
+{
+	size_t host = len > 0 && p[0] == '[' ? ip_literal_len(p, len) : reg_name_len(p, len), i;
+
+	if (host == 0)
+		return false;
+	if (host == len)
+		return true;
+	/*
+	 * RFC 3986 lets a port be empty or of any length, but a sender should leave an empty one out (its
+	 * section 3.2.3), and a TCP port (RFC 9110 section 4.2.1) has at most 5 digits.
+	 */
+	if (p[host] != ':' || len - host - 1 < 1 || len - host - 1 > 5)
+		return false;
+	for (i = host + 1; i < len; i++)
+		if (p[i] < '0' || p[i] > '9')
+			return false;
+	return true;
 }

@@ -1,4 +1,4 @@
-/* url.h: percent-decoding, path normalisation and urlencoded form lookup. */
+/* url.h: percent-decoding, path normalisation, urlencoded form lookup and the syntax of a host. */
 #ifndef URL_H
 #define URL_H
 
@@ -36,5 +36,13 @@ int url_form_lookup(const char *s, size_t len, char *dst, const char *const *nam
  * every byte but letters, digits, '-', '.', '_', '~' and '/' becomes %XX.
  */
 size_t url_encode_path(const char *p, size_t n, char *out, size_t cap);
+
+/*
+ * Whether p[0..len) is uri-host [ ":" port ] (RFC 3986 section 3.2.2, RFC 9110 section 7.2), as a Host
+ * header or the authority of an absolute-form target carries it: a bracketed IPv6 address or IPvFuture, or
+ * a reg-name (IPv4 addresses among them) of letters, digits, "-._~", sub-delims and %XX escapes; then
+ * optionally ':' and a port of 1 to 5 digits. The host must not be empty (RFC 9110 section 4.2.1).
+ */
+bool url_host_valid(const char *p, size_t len);
 
 #endif

@@ -334,6 +334,14 @@ static const struct bad_case bad_cases[] = {
 	BAD("GET /hello HTTP/1.1\r\nHost: x\n\rX: y\r\n\r\n", 400),       /* LF then bare CR */
 	BAD("GET /hello HTTP/1.1\r\n" H "X: y\r\n\tfolded\r\n\r\n", 400), /* obs-fold with a tab */
 	BAD("GET /hello HTTP/1.1\r\n" H "host: x\r\n\r\n", 400),          /* the same Host twice */
+	BAD("GET /hello HTTP/1.1\r\nHost: a b\r\n\r\n", 400),             /* space in Host */
+	BAD("GET /hello HTTP/1.1\r\nHost: x/y\r\n\r\n", 400),             /* slash in Host */
+	BAD("GET /hello HTTP/1.1\r\nHost: x\\y\r\n\r\n", 400),            /* backslash in Host */
+	BAD("GET /hello HTTP/1.1\r\nHost: caf\xc3\xa9\r\n\r\n", 400),     /* raw UTF-8 in Host */
+	BAD("GET /hello HTTP/1.1\r\nHost: ::1\r\n\r\n", 400),             /* IPv6 without brackets */
+	BAD("GET /hello HTTP/1.1\r\nHost: [::1\r\n\r\n", 400),            /* unclosed bracket */
+	BAD("GET /hello HTTP/1.1\r\nHost: x:123456\r\n\r\n", 400),        /* port of 6 digits */
+	BAD("GET http://localhost:80x/hello HTTP/1.0\r\n\r\n", 400),      /* bad port in the target */
 	BAD("POST /form HTTP/1.1\r\n" H "Content-Type: a/b\r\nContent-Type: a/b\r\nContent-Length: 0\r\n\r\n",
 	    400),                                                  /* two Content-Types */
 	BAD("GET /hello HTTP/1.1\r\n" H "X: @LONG@\r\n\r\n", 431), /* one huge header */
@@ -378,8 +386,11 @@ static const struct bad_case bad_cases[] = {
 	BAD(CHUNKED "0\r\n X: y\r\n\r\n", 400),                /* obs-fold in the trailer */
 	BAD(CHUNKED "0\r\nNoColon\r\n\r\n", 400),              /* trailer line without a colon */
 	/* Well framed but refused: the body is skipped exactly, and the request pipelined after it served. */
-	BAD_KEEPS("BREW /hello HTTP/1.1\r\n" H "\r\n", 405),
-	BAD_KEEPS("get /hello HTTP/1.1\r\n" H "\r\n", 405), /* methods are case-sensitive */
+	BAD_KEEPS("BREW /hello HTTP/1.1\r\n" H "\r\n", 501),
+	BAD_KEEPS("get /hello HTTP/1.1\r\n" H "\r\n", 501),  /* methods are case-sensitive */
+	BAD_KEEPS("TRACE /nope HTTP/1.1\r\n" H "\r\n", 501), /* before the path is looked at */
+	BAD_KEEPS("FOO /hello HTTP/1.1\r\n" H "Content-Length: 5\r\n\r\nGET /", 501),
+	BAD_KEEPS("DELETE /hello HTTP/1.1\r\n" H "\r\n", 405), /* known, not on this path */
 	BAD_KEEPS("PUT /hello HTTP/1.1\r\n" H "Content-Length: 5\r\n\r\nGET /", 405),
 	BAD_KEEPS("POST /hello HTTP/1.1\r\n" H "Transfer-Encoding: chunked\r\n\r\n5\r\nGET /\r\n0\r\n\r\n",
 	          405),

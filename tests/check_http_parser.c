@@ -140,6 +140,14 @@ static const struct valid_case valid_cases[] = {
 	{ "GET / HTTP/1.9\r\nHost: h\r\n\r\n", "GET", "/", "", "h", 1, 1, HTTP_BODY_NONE, 0, KEEP_ALIVE },
 	{ "M-SEARCH /x HTTP/1.1\r\nHost:\r\nX-Name: caf\xc3\xa9\r\n\r\n", "M-SEARCH", "/x", "", "", 1, 2,
 	  HTTP_BODY_NONE, 0, KEEP_ALIVE },
+	{ "GET / HTTP/1.1\r\nHost: [2001:db8::1]:8080\r\n\r\n", "GET", "/", "", "[2001:db8::1]:8080", 1, 1,
+	  HTTP_BODY_NONE, 0, KEEP_ALIVE },
+	{ "GET / HTTP/1.1\r\nHost: 127.0.0.1:80\r\n\r\n", "GET", "/", "", "127.0.0.1:80", 1, 1,
+	  HTTP_BODY_NONE, 0, KEEP_ALIVE },
+	{ "GET / HTTP/1.1\r\nHost: xn--caf-dma.example. \r\n\r\n", "GET", "/", "", "xn--caf-dma.example.", 1,
+	  1, HTTP_BODY_NONE, 0, KEEP_ALIVE },
+	{ "GET http://[v1.x]:1/ HTTP/1.1\r\nHost: a%41!$&'()*+,;=_~b\r\n\r\n", "GET", "/", "",
+	  "a%41!$&'()*+,;=_~b", 1, 1, HTTP_BODY_NONE, 0, KEEP_ALIVE },
 };
 
 static void
@@ -335,6 +343,24 @@ static const struct bad_case bad_cases[] = {
 	/* Host and Content-Type */
 	{ RAW("GET / HTTP/1.1\r\n\r\n"), 400, "missing Host header" },
 	{ RAW(HEAD("Host: a\r\nX: b\r\nhost: a\r\n")), 400, "more than one Host header" },
+	{ RAW(HEAD("Host: a\r\nHost: a b\r\n")), 400, "more than one Host header" },
+	{ RAW(HEAD("Host: a b\r\n")), 400, "invalid Host header" },
+	{ RAW(HEAD("Host: a\tb\r\n")), 400, "invalid Host header" },
+	{ RAW(HEAD("Host: a/b\r\n")), 400, "invalid Host header" },
+	{ RAW(HEAD("Host: a\\b\r\n")), 400, "invalid Host header" },
+	{ RAW(HEAD("Host: u@a\r\n")), 400, "invalid Host header" },
+	{ RAW(HEAD("Host: caf\xc3\xa9\r\n")), 400, "invalid Host header" },
+	{ RAW(HEAD("Host: a\x80\r\n")), 400, "invalid Host header" },
+	{ RAW(HEAD("Host: ::1\r\n")), 400, "invalid Host header" },
+	{ RAW(HEAD("Host: [::1\r\n")), 400, "invalid Host header" },
+	{ RAW(HEAD("Host: [::g]\r\n")), 400, "invalid Host header" },
+	{ RAW(HEAD("Host: [1::2::3]:80\r\n")), 400, "invalid Host header" },
+	{ RAW(HEAD("Host: a:80x\r\n")), 400, "invalid Host header" },
+	{ RAW(HEAD("Host: a:123456\r\n")), 400, "invalid Host header" },
+	{ RAW(HEAD("Host: a:\r\n")), 400, "invalid Host header" },
+	{ RAW(HEAD("Host: :80\r\n")), 400, "invalid Host header" },
+	{ RAW("GET / HTTP/1.0\r\nHost: a,b c\r\n\r\n"), 400, "invalid Host header" },
+	{ RAW("GET http://a/ HTTP/1.1\r\nHost: a b\r\n\r\n"), 400, "invalid Host header" },
 	{ RAW(HEAD("Host: a\r\nContent-Type: a/b\r\nContent-Type: c/d\r\n")), 400,
 	  "more than one Content-Type header" },
 	/* request line */
@@ -364,6 +390,9 @@ static const struct bad_case bad_cases[] = {
 	{ RAW("GET /a\x7f HTTP/1.1\r\n"), 400, "invalid request target" },
 	{ RAW("GET * HTTP/1.1\r\nHost: a\r\n\r\n"), 400, "asterisk-form target is only for OPTIONS" },
 	{ RAW("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"), 400, "asterisk-form target is only for OPTIONS" },
+	{ RAW("options * HTTP/1.1\r\n"), 400, "asterisk-form target is only for OPTIONS" },
+	{ RAW("POST * HTTP/1.1\r\nHost: a\r\nContent-Length: 0\r\n\r\n"), 400,
+	  "asterisk-form target is only for OPTIONS" },
 	{ RAW("OPTIONS *x HTTP/1.1\r\n"), 400, "invalid request target" },
 	{ RAW("CONNECT example.com:443 HTTP/1.1\r\n"), 400, "invalid request target" },
 	{ RAW("GET a/b HTTP/1.1\r\n"), 400, "invalid request target" },
@@ -372,6 +401,17 @@ static const struct bad_case bad_cases[] = {
 	{ RAW("GET http:// HTTP/1.1\r\n"), 400, "missing host in request target" },
 	{ RAW("GET http:///x HTTP/1.1\r\n"), 400, "missing host in request target" },
 	{ RAW("GET http://u:p@h/x HTTP/1.1\r\n"), 400, "userinfo in request target" },
+	{ RAW("GET http://@h/x HTTP/1.1\r\n"), 400, "userinfo in request target" },
+	{ RAW("GET http://localhost:80x/ HTTP/1.0\r\n"), 400, "invalid host in request target" },
+	{ RAW("GET http://h:/ HTTP/1.1\r\n"), 400, "invalid host in request target" },
+	{ RAW("GET http://h:123456 HTTP/1.1\r\n"), 400, "invalid host in request target" },
+	{ RAW("GET http://:80/ HTTP/1.1\r\n"), 400, "invalid host in request target" },
+	{ RAW("GET http://::1/ HTTP/1.1\r\n"), 400, "invalid host in request target" },
+	{ RAW("GET http://[::1/ HTTP/1.1\r\n"), 400, "invalid host in request target" },
+	{ RAW("GET http://[::1]x/ HTTP/1.1\r\n"), 400, "invalid host in request target" },
+	{ RAW("GET http://a\\b/ HTTP/1.1\r\n"), 400, "invalid host in request target" },
+	{ RAW("GET http://a%zz/ HTTP/1.1\r\n"), 400, "invalid host in request target" },
+	{ RAW("GET http://a<b>?q HTTP/1.1\r\n"), 400, "invalid host in request target" },
 	/* garbage refused before the head is complete */
 	{ RAW("\x16\x03\x01\x00\xa5\x01\x00"), 400, "invalid method" },
 	{ RAW("\x16"), 400, "invalid method" },
@@ -779,6 +819,56 @@ START_TEST(chunked_largest_size)
 }
 END_TEST
 
+/* ---- methods ---- */
+
+static const struct {
+	const char *method;
+	bool known;
+} method_cases[] = {
+	{ "GET", true },    { "HEAD", true },      { "POST", true },    { "PUT", true },
+	{ "DELETE", true }, { "PATCH", true },     { "OPTIONS", true }, { "get", false },
+	{ "Get", false },   { "FOO", false },      { "TRACE", false },  { "CONNECT", false },
+	{ "PRI", false },   { "M-SEARCH", false }, { "GETS", false },   { "GE", false },
+	{ "", false },      { "OPTIONS ", false },
+};
+
+START_TEST(method_known)
+{
+	struct str m = { method_cases[_i].method, strlen(method_cases[_i].method) };
+
+	ck_assert_msg(http_method_known(m) == method_cases[_i].known, "\"%s\"", method_cases[_i].method);
+}
+END_TEST
+
+/* Compared by length too: a prefix or an extension of a known method is not one. */
+START_TEST(method_known_by_length)
+{
+	ck_assert(!http_method_known((struct str){ "GETX", 2 }));
+	ck_assert(http_method_known((struct str){ "GETX", 3 }));
+	ck_assert(!http_method_known((struct str){ "GETX", 4 }));
+}
+END_TEST
+
+/*
+ * The list routes and Allow headers come from: distinct, with GET and HEAD among them, which every server
+ * must support (RFC 9110 section 9.1).
+ */
+START_TEST(method_list)
+{
+	bool get = false, head = false;
+	size_t i, j;
+
+	for (i = 0; http_methods[i] != NULL; i++) {
+		ck_assert(http_method_known((struct str){ http_methods[i], strlen(http_methods[i]) }));
+		for (j = 0; j < i; j++)
+			ck_assert_str_ne(http_methods[i], http_methods[j]);
+		get = get || strcmp(http_methods[i], "GET") == 0;
+		head = head || strcmp(http_methods[i], "HEAD") == 0;
+	}
+	ck_assert(get && head);
+}
+END_TEST
+
 #define LOOP(tc, fn, table) tcase_add_loop_test(tc, fn, 0, (int)(sizeof(table) / sizeof((table)[0])))
 
 static Suite *
@@ -803,6 +893,12 @@ http_parser_suite(void)
 	LOOP(tc, limit_whole, limit_cases);
 	LOOP(tc, limit_every_prefix, limit_cases);
 	tcase_add_test(tc, too_many_headers);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("methods");
+	LOOP(tc, method_known, method_cases);
+	tcase_add_test(tc, method_known_by_length);
+	tcase_add_test(tc, method_list);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("chunked");

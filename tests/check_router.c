@@ -1,4 +1,4 @@
-/* check_router.c: unit tests for route matching: exact paths, prefixes, methods, HEAD and Allow. */
+/* check_router.c: unit tests for route matching: exact paths, prefixes, methods, HEAD, OPTIONS and Allow. */
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +18,9 @@ static struct route routes[] = {
 	{ .kind = ROUTE_REDIRECT, .method = "GET", .path = "/" },
 	{ .kind = ROUTE_TEXT, .method = "HEAD", .path = "/only-head" },
 	{ .kind = ROUTE_TEXT, .method = "DELETE", .path = "/hello/x" },
+	{ .kind = ROUTE_TEXT, .method = "OPTIONS", .path = "/api" },
+	{ .kind = ROUTE_TEXT, .method = "GET", .path = "/api" },
+	{ .kind = ROUTE_DIR, .method = "OPTIONS", .path = "/cors/" },
 };
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))
 
@@ -52,28 +55,49 @@ static const struct {
 } cases[] = {
 	{ "GET", "/hello", ROUTER_FOUND, 0, NULL },
 	{ "HEAD", "/hello", ROUTER_FOUND, 0, NULL },
-	{ "POST", "/hello", ROUTER_BAD_METHOD, 0, "GET, HEAD" },
+	{ "POST", "/hello", ROUTER_BAD_METHOD, 0, "GET, HEAD, OPTIONS" },
 	{ "GET", "/hello/", ROUTER_NOT_FOUND, 0, NULL },
 	{ "GET", "/hell", ROUTER_NOT_FOUND, 0, NULL },
 	{ "GET", "/helloo", ROUTER_NOT_FOUND, 0, NULL },
-	{ "get", "/hello", ROUTER_BAD_METHOD, 0, "GET, HEAD" }, /* methods are case-sensitive */
+	{ "get", "/hello", ROUTER_BAD_METHOD, 0, "GET, HEAD, OPTIONS" }, /* methods are case-sensitive */
 	{ "POST", "/form", ROUTER_FOUND, 1, NULL },
 	{ "GET", "/form", ROUTER_FOUND, 2, NULL },
 	{ "HEAD", "/form", ROUTER_FOUND, 2, NULL },
-	{ "PUT", "/form", ROUTER_BAD_METHOD, 0, "GET, HEAD, POST" },
+	{ "PUT", "/form", ROUTER_BAD_METHOD, 0, "GET, HEAD, POST, OPTIONS" },
 	{ "GET", "/static/a.css", ROUTER_FOUND, 3, NULL },
 	{ "GET", "/static/", ROUTER_FOUND, 3, NULL },
 	{ "PUT", "/static/a.css", ROUTER_FOUND, 5, NULL },
-	{ "POST", "/static/a.css", ROUTER_BAD_METHOD, 0, "GET, HEAD, PUT" },
+	{ "POST", "/static/a.css", ROUTER_BAD_METHOD, 0, "GET, HEAD, PUT, OPTIONS" },
 	{ "GET", "/static", ROUTER_NOT_FOUND, 0, NULL },
 	{ "GET", "/static/deep/x", ROUTER_FOUND, 4, NULL }, /* the longer prefix wins */
-	{ "PUT", "/static/deep/x", ROUTER_BAD_METHOD, 0, "GET, HEAD" },
-	{ "GET", "/upload/x", ROUTER_BAD_METHOD, 0, "DELETE" },
+	{ "PUT", "/static/deep/x", ROUTER_BAD_METHOD, 0, "GET, HEAD, OPTIONS" },
+	{ "GET", "/upload/x", ROUTER_BAD_METHOD, 0, "DELETE, OPTIONS" },
 	{ "GET", "/", ROUTER_FOUND, 7, NULL },
 	{ "HEAD", "/only-head", ROUTER_FOUND, 8, NULL },
-	{ "GET", "/only-head", ROUTER_BAD_METHOD, 0, "HEAD" },
+	{ "GET", "/only-head", ROUTER_BAD_METHOD, 0, "HEAD, OPTIONS" },
 	{ "DELETE", "/hello/x", ROUTER_FOUND, 9, NULL },
 	{ "GET", "", ROUTER_NOT_FOUND, 0, NULL },
+	/* OPTIONS: every path with routes answers it, in the order of http_methods, unless a route takes it.
+	 */
+	{ "OPTIONS", "/hello", ROUTER_OPTIONS, 0, "GET, HEAD, OPTIONS" },
+	{ "OPTIONS", "/form", ROUTER_OPTIONS, 0, "GET, HEAD, POST, OPTIONS" },
+	{ "OPTIONS", "/static/a.css", ROUTER_OPTIONS, 0, "GET, HEAD, PUT, OPTIONS" },
+	{ "OPTIONS", "/static/deep/", ROUTER_OPTIONS, 0, "GET, HEAD, OPTIONS" },
+	{ "OPTIONS", "/upload/", ROUTER_OPTIONS, 0, "DELETE, OPTIONS" },
+	{ "OPTIONS", "/only-head", ROUTER_OPTIONS, 0, "HEAD, OPTIONS" },
+	{ "OPTIONS", "/hello/x", ROUTER_OPTIONS, 0, "DELETE, OPTIONS" },
+	{ "OPTIONS", "/nope", ROUTER_NOT_FOUND, 0, NULL },
+	{ "OPTIONS", "", ROUTER_NOT_FOUND, 0, NULL },
+	{ "options", "/hello", ROUTER_BAD_METHOD, 0, "GET, HEAD, OPTIONS" },
+	{ "OPTIONS", "/api", ROUTER_FOUND, 10, NULL }, /* configured: answers as configured */
+	{ "GET", "/api", ROUTER_FOUND, 11, NULL },
+	{ "POST", "/api", ROUTER_BAD_METHOD, 0, "GET, HEAD, OPTIONS" }, /* named once */
+	{ "OPTIONS", "/cors/x", ROUTER_FOUND, 12, NULL },
+	{ "GET", "/cors/x", ROUTER_BAD_METHOD, 0, "OPTIONS" },
+	/* "*": the server itself, for OPTIONS alone. */
+	{ "OPTIONS", "*", ROUTER_OPTIONS, 0, "GET, HEAD, POST, PUT, DELETE, PATCH, OPTIONS" },
+	{ "GET", "*", ROUTER_NOT_FOUND, 0, NULL },
+	{ "OPTIONS", "**", ROUTER_NOT_FOUND, 0, NULL },
 };
 
 START_TEST(test_match)
@@ -86,7 +110,7 @@ START_TEST(test_match)
 	              res, cases[_i].result);
 	if (res == ROUTER_FOUND)
 		ck_assert_ptr_eq(rt, &routes[cases[_i].route]);
-	if (res == ROUTER_BAD_METHOD)
+	if (res == ROUTER_BAD_METHOD || res == ROUTER_OPTIONS)
 		ck_assert_str_eq(allow, cases[_i].allow);
 }
 END_TEST
@@ -113,6 +137,10 @@ START_TEST(test_empty_table)
 	ck_assert_int_eq(router_match(empty, (struct str){ "GET", 3 }, (struct str){ "/", 1 }, &rt, allow,
 	                              sizeof(allow)),
 	                 ROUTER_NOT_FOUND);
+	ck_assert_int_eq(router_match(empty, (struct str){ "OPTIONS", 7 }, (struct str){ "*", 1 }, &rt, allow,
+	                              sizeof(allow)),
+	                 ROUTER_OPTIONS);
+	ck_assert_str_eq(allow, "GET, HEAD, POST");
 	router_free(empty);
 }
 END_TEST

@@ -75,9 +75,15 @@ START_TEST(test_errors_and_methods)
 	itest_start(&srv, NULL, itest_seed_routes);
 	expect("GET /nope HTTP/1.1\r\nHost: x\r\n\r\n", 404, NULL);
 	expect("DELETE /hello HTTP/1.1\r\nHost: x\r\n\r\n", 405, NULL);
-	ck_assert_str_eq(itest_header(&rs, "Allow"), "GET, HEAD");
+	ck_assert_str_eq(itest_header(&rs, "Allow"), "GET, HEAD, OPTIONS");
 	expect("PUT /form HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n", 405, NULL);
-	ck_assert_str_eq(itest_header(&rs, "Allow"), "GET, HEAD, POST");
+	ck_assert_str_eq(itest_header(&rs, "Allow"), "GET, HEAD, POST, OPTIONS");
+	/* A method the server does not implement is 501 wherever it is sent, and says so. */
+	expect("FOO /hello HTTP/1.1\r\nHost: x\r\n\r\n", 501, "method not implemented\n");
+	ck_assert_str_eq(itest_header(&rs, "Content-Type"), "text/plain; charset=utf-8");
+	ck_assert_ptr_null(itest_header(&rs, "Allow"));
+	expect("get /hello HTTP/1.1\r\nHost: x\r\n\r\n", 501, "method not implemented\n");
+	expect("CONNECT /nope HTTP/1.1\r\nHost: x\r\n\r\n", 501, "method not implemented\n");
 	/* HEAD: the GET route's headers, no body. */
 	ck_assert_int_eq(itest_connect(&cl, srv.port), 0);
 	cl.head_request = true;
@@ -122,6 +128,75 @@ START_TEST(test_no_content)
 	ck_assert_int_eq(cl.len, 0);
 	itest_close(&cl);
 	ck_assert(itest_wait_log(&srv, "\"POST /beacon HTTP/1.1\" 204 0", 10000));
+	itest_stop(&srv, SIGTERM);
+}
+END_TEST
+
+/* Host and an absolute-form target's authority: uri-host [ ":" port ] or 400 (RFC 9112 section 3.2). */
+START_TEST(test_host_syntax)
+{
+	itest_start(&srv, NULL, itest_seed_routes);
+	expect("GET /hello HTTP/1.1\r\nHost: [::1]:8080\r\n\r\n", 200, "Hello World!");
+	expect("GET /hello HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", 200, "Hello World!");
+	expect("GET /hello HTTP/1.1\r\nHost: xn--caf-dma.example:80\r\n\r\n", 200, "Hello World!");
+	expect("GET /hello HTTP/1.1\r\nHost:\r\n\r\n", 200, "Hello World!");
+	expect("GET http://localhost:80/hello HTTP/1.0\r\n\r\n", 200, "Hello World!");
+	expect("GET http://[::1]/hello HTTP/1.1\r\nHost: [::1]\r\n\r\n", 200, "Hello World!");
+	expect("GET /hello HTTP/1.1\r\nHost: a b\r\n\r\n", 400, "invalid Host header\n");
+	expect("GET /hello HTTP/1.1\r\nHost: localhost:80x\r\n\r\n", 400, "invalid Host header\n");
+	expect("GET http://localhost:80x/ HTTP/1.0\r\n\r\n", 400, "invalid host in request target\n");
+	expect("GET http://[::1/hello HTTP/1.1\r\nHost: x\r\n\r\n", 400, "invalid host in request target\n");
+	itest_stop(&srv, SIGTERM);
+}
+END_TEST
+
+/* An OPTIONS answer: 200, Allow, and an empty body that leaves the connection ready for the next one. */
+static void
+expect_options(const char *raw, const char *allow)
+{
+	expect(raw, 200, "");
+	ck_assert_str_eq(itest_header(&rs, "Allow"), allow);
+	ck_assert_str_eq(itest_header(&rs, "Content-Length"), "0");
+	ck_assert_ptr_null(itest_header(&rs, "Content-Type"));
+	ck_assert_uint_eq(rs.body_len, 0);
+}
+
+START_TEST(test_options)
+{
+	char routes[2048];
+
+	snprintf(routes, sizeof(routes),
+	         "%s,\n{ method = \"OPTIONS\"; path = \"/api\"; text = \"api options\"; },\n"
+	         "{ method = \"PATCH\"; path = \"/api\"; text = \"patched\"; }\n",
+	         itest_seed_routes);
+	itest_start(&srv, NULL, routes);
+	expect_options("OPTIONS * HTTP/1.1\r\nHost: x\r\n\r\n",
+	               "GET, HEAD, POST, PUT, DELETE, PATCH, OPTIONS");
+	expect_options("OPTIONS /hello HTTP/1.1\r\nHost: x\r\n\r\n", "GET, HEAD, OPTIONS");
+	expect_options("OPTIONS /form HTTP/1.0\r\n\r\n", "GET, HEAD, POST, OPTIONS");
+	expect_options("OPTIONS /static/a/b.css HTTP/1.1\r\nHost: x\r\n\r\n", "GET, HEAD, OPTIONS");
+	expect_options("OPTIONS http://x/form?q HTTP/1.1\r\nHost: x\r\n\r\n", "GET, HEAD, POST, OPTIONS");
+	expect("OPTIONS /nope HTTP/1.1\r\nHost: x\r\n\r\n", 404, NULL);
+	/* A route for OPTIONS answers as configured; the path's Allow names OPTIONS once. */
+	expect("OPTIONS /api HTTP/1.1\r\nHost: x\r\n\r\n", 200, "api options");
+	expect("GET /api HTTP/1.1\r\nHost: x\r\n\r\n", 405, NULL);
+	ck_assert_str_eq(itest_header(&rs, "Allow"), "PATCH, OPTIONS");
+	/* The asterisk is for OPTIONS alone (RFC 9112 section 3.2.4). */
+	expect("GET * HTTP/1.1\r\nHost: x\r\n\r\n", 400, "asterisk-form target is only for OPTIONS\n");
+
+	/* Content-Length: 0 frames it: the requests pipelined after it on one connection are answered. */
+	ck_assert_int_eq(itest_connect(&cl, srv.port), 0);
+	itest_sends(&cl, "OPTIONS * HTTP/1.1\r\nHost: x\r\n\r\nOPTIONS /hello HTTP/1.1\r\nHost: x\r\n\r\n"
+	                 "GET /hello HTTP/1.1\r\nHost: x\r\n\r\n");
+	ck_assert_int_eq(itest_read(&cl, &rs, 5000), 0);
+	ck_assert_int_eq(rs.status, 200);
+	ck_assert_str_eq(itest_header(&rs, "Allow"), "GET, HEAD, POST, PUT, DELETE, PATCH, OPTIONS");
+	ck_assert_int_eq(itest_read(&cl, &rs, 5000), 0);
+	ck_assert_int_eq(rs.status, 200);
+	ck_assert_str_eq(itest_header(&rs, "Allow"), "GET, HEAD, OPTIONS");
+	ck_assert_int_eq(itest_read(&cl, &rs, 5000), 0);
+	ck_assert_str_eq(rs.body, "Hello World!");
+	itest_close(&cl);
 	itest_stop(&srv, SIGTERM);
 }
 END_TEST
@@ -897,5 +972,6 @@ main(void)
 	        test_static_symlinks, test_static_cache, test_timeouts, test_reload_route, test_reload_port,
 	        test_reload_bind_failure, test_reload_limits_and_shutdown_timeout, test_reload_bad_config,
 	        test_worker_replaced, test_respawn_backoff, test_ipv6, test_graceful_stop, test_sigint_stops,
-	        test_command_line, test_port_in_use, test_curl, test_no_content, test_expect_continue);
+	        test_command_line, test_port_in_use, test_curl, test_no_content, test_expect_continue,
+	        test_host_syntax, test_options);
 }

@@ -1,4 +1,4 @@
-/* check_url.c: tables of decoding, path normalisation and form lookup cases for url.c. */
+/* check_url.c: tables of decoding, path normalisation, form lookup and host syntax cases for url.c. */
 #include <check.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -528,6 +528,133 @@ START_TEST(test_encode_truncates)
 }
 END_TEST
 
+/* Inputs may hold NULs, hence the lengths. */
+struct host_case {
+	const char *in;
+	size_t len;
+	bool valid;
+};
+
+#define HOST_OK(s)                                                                                           \
+	{                                                                                                    \
+		s, sizeof(s) - 1, true                                                                       \
+	}
+#define HOST_BAD(s)                                                                                          \
+	{                                                                                                    \
+		s, sizeof(s) - 1, false                                                                      \
+	}
+
+/* clang-format off */
+static const struct host_case host_cases[] = {
+	HOST_OK("localhost"),
+	HOST_OK("example.com"),
+	HOST_OK("EXAMPLE.com."),
+	HOST_OK("xn--caf-dma.example"),
+	HOST_OK("a"),
+	HOST_OK("127.0.0.1"),
+	HOST_OK("999.1.1.1"),          /* not an IPv4 address, but a well-formed reg-name */
+	HOST_OK("localhost:80"),
+	HOST_OK("h:0"),
+	HOST_OK("h:65535"),
+	HOST_OK("h:99999"),            /* 5 digits */
+	HOST_OK("h:00080"),
+	HOST_OK("my_host~1"),
+	HOST_OK("a!$&'()*+,;=b"),      /* sub-delims */
+	HOST_OK("caf%C3%A9.example"),  /* pct-encoded */
+	HOST_OK("[::1]"),
+	HOST_OK("[::1]:8080"),
+	HOST_OK("[::]"),
+	HOST_OK("[2001:db8::ff00:42:8329]"),
+	HOST_OK("[2001:0db8:0000:0000:0000:ff00:0042:8329]:443"),
+	HOST_OK("[::ffff:192.0.2.1]"),
+	HOST_OK("[1:2:3:4:5:6:7::]"),
+	HOST_OK("[FE80::A]"),
+	HOST_OK("[v1.fe80::a+en1]"),   /* IPvFuture */
+	HOST_OK("[V7.x:y]:1"),
+	HOST_BAD(""),
+	HOST_BAD(":80"),               /* no host */
+	HOST_BAD("h:"),                /* empty port */
+	HOST_BAD("h:123456"),          /* 6 digits */
+	HOST_BAD("h:80x"),
+	HOST_BAD("h:-1"),
+	HOST_BAD("h:+80"),
+	HOST_BAD("h:8 0"),
+	HOST_BAD("h:80:81"),
+	HOST_BAD("h::80"),
+	HOST_BAD("a b"),
+	HOST_BAD(" a"),
+	HOST_BAD("a\tb"),
+	HOST_BAD("a/b"),
+	HOST_BAD("a\\b"),
+	HOST_BAD("a?b"),
+	HOST_BAD("a#b"),
+	HOST_BAD("u@h"),               /* userinfo */
+	HOST_BAD("a\"b"),
+	HOST_BAD("a<b>"),
+	HOST_BAD("a[b]"),
+	HOST_BAD("a{b}"),
+	HOST_BAD("a|b"),
+	HOST_BAD("a^b"),
+	HOST_BAD("a`b"),
+	HOST_BAD("a\0b"),
+	HOST_BAD("a\x01"),
+	HOST_BAD("a\r\nX: y"),
+	HOST_BAD("a\x7f"),
+	HOST_BAD("caf\xc3\xa9.example"), /* raw UTF-8: IDNs go as xn-- */
+	HOST_BAD("a%"),
+	HOST_BAD("a%4"),
+	HOST_BAD("a%zz"),
+	HOST_BAD("::1"),               /* an IPv6 address needs its brackets */
+	HOST_BAD("2001:db8::1:80"),
+	HOST_BAD("[::1"),
+	HOST_BAD("::1]"),
+	HOST_BAD("[]"),
+	HOST_BAD("[::1]x"),
+	HOST_BAD("[::1]:"),
+	HOST_BAD("[::1]:80x"),
+	HOST_BAD("[::1]]"),
+	HOST_BAD("[[::1]]"),
+	HOST_BAD("[::1%25eth0]"),     /* zone identifiers are not part of RFC 9110's URIs */
+	HOST_BAD("[1::2::3]"),
+	HOST_BAD("[1:2:3:4:5:6:7:8:9]"),
+	HOST_BAD("[12345::]"),
+	HOST_BAD("[::g]"),
+	HOST_BAD("[::1.2.3]"),
+	HOST_BAD("[::1.2.3.256]"),
+	HOST_BAD("[127.0.0.1]"),
+	HOST_BAD("[example.com]"),
+	HOST_BAD("[ ::1]"),
+	HOST_BAD("[::1 ]"),
+	HOST_BAD("[::1\0]"),
+	HOST_BAD("[0000:0000:0000:0000:0000:0000:0000:0000:0000]"),
+	HOST_BAD("[v]"),
+	HOST_BAD("[v1]"),
+	HOST_BAD("[v1.]"),
+	HOST_BAD("[v.x]"),
+	HOST_BAD("[vg.x]"),
+	HOST_BAD("[v1.x/y]"),
+};
+/* clang-format on */
+
+START_TEST(test_host_table)
+{
+	const struct host_case *c = &host_cases[_i];
+
+	ck_assert_msg(url_host_valid(c->in, c->len) == c->valid, "case %d \"%.*s\": want %s", _i, (int)c->len,
+	              c->in, c->valid ? "valid" : "invalid");
+}
+END_TEST
+
+/* Nothing past len is looked at: a valid host followed by garbage is judged on the host alone. */
+START_TEST(test_host_respects_len)
+{
+	ck_assert(url_host_valid("h:80x", 4));
+	ck_assert(url_host_valid("[::1]:80/", 8));
+	ck_assert(!url_host_valid("[::1]", 4));
+	ck_assert(!url_host_valid("h", 0));
+}
+END_TEST
+
 static Suite *
 url_suite(void)
 {
@@ -552,6 +679,11 @@ url_suite(void)
 	tc = tcase_create("encode");
 	tcase_add_loop_test(tc, test_encode_table, 0, NCASES(encode_cases));
 	tcase_add_test(tc, test_encode_truncates);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("host");
+	tcase_add_loop_test(tc, test_host_table, 0, NCASES(host_cases));
+	tcase_add_test(tc, test_host_respects_len);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("form");

@@ -6,6 +6,7 @@
 
 #include "fuzz.h"
 #include "http_parser.h"
+#include "url.h"
 
 /*
  * Input: one control byte, one seed byte, then the bytes a client sent. The control byte's low two bits
@@ -45,10 +46,13 @@ check_meaning(ssize_t r, const struct http_request *req)
 	if (r <= 0)
 		return;
 	CHECK(req->method.len > 0 && req->path.len > 0 && (req->path.p[0] == '/' || req->path.p[0] == '*'));
+	/* The handler takes "*" for OPTIONS * without looking at the method again. */
+	CHECK(req->path.p[0] != '*' || (req->path.len == 1 && str_eq(req->method, "OPTIONS")));
 	CHECK(req->minor_version == 0 || req->minor_version == 1);
 	CHECK(req->body != HTTP_BODY_CHUNKED || req->minor_version == 1);
 	CHECK(req->body == HTTP_BODY_LENGTH ? req->content_length <= INT64_MAX : req->content_length == 0);
 	CHECK(!req->expect_continue || req->minor_version == 1);
+	CHECK(req->host.len == 0 || url_host_valid(req->host.p, req->host.len));
 }
 
 static bool

@@ -28,10 +28,10 @@ cflags=(-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefin
 # The project sources each harness links besides its own file.
 sources() {
 	case $1 in
-	http_parser) echo src/http_parser.c ;;
+	http_parser) echo src/http_parser.c src/url.c ;;
 	url) echo src/url.c ;;
 	template) echo src/template.c ;;
-	config) echo src/config.c src/template.c ;;
+	config) echo src/config.c src/template.c src/http_parser.c src/url.c ;;
 	*) return 1 ;;
 	esac
 }
