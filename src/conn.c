@@ -351,7 +351,7 @@ conn_expect_body(struct conn *c, size_t have)
 		return TH_AGAIN;
 	conn_exchange(c, &x, (struct str){ "", 0 });
 	x.close = true;
-	if (handle_route(ctx->router, &x) == -1) {
+	if (handle_route(ctx->handlers, &x) == TH_ERROR) {
 		log_errno("cannot answer a request");
 		return TH_ERROR;
 	}
@@ -371,7 +371,7 @@ conn_dispatch(struct conn *c, struct str body)
 	struct exchange x;
 
 	conn_exchange(c, &x, body);
-	if (handle_request(c->ctx->router, &x) == -1) {
+	if (handle_request(c->ctx->handlers, &x) == TH_ERROR) {
 		log_errno("cannot answer a request");
 		return TH_ERROR;
 	}
@@ -399,9 +399,9 @@ conn_serve_one(struct conn *c)
 		return TH_ERROR;
 	if (c->head_len == 0) {
 		n = http_parse_request(c->in.data, c->in.len, cfg->max_header_size, req);
-		if (n == HTTP_AGAIN)
+		if (n == TH_AGAIN)
 			return TH_AGAIN;
-		if (n == HTTP_ERROR)
+		if (n == TH_ERROR)
 			return conn_fail(c, req->status, req->error);
 		c->head_len = (uint32_t)n;
 		c->body_len = 0;
@@ -433,11 +433,11 @@ conn_serve_one(struct conn *c)
 		n = http_decode_chunked(&c->chunked, c->in.data + c->head_len + c->body_len, &raw);
 		c->body_len += (uint32_t)raw;
 		c->in_need = c->head_len + c->body_len + CHUNKED_WINDOW;
-		if (n == HTTP_ERROR)
+		if (n == TH_ERROR)
 			return conn_fail(c, 400, "malformed chunked body");
 		if (c->body_len > cfg->max_body_size)
 			return conn_fail(c, 413, "request body too large");
-		if (n == HTTP_AGAIN) {
+		if (n == TH_AGAIN) {
 			c->in.len = c->head_len + c->body_len;
 			return conn_expect_body(c, c->body_len);
 		}

@@ -11,9 +11,9 @@
 #include "buf.h"
 #include "config.h"
 #include "file_cache.h"
+#include "handlers.h"
 #include "http_parser.h"
 #include "loop.h"
-#include "router.h"
 #include "transport.h"
 
 #define CONN_BUF_SIZE 4096 /* bytes of the buffers a connection takes from the pool to read and write */
@@ -26,7 +26,7 @@
 struct conn_ctx {
 	/* in */
 	const struct config *cfg;
-	struct router *router;
+	struct handlers *handlers;
 	struct loop *loop;
 	const char *date;     /* for the Date header, "Sun, 06 Nov 1994 08:49:37 GMT" */
 	const char *log_time; /* for the access log, "24/Nov/2026:22:33:58 +0000" */

@@ -426,11 +426,10 @@ worker_setup(struct worker *w, int access_fd)
 	}
 	if (worker_drop_privileges(w->cfg) == -1)
 		return -1;
-	if ((w->ctx.router = router_new(w->cfg->routes, w->cfg->nroutes)) == NULL) {
+	if ((w->ctx.handlers = handlers_new(w->cfg)) == NULL) {
 		log_errno("cannot build the route table");
 		return -1;
 	}
-	handlers_open_roots(w->cfg->routes, w->cfg->nroutes);
 	if (access_fd != -1 && (w->access_log = access_log_start(access_fd)) == NULL) {
 		log_errno("cannot start the access log writer");
 		return -1;
@@ -494,7 +493,7 @@ worker_run(const struct config *cfg, int lfd, int channel, int access_fd)
 	buf_free(&w.ctx.scratch);
 	buf_pool_free(&w.ctx.pool);
 	file_cache_clear(&w.ctx.files);
-	router_free(w.ctx.router);
+	handlers_free(w.ctx.handlers);
 	loop_free(&w.loop);
 	if (w.sigfd != -1)
 		close(w.sigfd);

@@ -70,8 +70,8 @@ setup(void)
 		.keepalive = true,
 		.pool = { .size = CONN_BUF_SIZE, .max = 4 },
 	};
-	ctx.router = router_new(cfg->routes, cfg->nroutes);
-	ck_assert_ptr_nonnull(ctx.router);
+	ctx.handlers = handlers_new(cfg);
+	ck_assert_ptr_nonnull(ctx.handlers);
 
 	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv), 0);
 	peer = sv[1];
@@ -94,7 +94,7 @@ teardown(void)
 	buf_free(&ctx.scratch);
 	buf_pool_free(&ctx.pool);
 	file_cache_clear(&ctx.files);
-	router_free(ctx.router);
+	handlers_free(ctx.handlers);
 	loop_free(&loop);
 	config_free(cfg);
 	snprintf(path, sizeof(path), "%s/big.bin", dir);
