@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "access_format.h"
 #include "access_log.h"
 #include "channel.h"
 #include "conn.h"
@@ -37,7 +38,6 @@ static void
 worker_clock(struct worker *w)
 {
 	time_t t = time(NULL);
-	struct tm tm;
 
 	w->now = timer_now();
 	if (t == w->date_sec)
@@ -45,8 +45,7 @@ worker_clock(struct worker *w)
 	/* Formatting a date is costly next to a request: once a second is enough. */
 	w->date_sec = t;
 	response_date(t, w->date);
-	gmtime_r(&t, &tm);
-	strftime(w->log_time, sizeof(w->log_time), "%d/%b/%Y:%H:%M:%S +0000", &tm);
+	access_format_time(ACCESS_COMMON, t, w->log_time);
 }
 
 int
@@ -118,20 +117,21 @@ worker_access_log(struct worker *w, const struct conn *c, int status, uint64_t b
 {
 	const struct http_request *req = &w->req;
 	char peer[INET6_ADDRSTRLEN];
+	struct access_entry e = { .time = w->log_time, .status = status, .body_bytes = bytes };
 
 	if (w->access_log == NULL)
 		return;
 	if (w->access.len == 0)
 		w->access_due = w->now + ACCESS_FLUSH_MS;
-	if (c->head_len == 0) {
-		/* The request line could not be read: log it as Common Log Format's "-". */
-		buf_printf(&w->access, "%s - - [%s] \"-\" %d %llu\n", conn_peer(c, peer), w->log_time, status,
-		           (unsigned long long)bytes);
-		return;
+	e.remote_addr = conn_peer(c, peer);
+	/* No head: it could not be parsed, and what the parser left in w->req is not a request to log. */
+	if (c->head_len > 0) {
+		e.method = req->method;
+		e.target = req->target;
+		e.minor_version = req->minor_version;
 	}
-	buf_printf(&w->access, "%s - - [%s] \"%.*s %.*s HTTP/1.%d\" %d %llu\n", conn_peer(c, peer),
-	           w->log_time, (int)req->method.len, req->method.p, (int)req->target.len, req->target.p,
-	           req->minor_version, status, (unsigned long long)bytes);
+	if (access_format_line(&w->access, ACCESS_COMMON, &e) == -1)
+		log_errno("cannot format an access log line");
 }
 
 static void
