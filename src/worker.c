@@ -39,13 +39,14 @@ worker_clock(struct worker *w)
 {
 	time_t t = time(NULL);
 
-	w->now = timer_now();
+	w->now_us = timer_now_us();
+	w->now = w->now_us / 1000;
 	if (t == w->date_sec)
 		return;
 	/* Formatting a date is costly next to a request: once a second is enough. */
 	w->date_sec = t;
 	response_date(t, w->date);
-	access_format_time(ACCESS_COMMON, t, w->log_time);
+	access_format_time(w->cfg->access_log_format, t, w->log_time);
 }
 
 int
@@ -112,12 +113,28 @@ worker_handoff(struct worker *w, int fd)
 	return 0;
 }
 
+/* The first Referer and User-Agent of req, as nginx logs them, for the formats that have them. */
+static void
+worker_access_headers(const struct http_request *req, struct access_entry *e)
+{
+	size_t i;
+
+	for (i = 0; i < req->num_headers; i++) {
+		if (e->referer.p == NULL && str_eq_nocase(req->headers[i].name, "Referer"))
+			e->referer = req->headers[i].value;
+		else if (e->user_agent.p == NULL && str_eq_nocase(req->headers[i].name, "User-Agent"))
+			e->user_agent = req->headers[i].value;
+	}
+}
+
 void
 worker_access_log(struct worker *w, const struct conn *c, int status, uint64_t bytes)
 {
+	enum access_format fmt = w->cfg->access_log_format;
 	const struct http_request *req = &w->req;
 	char peer[INET6_ADDRSTRLEN];
 	struct access_entry e = { .time = w->log_time, .status = status, .body_bytes = bytes };
+	uint64_t now_us;
 
 	if (w->access_log == NULL)
 		return;
@@ -129,8 +146,18 @@ worker_access_log(struct worker *w, const struct conn *c, int status, uint64_t b
 		e.method = req->method;
 		e.target = req->target;
 		e.minor_version = req->minor_version;
+		if (fmt != ACCESS_COMMON)
+			worker_access_headers(req, &e);
 	}
-	if (access_format_line(&w->access, ACCESS_COMMON, &e) == -1)
+	/*
+	 * The start is the loop turn's clock, read once for all its events; the end is read now, since the
+	 * answer may have taken a good part of the turn. One vDSO call, and only for the format that uses it.
+	 */
+	if (fmt == ACCESS_JSON && c->first_byte_us != 0) {
+		now_us = timer_now_us();
+		e.duration_us = now_us > c->first_byte_us ? now_us - c->first_byte_us : 0;
+	}
+	if (access_format_line(&w->access, fmt, &e) == -1)
 		log_errno("cannot format an access log line");
 }
 

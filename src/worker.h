@@ -43,7 +43,8 @@ struct worker {
 	struct buf scratch;      /* its decoded path and parameters */
 	struct file_cache files; /* small static files served in the last second, kept open */
 
-	uint64_t now; /* ms, CLOCK_MONOTONIC, updated once per loop turn */
+	uint64_t now;    /* ms, CLOCK_MONOTONIC, updated once per loop turn */
+	uint64_t now_us; /* the same instant in µs, for the access log's durations */
 	time_t date_sec;
 	char date[RESPONSE_DATE_LEN + 1];
 	char log_time[ACCESS_TIME_LEN]; /* this second in the access log's format */
