@@ -186,10 +186,9 @@ struct escape_case {
 	const char *json;
 };
 
-#define ESC(in, clf, json)                                                                                   \
-	{                                                                                                    \
-		in, sizeof(in) - 1, clf, json                                                                \
-	}
+/* clang-format off */
+#define ESC(in, clf, json) { in, sizeof(in) - 1, clf, json }
+/* clang-format on */
 
 static const struct escape_case escape_cases[] = {
 	ESC("plain /a?b=c&d=e%20f", "plain /a?b=c&d=e%20f", "plain /a?b=c&d=e%20f"),
