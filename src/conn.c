@@ -517,10 +517,11 @@ conn_on_timeout(struct conn *c)
 	/* A request that did not arrive whole in request_timeout. */
 	c->in.len = 0;
 	c->head_len = 0;
-	c->first_byte_us = 0;
 	if (conn_fail(c, 408, "request timeout: the request did not arrive in time") == -1) {
 		conn_close(c);
 		return;
 	}
+	/* Only now: the access log line gives how long the request had. */
+	c->first_byte_us = 0;
 	conn_run(c);
 }

@@ -1328,6 +1328,8 @@ static const struct logged_case logged_cases[] = {
 	UNPARSED("GET /a\rb HTTP/1.1\r\nHost: x\r\n\r\n"),
 	UNPARSED("GET /\0 HTTP/1.1\r\nHost: x\r\n\r\n"),
 	UNPARSED("\xff\xfe\"\\ \" 200 0\r\n\r\n"),
+	/* A head that never ends: 408 after request_timeout, which json's duration must show. */
+	UNPARSED("GET /hello HTTP/1.1\r\nHost: x\r\nUser-Agent: \""),
 };
 
 #define NLOGGED (sizeof(logged_cases) / sizeof(logged_cases[0]))
@@ -1359,7 +1361,9 @@ serve_logged_cases(const char *format, char *dir, int *status)
 
 	ck_assert_ptr_nonnull(mkdtemp(dir));
 	snprintf(extra, sizeof(extra),
-	         "workers = 1; access_log = \"%s/access.log\"; access_log_format = \"%s\";", dir, format);
+	         "workers = 1; request_timeout = 1; access_log = \"%s/access.log\"; access_log_format = "
+	         "\"%s\";",
+	         dir, format);
 	itest_start(&srv, extra, itest_seed_routes);
 	for (i = 0; i < NLOGGED; i++) {
 		ck_assert_int_eq(itest_connect(&cl, srv.port), 0);
@@ -1400,6 +1404,7 @@ static const char json_check_py[] =
         "    assert o[\"remote_addr\"] == \"127.0.0.1\", o[\"remote_addr\"]\n"
         "    for k in (\"status\", \"body_bytes_sent\", \"duration_us\"):\n"
         "        assert type(o[k]) is int and 0 <= o[k] < 10**9, (k, o[k])\n"
+        "    assert o[\"status\"] != 408 or o[\"duration_us\"] >= 900000, o[\"duration_us\"]\n"
         "    print(o[\"status\"], *(json.dumps(o[k]) for k in\n"
         "          (\"method\", \"target\", \"protocol\", \"referer\", \"user_agent\")), sep=\"\\t\")\n";
 
