@@ -27,6 +27,7 @@
 #define ACCESS_FLUSH    16384 /* bytes of access log lines that go to the writer at once, */
 #define ACCESS_FLUSH_MS 200   /* or after this long */
 #define ACCESS_STOP_MS  2000  /* how long an exiting worker waits for the disk */
+#define ACCESS_KEEP     65536 /* a larger line buffer, grown by huge escaped headers, is given back */
 #define RETIRE_QUIET_MS 1000  /* a retiring listener closes once no connection came for this long */
 #define POOL_KEEP       64    /* idle connection buffers a worker keeps for reuse */
 #define SCRATCH_KEEP    65536 /* a larger scratch buffer is given back after the loop turn */
@@ -168,6 +169,8 @@ worker_access_flush(struct worker *w)
 		return;
 	access_log_write(w->access_log, w->access.data, w->access.len);
 	w->access.len = 0;
+	if (w->access.cap > ACCESS_KEEP)
+		buf_free(&w->access);
 }
 
 /* The master reopened the access log (SIGUSR1): the lines from now on go to fd. */
