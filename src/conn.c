@@ -109,7 +109,7 @@ conn_close(struct conn *c)
 static bool
 conn_idle(const struct conn *c)
 {
-	return c->fd != -1 && !c->lingering && !c->close_after && c->request_start == 0 && c->in.len == 0 &&
+	return c->fd != -1 && !c->lingering && !c->close_after && c->first_byte_us == 0 && c->in.len == 0 &&
 	       c->head_len == 0 && c->out_off == c->out.len && c->file_fd == -1;
 }
 
@@ -245,7 +245,7 @@ conn_read(struct conn *c)
 		return 0;
 	}
 	if (c->in.len == 0 && c->head_len == 0)
-		c->request_start = c->w->now;
+		c->first_byte_us = c->w->now_us;
 	c->in.len += (size_t)n;
 	return 0;
 }
@@ -402,7 +402,7 @@ conn_serve_one(struct conn *c)
 		return r;
 	buf_consume(&c->in, consumed);
 	c->head_len = 0;
-	c->request_start = c->in.len ? c->w->now : 0;
+	c->first_byte_us = c->in.len ? c->w->now_us : 0;
 	return 1;
 }
 
@@ -482,8 +482,8 @@ conn_run(struct conn *c)
 		break;
 	}
 
-	if (c->request_start != 0) {
-		deadline = c->request_start + (uint64_t)cfg->request_timeout * 1000;
+	if (c->first_byte_us != 0) {
+		deadline = c->first_byte_us / 1000 + (uint64_t)cfg->request_timeout * 1000;
 	} else {
 		if (w->draining && conn_idle(c) && conn_handoff(c))
 			return;
@@ -544,7 +544,7 @@ conn_start(struct conn *c)
 void
 conn_on_timeout(struct conn *c)
 {
-	if (c->lingering || output_pending(c) || c->request_start == 0) {
+	if (c->lingering || output_pending(c) || c->first_byte_us == 0) {
 		/* Idle past keepalive_timeout, a reader that stalled, or a linger that ran out. */
 		conn_close(c);
 		return;
@@ -552,10 +552,11 @@ conn_on_timeout(struct conn *c)
 	/* A request that did not arrive whole in request_timeout. */
 	c->in.len = 0;
 	c->head_len = 0;
-	c->request_start = 0;
 	if (conn_fail(c, 408, "request timeout: the request did not arrive in time") == -1) {
 		conn_close(c);
 		return;
 	}
+	/* Only now: the access log line gives how long the request had. */
+	c->first_byte_us = 0;
 	conn_run(c);
 }

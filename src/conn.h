@@ -33,7 +33,7 @@ struct conn {
 	bool shared;            /* handed over, in or out: another process may hold the socket too */
 	bool stay;              /* a handoff failed: keep it here, and close after its next answer */
 	sa_family_t family;     /* of addr: the client's address, for the access log */
-	uint64_t request_start; /* ms when the first byte of the current request arrived; 0 when idle */
+	uint64_t first_byte_us; /* when the current request's first byte came, in w->now_us; 0 when idle */
 
 	struct buf in;     /* received bytes, the current request first */
 	uint32_t head_len; /* > 0 once the current request's head is complete; it is parsed again on resuming

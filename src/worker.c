@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "access_format.h"
 #include "access_log.h"
 #include "channel.h"
 #include "conn.h"
@@ -26,6 +27,7 @@
 #define ACCESS_FLUSH    16384 /* bytes of access log lines that go to the writer at once, */
 #define ACCESS_FLUSH_MS 200   /* or after this long */
 #define ACCESS_STOP_MS  2000  /* how long an exiting worker waits for the disk */
+#define ACCESS_KEEP     65536 /* a larger line buffer, grown by huge escaped headers, is given back */
 #define RETIRE_QUIET_MS 1000  /* a retiring listener closes once no connection came for this long */
 #define POOL_KEEP       64    /* idle connection buffers a worker keeps for reuse */
 #define SCRATCH_KEEP    65536 /* a larger scratch buffer is given back after the loop turn */
@@ -37,16 +39,15 @@ static void
 worker_clock(struct worker *w)
 {
 	time_t t = time(NULL);
-	struct tm tm;
 
-	w->now = timer_now();
+	w->now_us = timer_now_us();
+	w->now = w->now_us / 1000;
 	if (t == w->date_sec)
 		return;
 	/* Formatting a date is costly next to a request: once a second is enough. */
 	w->date_sec = t;
 	response_date(t, w->date);
-	gmtime_r(&t, &tm);
-	strftime(w->log_time, sizeof(w->log_time), "%d/%b/%Y:%H:%M:%S +0000", &tm);
+	access_format_time(w->cfg->access_log_format, t, w->log_time);
 }
 
 int
@@ -113,25 +114,52 @@ worker_handoff(struct worker *w, int fd)
 	return 0;
 }
 
+/* The first Referer and User-Agent of req, as nginx logs them, for the formats that have them. */
+static void
+worker_access_headers(const struct http_request *req, struct access_entry *e)
+{
+	size_t i;
+
+	for (i = 0; i < req->num_headers; i++) {
+		if (e->referer.p == NULL && str_eq_nocase(req->headers[i].name, "Referer"))
+			e->referer = req->headers[i].value;
+		else if (e->user_agent.p == NULL && str_eq_nocase(req->headers[i].name, "User-Agent"))
+			e->user_agent = req->headers[i].value;
+	}
+}
+
 void
 worker_access_log(struct worker *w, const struct conn *c, int status, uint64_t bytes)
 {
+	enum access_format fmt = w->cfg->access_log_format;
 	const struct http_request *req = &w->req;
 	char peer[INET6_ADDRSTRLEN];
+	struct access_entry e = { .time = w->log_time, .status = status, .body_bytes = bytes };
+	uint64_t now_us;
 
 	if (w->access_log == NULL)
 		return;
 	if (w->access.len == 0)
 		w->access_due = w->now + ACCESS_FLUSH_MS;
-	if (c->head_len == 0) {
-		/* The request line could not be read: log it as Common Log Format's "-". */
-		buf_printf(&w->access, "%s - - [%s] \"-\" %d %llu\n", conn_peer(c, peer), w->log_time, status,
-		           (unsigned long long)bytes);
-		return;
+	e.remote_addr = conn_peer(c, peer);
+	/* No head: it could not be parsed, and what the parser left in w->req is not a request to log. */
+	if (c->head_len > 0) {
+		e.method = req->method;
+		e.target = req->target;
+		e.minor_version = req->minor_version;
+		if (fmt != ACCESS_COMMON)
+			worker_access_headers(req, &e);
 	}
-	buf_printf(&w->access, "%s - - [%s] \"%.*s %.*s HTTP/1.%d\" %d %llu\n", conn_peer(c, peer),
-	           w->log_time, (int)req->method.len, req->method.p, (int)req->target.len, req->target.p,
-	           req->minor_version, status, (unsigned long long)bytes);
+	/*
+	 * The start is the loop turn's clock, read once for all its events; the end is read now, since the
+	 * answer may have taken a good part of the turn. One vDSO call, and only for the format that uses it.
+	 */
+	if (fmt == ACCESS_JSON && c->first_byte_us != 0) {
+		now_us = timer_now_us();
+		e.duration_us = now_us > c->first_byte_us ? now_us - c->first_byte_us : 0;
+	}
+	if (access_format_line(&w->access, fmt, &e) == -1)
+		log_errno("cannot format an access log line");
 }
 
 static void
@@ -141,6 +169,8 @@ worker_access_flush(struct worker *w)
 		return;
 	access_log_write(w->access_log, w->access.data, w->access.len);
 	w->access.len = 0;
+	if (w->access.cap > ACCESS_KEEP)
+		buf_free(&w->access);
 }
 
 /* The master reopened the access log (SIGUSR1): the lines from now on go to fd. */

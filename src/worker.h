@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "access_format.h"
 #include "buf.h"
 #include "config.h"
 #include "file_cache.h"
@@ -42,13 +43,14 @@ struct worker {
 	struct buf scratch;      /* its decoded path and parameters */
 	struct file_cache files; /* small static files served in the last second, kept open */
 
-	uint64_t now; /* ms, CLOCK_MONOTONIC, updated once per loop turn */
+	uint64_t now;    /* ms, CLOCK_MONOTONIC, updated once per loop turn */
+	uint64_t now_us; /* the same instant in µs, for the access log's durations */
 	time_t date_sec;
 	char date[RESPONSE_DATE_LEN + 1];
-	char log_time[32];             /* "24/Nov/2026:22:33:58 +0000" */
-	struct access_log *access_log; /* NULL: none */
-	struct buf access;             /* access log lines not yet queued for the writer */
-	uint64_t access_due;           /* ms: queue them by then */
+	char log_time[ACCESS_TIME_LEN]; /* this second in the access log's format */
+	struct access_log *access_log;  /* NULL: none */
+	struct buf access;              /* access log lines not yet queued for the writer */
+	uint64_t access_due;            /* ms: queue them by then */
 };
 
 /*
