@@ -64,6 +64,7 @@ static const char *const server_keys[] = { "address",
 	                                   "max_header_size",
 	                                   "max_body_size",
 	                                   "access_log",
+	                                   "access_log_format",
 	                                   NULL };
 
 static const struct int_key server_ints[] = {
@@ -85,6 +86,14 @@ static const char *const route_keys[] = {
 
 /* Indexed by enum route_kind. */
 static const char *const kind_keys[] = { "text", "file", "root", "redirect", NULL };
+
+/* Indexed by enum access_format. */
+static const char *const access_formats[] = {
+	[ACCESS_COMMON] = "common",
+	[ACCESS_COMBINED] = "combined",
+	[ACCESS_JSON] = "json",
+	NULL,
+};
 
 /* Copies in to out with control bytes written as \xHH, so that a quoted value cannot break a log line. */
 static void
@@ -453,6 +462,26 @@ load_access_log(struct loader *ld, const config_setting_t *g, struct config *cfg
 }
 
 static int
+load_access_log_format(struct loader *ld, const config_setting_t *g, struct config *cfg)
+{
+	const config_setting_t *s;
+	const char *v;
+	char list[64];
+	size_t i;
+
+	if (lookup_str(ld, g, "server.", "access_log_format", "common", &v, &s) == -1)
+		return -1;
+	for (i = 0; access_formats[i] != NULL; i++) {
+		if (strcmp(v, access_formats[i]) == 0) {
+			cfg->access_log_format = (enum access_format)i;
+			return 0;
+		}
+	}
+	return fail_at(ld, s, "server.access_log_format must be %s, not \"%s\"",
+	               join_names(access_formats, list, sizeof(list)), v);
+}
+
+static int
 load_server(struct loader *ld, const config_setting_t *g, struct config *cfg)
 {
 	if (g != NULL &&
@@ -460,7 +489,7 @@ load_server(struct loader *ld, const config_setting_t *g, struct config *cfg)
 		return -1;
 	if (check_keys(ld, g, " in server", server_keys) == -1 || load_server_ints(ld, g, cfg) == -1 ||
 	    load_address(ld, g, cfg) == -1 || load_user(ld, g, cfg) == -1 ||
-	    load_access_log(ld, g, cfg) == -1)
+	    load_access_log(ld, g, cfg) == -1 || load_access_log_format(ld, g, cfg) == -1)
 		return -1;
 	return 0;
 }

@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "access_format.h"
 #include "template.h"
 
 enum route_kind {
@@ -48,6 +49,7 @@ struct config {
 	size_t max_header_size;
 	size_t max_body_size;
 	char *access_log; /* absolute path, "-" for stderr, "" for none */
+	enum access_format access_log_format;
 	struct route *routes;
 	size_t nroutes;
 };

@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "access_format.h"
 #include "conn.h"
 #include "handlers.h"
 #include "log.h"
@@ -83,7 +84,7 @@ conn_set_state(struct conn *c, enum conn_state state)
 	switch (state) {
 	case CONN_IDLE: deadline = now + (uint64_t)cfg->keepalive_timeout * 1000; break;
 	case CONN_HEAD:
-	case CONN_BODY: deadline = c->request_start + (uint64_t)cfg->request_timeout * 1000; break;
+	case CONN_BODY: deadline = c->first_byte_us / 1000 + (uint64_t)cfg->request_timeout * 1000; break;
 	case CONN_LINGER: deadline = now + LINGER_MS; break;
 	case CONN_NEW:
 	case CONN_SEND:
@@ -218,24 +219,52 @@ conn_write(struct conn *c)
 	return TH_OK;
 }
 
-/* One access log line for the exchange just answered; the request line is "-" when it could not be read. */
+/* The first Referer and User-Agent of req, as nginx logs them, for the formats that have them. */
+static void
+conn_log_headers(const struct http_request *req, struct access_entry *e)
+{
+	size_t i;
+
+	for (i = 0; i < req->num_headers; i++) {
+		if (e->referer.p == NULL && str_eq_nocase(req->headers[i].name, "Referer"))
+			e->referer = req->headers[i].value;
+		else if (e->user_agent.p == NULL && str_eq_nocase(req->headers[i].name, "User-Agent"))
+			e->user_agent = req->headers[i].value;
+	}
+}
+
+/* One access log line for the exchange just answered. */
 static void
 conn_log(const struct conn *c, int status, uint64_t bytes)
 {
 	struct conn_ctx *ctx = c->ctx;
+	enum access_format fmt = ctx->cfg->access_log_format;
 	const struct http_request *req = &ctx->req;
 	char peer[INET6_ADDRSTRLEN];
+	struct access_entry e = { .time = ctx->log_time, .status = status, .body_bytes = bytes };
+	uint64_t now_us;
 
 	if (!ctx->access_log)
 		return;
-	if (c->head_len == 0) {
-		buf_printf(&ctx->access, "%s - - [%s] \"-\" %d %llu\n", conn_peer(c, peer), ctx->log_time,
-		           status, (unsigned long long)bytes);
-		return;
+	e.remote_addr = conn_peer(c, peer);
+	/* No head: it could not be parsed, and what the parser left in ctx->req is not a request to log. */
+	if (c->head_len > 0) {
+		e.method = req->method;
+		e.target = req->target;
+		e.minor_version = req->minor_version;
+		if (fmt != ACCESS_COMMON)
+			conn_log_headers(req, &e);
 	}
-	buf_printf(&ctx->access, "%s - - [%s] \"%.*s %.*s HTTP/1.%d\" %d %llu\n", conn_peer(c, peer),
-	           ctx->log_time, (int)req->method.len, req->method.p, (int)req->target.len, req->target.p,
-	           req->minor_version, status, (unsigned long long)bytes);
+	/*
+	 * The start is the loop turn's clock, read once for all its events; the end is read now, since the
+	 * answer may have taken a good part of the turn. One vDSO call, and only for the format that uses it.
+	 */
+	if (fmt == ACCESS_JSON && c->first_byte_us != 0) {
+		now_us = timer_now_us();
+		e.duration_us = now_us > c->first_byte_us ? now_us - c->first_byte_us : 0;
+	}
+	if (access_format_line(&ctx->access, fmt, &e) == -1)
+		log_errno("cannot format an access log line");
 }
 
 /* Answers a request that cannot be read further, then closes: its framing is no longer trustworthy. */
@@ -295,7 +324,7 @@ conn_read(struct conn *c)
 		return TH_OK;
 	}
 	if (c->in.len == 0 && c->head_len == 0)
-		c->request_start = c->ctx->loop->now;
+		c->first_byte_us = c->ctx->loop->now_us;
 	c->in.len += (size_t)n;
 	return TH_OK;
 }
@@ -452,7 +481,7 @@ conn_serve_one(struct conn *c)
 		return r;
 	buf_consume(&c->in, consumed);
 	c->head_len = 0;
-	c->request_start = c->in.len ? ctx->loop->now : 0;
+	c->first_byte_us = c->in.len ? ctx->loop->now_us : 0;
 	return TH_OK;
 }
 
@@ -524,7 +553,7 @@ conn_run(struct conn *c)
 		break;
 	}
 
-	if (c->request_start != 0) {
+	if (c->first_byte_us != 0) {
 		conn_set_state(c, c->head_len == 0 ? CONN_HEAD : CONN_BODY);
 		return;
 	}
@@ -592,10 +621,11 @@ conn_on_timeout(struct timer *t)
 	/* A request that did not arrive whole in request_timeout. */
 	c->in.len = 0;
 	c->head_len = 0;
-	c->request_start = 0;
 	if (conn_fail(c, 408, "request timeout: the request did not arrive in time") == TH_ERROR) {
 		conn_close(c);
 		return;
 	}
+	/* Only now: the access log line gives how long the request had. */
+	c->first_byte_us = 0;
 	conn_run(c);
 }

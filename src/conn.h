@@ -29,7 +29,7 @@ struct conn_ctx {
 	struct handlers *handlers;
 	struct loop *loop;
 	const char *date;     /* for the Date header, "Sun, 06 Nov 1994 08:49:37 GMT" */
-	const char *log_time; /* for the access log, "24/Nov/2026:22:33:58 +0000" */
+	const char *log_time; /* this second in the access log's format (access_format_time()) */
 	bool access_log;      /* format access log lines into access */
 	bool keepalive;       /* an answer may leave its connection open; false while stopping */
 
@@ -82,7 +82,7 @@ struct conn {
 	bool peer_eof : 1;      /* the peer shut down its side: answer what is buffered, then close */
 	bool shared : 1;        /* handed over, in or out: another process may hold the socket too */
 	bool stay : 1;          /* a handoff failed: keep it here, and close after its next answer */
-	uint64_t request_start; /* ms when the first byte of the current request arrived */
+	uint64_t first_byte_us; /* when the current request's first byte came, in loop->now_us; 0: none */
 
 	struct buf in;     /* received bytes, the current request first */
 	uint32_t head_len; /* > 0 once the current request's head is complete; parsed again on resuming */

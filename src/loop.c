@@ -8,7 +8,8 @@ int
 loop_init(struct loop *l)
 {
 	l->timers = (struct timer_heap){ 0 };
-	l->now = timer_now();
+	l->now_us = timer_now_us();
+	l->now = l->now_us / 1000;
 	l->epfd = epoll_create1(EPOLL_CLOEXEC);
 	return l->epfd == -1 ? -1 : 0;
 }
@@ -60,7 +61,8 @@ loop_wait(struct loop *l, struct epoll_event *ev, int max)
 {
 	int n = epoll_wait(l->epfd, ev, max, loop_timeout(l));
 
-	l->now = timer_now();
+	l->now_us = timer_now_us();
+	l->now = l->now_us / 1000;
 	if (n == -1 && errno == EINTR)
 		return 0;
 	return n;

@@ -12,7 +12,8 @@
 struct loop {
 	int epfd;
 	struct timer_heap timers;
-	uint64_t now; /* ms, CLOCK_MONOTONIC, read once per turn */
+	uint64_t now;    /* ms, CLOCK_MONOTONIC, read once per turn */
+	uint64_t now_us; /* the same instant in µs, for the access log's durations */
 };
 
 /* Returns 0, or -1 with errno set. */

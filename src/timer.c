@@ -120,10 +120,16 @@ timer_heap_free(struct timer_heap *h)
 }
 
 uint64_t
-timer_now(void)
+timer_now_us(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
+uint64_t
+timer_now(void)
+{
+	return timer_now_us() / 1000;
 }

@@ -51,4 +51,7 @@ void timer_heap_free(struct timer_heap *h);
 /* Milliseconds of CLOCK_MONOTONIC: what deadlines are measured in. */
 uint64_t timer_now(void);
 
+/* Microseconds of the same clock: what the access log measures a request's duration in. */
+uint64_t timer_now_us(void);
+
 #endif

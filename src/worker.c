@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "access_format.h"
 #include "access_log.h"
 #include "channel.h"
 #include "conn.h"
@@ -27,6 +28,7 @@
 #define ACCESS_FLUSH    16384 /* bytes of access log lines that go to the writer at once, */
 #define ACCESS_FLUSH_MS 200   /* or after this long */
 #define ACCESS_STOP_MS  2000  /* how long an exiting worker waits for the disk */
+#define ACCESS_KEEP     65536 /* a larger line buffer, grown by huge escaped headers, is given back */
 #define RETIRE_QUIET_MS 1000  /* a retiring listener closes once no connection came for this long */
 #define POOL_KEEP       64    /* idle connection buffers a worker keeps for reuse */
 #define SCRATCH_KEEP    65536 /* a larger scratch buffer is given back after the loop turn */
@@ -53,8 +55,8 @@ struct worker {
 
 	time_t date_sec;
 	char date[RESPONSE_DATE_LEN + 1];
-	char log_time[32];             /* "24/Nov/2026:22:33:58 +0000" */
-	struct access_log *access_log; /* NULL: none */
+	char log_time[ACCESS_TIME_LEN]; /* this second in the access log's format */
+	struct access_log *access_log;  /* NULL: none */
 };
 
 /* epoll user data for the fds that are not connections. */
@@ -64,15 +66,13 @@ static void
 worker_clock(struct worker *w)
 {
 	time_t t = time(NULL);
-	struct tm tm;
 
 	if (t == w->date_sec)
 		return;
 	/* Formatting a date is costly next to a request: once a second is enough. */
 	w->date_sec = t;
 	response_date(t, w->date);
-	gmtime_r(&t, &tm);
-	strftime(w->log_time, sizeof(w->log_time), "%d/%b/%Y:%H:%M:%S +0000", &tm);
+	access_format_time(w->cfg->access_log_format, t, w->log_time);
 }
 
 static void
@@ -129,6 +129,8 @@ worker_access_flush(struct worker *w)
 		return;
 	access_log_write(w->access_log, w->ctx.access.data, w->ctx.access.len);
 	w->ctx.access.len = 0;
+	if (w->ctx.access.cap > ACCESS_KEEP)
+		buf_free(&w->ctx.access);
 }
 
 static void

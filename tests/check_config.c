@@ -154,6 +154,7 @@ START_TEST(test_bundled)
 	ck_assert_uint_eq(cfg->max_header_size, 8192);
 	ck_assert_uint_eq(cfg->max_body_size, 1048576);
 	ck_assert_str_eq(cfg->access_log, "-");
+	ck_assert_int_eq(cfg->access_log_format, ACCESS_COMMON);
 	ck_assert_uint_eq(cfg->nroutes, 6);
 
 	check_route(&cfg->routes[0], ROUTE_TEXT, "GET", "/hello", 200);
@@ -202,6 +203,7 @@ START_TEST(test_defaults)
 	ck_assert_uint_eq(cfg->max_header_size, 8192);
 	ck_assert_uint_eq(cfg->max_body_size, 1048576);
 	ck_assert_str_eq(cfg->access_log, "-");
+	ck_assert_int_eq(cfg->access_log_format, ACCESS_COMMON);
 	ck_assert_uint_eq(cfg->nroutes, 1);
 	check_route(&cfg->routes[0], ROUTE_TEXT, "GET", "/", 200);
 	ck_assert_uint_eq(cfg->routes[0].nparams, 0);
@@ -216,7 +218,7 @@ START_TEST(test_values)
 	        load_text("server = {\n"
 	                  "  address = \"::\"; port = 80; workers = 3; backlog = 1;\n"
 	                  "  user = \"root\"; keepalive_timeout = 3600; request_timeout = 1;\n"
-	                  "  shutdown_timeout = 2; max_connections = 1000000;\n"
+	                  "  shutdown_timeout = 2; max_connections = 1000000; access_log_format = \"json\";\n"
 	                  "  max_header_size = 1024; max_body_size = 1073741824L; access_log = \"\";\n"
 	                  "};\n"
 	                  "routes = (\n"
@@ -246,6 +248,7 @@ START_TEST(test_values)
 	ck_assert_uint_eq(cfg->max_header_size, 1024);
 	ck_assert_uint_eq(cfg->max_body_size, 1073741824);
 	ck_assert_str_eq(cfg->access_log, "");
+	ck_assert_int_eq(cfg->access_log_format, ACCESS_JSON);
 	ck_assert_uint_eq(cfg->nroutes, 7);
 	ck_assert_str_eq(cfg->routes[0].content_type, "text/html");
 	ck_assert(cfg->routes[0].html);
@@ -261,6 +264,30 @@ START_TEST(test_values)
 	ck_assert_int_eq(cfg->routes[5].status, 308);
 	ck_assert_int_eq(cfg->routes[6].status, 204);
 	config_free(cfg);
+}
+END_TEST
+
+/* Each name of server.access_log_format gives its format. */
+START_TEST(test_access_log_formats)
+{
+	static const struct {
+		const char *name;
+		enum access_format format;
+	} formats[] = { { "common", ACCESS_COMMON },
+		        { "combined", ACCESS_COMBINED },
+		        { "json", ACCESS_JSON } };
+	char text[256];
+	struct config *cfg;
+	size_t i;
+
+	for (i = 0; i < nitems(formats); i++) {
+		snprintf(text, sizeof(text), "server = { access_log_format = \"%s\"; };\n" ROUTES,
+		         formats[i].name);
+		cfg = load_text(text);
+		ck_assert_msg(cfg != NULL, "%s", err);
+		ck_assert_int_eq(cfg->access_log_format, formats[i].format);
+		config_free(cfg);
+	}
 }
 END_TEST
 
@@ -403,6 +430,12 @@ static const struct bad bad_configs[] = {
 	{ "server = {\n  access_log = \"nodir/access.log\";\n};\n" ROUTES, 2,
 	  "server.access_log \"nodir/access.log\": directory" },
 	{ "server = {\n  access_log = \"www/a.html/access.log\";\n};\n" ROUTES, 2, "Not a directory" },
+	{ "server = {\n  access_log_format = \"clf\";\n};\n" ROUTES, 2,
+	  "server.access_log_format must be common, combined or json, not \"clf\"" },
+	{ "server = {\n  access_log_format = \"JSON\";\n};\n" ROUTES, 2, "not \"JSON\"" },
+	{ "server = {\n  access_log_format = \"\";\n};\n" ROUTES, 2, "not \"\"" },
+	{ "server = {\n  access_log_format = 1;\n};\n" ROUTES, 2,
+	  "server.access_log_format must be a string" },
 	/* route shape */
 	/* libconfig gives a scalar in a list the line of the token after it: keep the comma on its line. */
 	{ "routes = (\n  \"/\", \"/\"\n);\n", 2, "each route must be a group" },
@@ -578,6 +611,7 @@ config_suite(void)
 	tcase_add_test(tc, test_bundled);
 	tcase_add_test(tc, test_defaults);
 	tcase_add_test(tc, test_values);
+	tcase_add_test(tc, test_access_log_formats);
 	tcase_add_test(tc, test_relative_paths);
 	tcase_add_test(tc, test_bare_file_name);
 	tcase_add_test(tc, test_unreadable);

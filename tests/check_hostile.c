@@ -5,6 +5,7 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <pwd.h>
+#include <regex.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1296,10 +1297,212 @@ START_TEST(test_pipeline_cap)
 }
 END_TEST
 
+/* ---- the access log against forged lines ---- */
+
+/*
+ * A request a hostile client sends on a connection of its own, and what the access log must make of it:
+ * json: method, target, protocol, referer and user agent as Python's json.dumps() writes what the line
+ * parses to; combined: the request, referer and user agent fields, inside their quotes. Tab-separated.
+ */
+struct logged_case {
+	const char *raw;
+	size_t len;
+	const char *json;
+	const char *combined;
+};
+
+/* clang-format off */
+#define LOGGED(raw, json, combined) { raw, sizeof(raw) - 1, json, combined }
+#define UNPARSED(raw)               LOGGED(raw, "null\tnull\tnull\tnull\tnull", "-\t-\t-")
+/* clang-format on */
+
+static const struct logged_case logged_cases[] = {
+	/* Quotes and backslashes in the target; in the user agent a forged end of line and of fields, a
+	 * tab, a byte that is no UTF-8, a valid character, a surrogate and a C1 control. */
+	LOGGED("GET /a\"b\\c?x=\"y\" HTTP/1.1\r\nHost: x\r\n"
+	       "User-Agent: ua\" 200 1 \"-\\\t\xff\xc3\xa9\xed\xa0\x80\xc2\x85!\r\n"
+	       "Referer: http://x/\"\\\r\n\r\n",
+	       "\"GET\"\t\"/a\\\"b\\\\c?x=\\\"y\\\"\"\t\"HTTP/1.1\"\t\"http://x/\\\"\\\\\"\t"
+	       "\"ua\\\" 200 1 \\\"-\\\\\\t\\u00ff\\u00e9\\u00ed\\u00a0\\u0080\\u0085!\"",
+	       "GET /a\\x22b\\x5Cc?x=\\x22y\\x22 HTTP/1.1\thttp://x/\\x22\\x5C\t"
+	       "ua\\x22 200 1 \\x22-\\x5C\\x09\\xFF\xc3\xa9\\xED\\xA0\\x80\\xC2\\x85!"),
+	/* An overlong form and a truncated sequence beside a valid four-byte character; valid UTF-8. */
+	LOGGED("GET /hello HTTP/1.0\r\nReferer: \xc0\xaf\xe2\x82(\xf0\x9f\x98\x80)\r\n"
+	       "User-Agent: caf\xc3\xa9 \xe2\x82\xac\r\n\r\n",
+	       "\"GET\"\t\"/hello\"\t\"HTTP/1.0\"\t\"\\u00c0\\u00af\\u00e2\\u0082(\\ud83d\\ude00)\"\t"
+	       "\"caf\\u00e9 \\u20ac\"",
+	       "GET /hello HTTP/1.0\t\\xC0\\xAF\\xE2\\x82(\xf0\x9f\x98\x80)\tcaf\xc3\xa9 \xe2\x82\xac"),
+	/* Present but empty is not absent. */
+	LOGGED("GET /hello HTTP/1.1\r\nHost: x\r\nUser-Agent:\r\nConnection: close\r\n\r\n",
+	       "\"GET\"\t\"/hello\"\t\"HTTP/1.1\"\tnull\t\"\"", "GET /hello HTTP/1.1\t-\t"),
+	/* Request lines that cannot be parsed: a control byte, a CR, a NUL, bytes that are no request. */
+	UNPARSED("GET /a\x01"
+	         "b HTTP/1.1\r\nHost: x\r\nUser-Agent: \"\r\n\r\n"),
+	UNPARSED("GET /a\rb HTTP/1.1\r\nHost: x\r\n\r\n"),
+	UNPARSED("GET /\0 HTTP/1.1\r\nHost: x\r\n\r\n"),
+	UNPARSED("\xff\xfe\"\\ \" 200 0\r\n\r\n"),
+	/* A head that never ends: 408 after request_timeout, which json's duration must show. */
+	UNPARSED("GET /hello HTTP/1.1\r\nHost: x\r\nUser-Agent: \""),
+};
+
+#define NLOGGED (sizeof(logged_cases) / sizeof(logged_cases[0]))
+
+/* What the test reads: the access log whole, at most 64 KiB; returns its length. */
+static size_t
+read_log(const char *path, char *out, size_t cap)
+{
+	FILE *f = fopen(path, "r");
+	size_t n;
+
+	ck_assert_msg(f != NULL, "no access log at %s", path);
+	n = fread(out, 1, cap - 1, f);
+	ck_assert_msg(feof(f), "the access log is larger than the test expects");
+	fclose(f);
+	out[n] = '\0';
+	return n;
+}
+
+/*
+ * Serves every logged case with the access log in format, into dir/access.log; the status each got
+ * goes to status[]. The server is stopped at the end, which writes out all the lines.
+ */
+static void
+serve_logged_cases(const char *format, char *dir, int *status)
+{
+	char extra[512];
+	size_t i;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(extra, sizeof(extra),
+	         "workers = 1; request_timeout = 1; access_log = \"%s/access.log\"; access_log_format = "
+	         "\"%s\";",
+	         dir, format);
+	itest_start(&srv, extra, itest_seed_routes);
+	for (i = 0; i < NLOGGED; i++) {
+		ck_assert_int_eq(itest_connect(&cl, srv.port), 0);
+		/* A send may fail once the server has answered and stopped reading; the answer counts. */
+		(void)itest_try_send(&cl, logged_cases[i].raw, logged_cases[i].len);
+		ck_assert_msg(itest_read(&cl, &rs, 5000) == 0, "case %zu: no answer", i);
+		status[i] = rs.status;
+		itest_close(&cl);
+	}
+	itest_stop(&srv, SIGTERM);
+}
+
+static void
+remove_dir(const char *dir)
+{
+	char cmd[128];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	ck_assert_int_eq(system(cmd), 0);
+}
+
+/*
+ * Run by python3 on the access log: every line must parse as JSON, valid UTF-8, with the fields in
+ * order and of the right types; prints the status and the client's strings as json.dumps() has them.
+ */
+static const char json_check_py[] =
+        "import datetime, json, re, sys, time\n"
+        "data = open(sys.argv[1], \"rb\").read()\n"
+        "assert data.endswith(b\"\\n\"), \"the log does not end in a newline\"\n"
+        "keys = [\"time\", \"remote_addr\", \"method\", \"target\", \"protocol\", \"status\",\n"
+        "        \"body_bytes_sent\", \"duration_us\", \"referer\", \"user_agent\"]\n"
+        "for line in data[:-1].split(b\"\\n\"):\n"
+        "    o = json.loads(line.decode(\"utf-8\"))\n"
+        "    assert list(o) == keys, list(o)\n"
+        "    assert re.fullmatch(r\"\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\+00:00\", o[\"time\"]), "
+        "o[\"time\"]\n"
+        "    assert abs(datetime.datetime.fromisoformat(o[\"time\"]).timestamp() - time.time()) < 600\n"
+        "    assert o[\"remote_addr\"] == \"127.0.0.1\", o[\"remote_addr\"]\n"
+        "    for k in (\"status\", \"body_bytes_sent\", \"duration_us\"):\n"
+        "        assert type(o[k]) is int and 0 <= o[k] < 10**9, (k, o[k])\n"
+        "    assert o[\"status\"] != 408 or o[\"duration_us\"] >= 900000, o[\"duration_us\"]\n"
+        "    print(o[\"status\"], *(json.dumps(o[k]) for k in\n"
+        "          (\"method\", \"target\", \"protocol\", \"referer\", \"user_agent\")), sep=\"\\t\")\n";
+
+/* Hostile requests, json: a real JSON parser reads every line back to what the client sent. */
+START_TEST(test_access_log_json)
+{
+	char dir[64] = "/tmp/tinyhttpd-alog.XXXXXX", path[128], cmd[300], got[4096], want[4096];
+	int status[NLOGGED];
+	size_t i = 0;
+	FILE *f;
+
+	serve_logged_cases("json", dir, status);
+	snprintf(path, sizeof(path), "%s/check.py", dir);
+	ck_assert_ptr_nonnull(f = fopen(path, "w"));
+	ck_assert_int_ge(fputs(json_check_py, f), 0);
+	ck_assert_int_eq(fclose(f), 0);
+	snprintf(cmd, sizeof(cmd), "python3 %s/check.py %s/access.log", dir, dir);
+	ck_assert_ptr_nonnull(f = popen(cmd, "r"));
+	while (fgets(got, sizeof(got), f) != NULL) {
+		ck_assert_msg(i < NLOGGED, "more lines than requests: %s", got);
+		snprintf(want, sizeof(want), "%d\t%s\n", status[i], logged_cases[i].json);
+		ck_assert_msg(strcmp(got, want) == 0, "case %zu:\n got %s want %s", i, got, want);
+		i++;
+	}
+	ck_assert_msg(pclose(f) == 0,
+	              "%s: a line is not what it must be (see python's message above), or python3 is missing "
+	              "(scripts/install-deps --test)",
+	              cmd);
+	ck_assert_uint_eq(i, NLOGGED);
+	remove_dir(dir);
+}
+END_TEST
+
+/* A quoted field of the Common formats: bytes other than '"' and '\', or \xHH. */
+#define CLF_FIELD "\"(([^\"\\\\]|\\\\x[0-9A-F]{2})*)\""
+
+/* Hostile requests, combined: each line has its fields, exactly, and nothing that could end one. */
+START_TEST(test_access_log_combined)
+{
+	static const char pattern[] =
+	        "^127\\.0\\.0\\.1 - - \\[[0-9]{2}/[A-Z][a-z]{2}/[0-9]{4}(:[0-9]{2}){3} "
+	        "\\+0000\\] " CLF_FIELD " ([0-9]{3}) ([0-9]+) " CLF_FIELD " " CLF_FIELD "$";
+	enum { REQUEST = 2, STATUS = 4, REFERER = 6, AGENT = 8, NMATCH = 10 };
+	char dir[64] = "/tmp/tinyhttpd-alog.XXXXXX", path[128], want[4096], got[4096];
+	static char log[1 << 16];
+	int status[NLOGGED];
+	regmatch_t m[NMATCH];
+	char *line, *end, *p;
+	size_t i, len;
+	regex_t re;
+
+	ck_assert_int_eq(regcomp(&re, pattern, REG_EXTENDED), 0);
+	serve_logged_cases("combined", dir, status);
+	snprintf(path, sizeof(path), "%s/access.log", dir);
+	len = read_log(path, log, sizeof(log));
+	ck_assert_msg(len > 0 && log[len - 1] == '\n', "the log does not end in a newline");
+	for (i = 0, line = log; line < log + len; i++, line = end + 1) {
+		end = memchr(line, '\n', (size_t)(log + len - line));
+		*end = '\0';
+		ck_assert_msg(i < NLOGGED, "more lines than requests: %s", line);
+		ck_assert_msg(strlen(line) == (size_t)(end - line), "case %zu: a NUL in the line", i);
+		for (p = line; p < end; p++)
+			ck_assert_msg((unsigned char)*p >= 0x20 && *p != 0x7f, "case %zu: a control byte: %s",
+			              i, line);
+		ck_assert_msg(regexec(&re, line, NMATCH, m, 0) == 0, "case %zu: not a combined line: %s", i,
+		              line);
+		ck_assert_int_eq(atoi(line + m[STATUS].rm_so), status[i]);
+		snprintf(got, sizeof(got), "%.*s\t%.*s\t%.*s", (int)(m[REQUEST].rm_eo - m[REQUEST].rm_so),
+		         line + m[REQUEST].rm_so, (int)(m[REFERER].rm_eo - m[REFERER].rm_so),
+		         line + m[REFERER].rm_so, (int)(m[AGENT].rm_eo - m[AGENT].rm_so),
+		         line + m[AGENT].rm_so);
+		snprintf(want, sizeof(want), "%s", logged_cases[i].combined);
+		ck_assert_msg(strcmp(got, want) == 0, "case %zu:\n got %s\nwant %s", i, got, want);
+	}
+	ck_assert_uint_eq(i, NLOGGED);
+	regfree(&re);
+	remove_dir(dir);
+}
+END_TEST
+
 int
 main(void)
 {
 	return CHECK_RUN_TESTS("hostile", "integration", 60, test_malformed_table, test_slowloris,
 	                       test_idle_keepalive_closed, test_slow_reader, test_max_connections,
-	                       test_fd_exhaustion, test_peer_gone, test_privileges, test_pipeline_cap);
+	                       test_fd_exhaustion, test_peer_gone, test_privileges, test_pipeline_cap,
+	                       test_access_log_json, test_access_log_combined);
 }
