@@ -72,8 +72,11 @@ conn_release_buffers(struct conn *c)
 	buf_pool_put(&ctx->pool, &c->out);
 }
 
-/* Sets c's state, with the epoll interest and the deadline that go with it. Returns 0, or -1 (c closed). */
-static int
+/*
+ * Sets c's state, with the epoll interest and the deadline that go with it; a connection that waits for a
+ * request gives its buffers back. On failure c is closed.
+ */
+static void
 conn_set_state(struct conn *c, enum conn_state state)
 {
 	struct conn_ctx *ctx = c->ctx;
@@ -82,11 +85,14 @@ conn_set_state(struct conn *c, enum conn_state state)
 	uint8_t events = state == CONN_SEND ? EPOLLOUT : EPOLLIN;
 
 	switch (state) {
-	case CONN_IDLE: deadline = now + (uint64_t)cfg->keepalive_timeout * 1000; break;
+	case CONN_IDLE:
+		conn_release_buffers(c);
+		deadline = now + (uint64_t)cfg->keepalive_timeout * 1000;
+		break;
 	case CONN_HEAD:
 	case CONN_BODY: deadline = c->first_byte_us / 1000 + (uint64_t)cfg->request_timeout * 1000; break;
 	case CONN_LINGER: deadline = now + LINGER_MS; break;
-	case CONN_NEW:
+	case CONN_NEW: conn_release_buffers(c); /* fall through */
 	case CONN_SEND:
 	default:
 		/* A reader that takes nothing for request_timeout is cut off: no unbounded buffering. */
@@ -99,16 +105,14 @@ conn_set_state(struct conn *c, enum conn_state state)
 		    -1) {
 			log_errno("epoll_ctl on a connection");
 			conn_close(c);
-			return -1;
+			return;
 		}
 		c->events = events;
 	}
 	if (loop_timer_set(ctx->loop, &c->timer, deadline) == -1) {
 		log_errno("cannot arm a connection timer");
 		conn_close(c);
-		return -1;
 	}
-	return 0;
 }
 
 /*
@@ -557,7 +561,6 @@ conn_run(struct conn *c)
 		conn_set_state(c, c->head_len == 0 ? CONN_HEAD : CONN_BODY);
 		return;
 	}
-	conn_release_buffers(c);
 	conn_set_state(c, CONN_IDLE);
 }
 
@@ -603,7 +606,6 @@ conn_start(struct conn *c, bool idle)
 		conn_run(c);
 		return;
 	}
-	buf_pool_put(&c->ctx->pool, &c->in);
 	conn_set_state(c, idle ? CONN_IDLE : CONN_NEW);
 }
 
