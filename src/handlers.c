@@ -168,7 +168,7 @@ collect_params(struct exchange *x, const struct route *rt, struct str *values, c
 			len += (size_t)snprintf(msg + len, msglen - len, "%s %s",
 			                        len == sizeof(missing) - 1 ? ":" : ",", rt->params[i]);
 	}
-	return len == sizeof(missing) - 1 ? 0 : -1;
+	return len == sizeof(missing) - 1 ? TH_OK : TH_ERROR;
 }
 
 static int
@@ -214,7 +214,7 @@ file_head(struct exchange *x, const struct route *rt, const struct stat *st, con
 /*
  * Answers with a small file, copied after its head so that both leave in one send. fd stays open.
  * Returns TH_OK, TH_ERROR when memory runs out, or TH_DECLINED (nothing appended) when the file is no
- * longer st's size.
+ * longer st's size, smaller or larger.
  */
 static int
 send_small_file(struct exchange *x, const struct route *rt, int fd, const struct stat *st, const char *name)
@@ -225,9 +225,10 @@ send_small_file(struct exchange *x, const struct route *rt, int fd, const struct
 		return TH_ERROR;
 	if (head_only(x))
 		return TH_OK;
-	if (buf_reserve(x->out, size) == -1)
+	/* One byte more than expected: a file that grew in place since st must not be cut short. */
+	if (buf_reserve(x->out, size + 1) == -1)
 		return TH_ERROR;
-	if (pread(fd, x->out->data + x->out->len, size, 0) != (ssize_t)size) {
+	if (pread(fd, x->out->data + x->out->len, size + 1, 0) != (ssize_t)size) {
 		x->out->len = start;
 		return TH_DECLINED;
 	}
@@ -250,7 +251,7 @@ send_file(struct exchange *x, const struct route *rt, int fd, const struct stat 
 		close(fd);
 		if (r == TH_ERROR)
 			return TH_ERROR;
-		/* It shrank since fstat(): the Content-Length in the head would be a lie. */
+		/* Its size changed since fstat(): the Content-Length in the head would be a lie. */
 		log_warn("%s changed while it was read; answering 500", name);
 		return handle_error(x, 500, "the file changed while it was read");
 	}

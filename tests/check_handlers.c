@@ -447,8 +447,8 @@ START_TEST(test_cache_used)
 END_TEST
 
 /*
- * Changed in place while cached: the same size is read as it is now; a smaller one no longer fills the
- * cached Content-Length, so the entry is dropped and the file opened afresh, with its new length.
+ * Changed in place while cached: the same size is read as it is now; a smaller or a larger one no longer
+ * matches the cached Content-Length, so the entry is dropped and the file opened afresh, with its new length.
  */
 START_TEST(test_cache_changed)
 {
@@ -460,6 +460,11 @@ START_TEST(test_cache_changed)
 	ck_assert_uint_eq(files.n, 1);
 	ck_assert_int_eq(files.slots[0].st.st_size, 5);
 	expect_ok(ask_for("GET", "/static/small.txt"), "text/plain; charset=utf-8", "tiny\n");
+	/* Grown: the cached length would cut it short. */
+	write_file("www/small.txt", "tiny, and then some more\n", 25);
+	expect_ok(ask_for("GET", "/static/small.txt"), "text/plain; charset=utf-8",
+	          "tiny, and then some more\n");
+	ck_assert_int_eq(files.slots[0].st.st_size, 25);
 }
 END_TEST
 
