@@ -648,12 +648,16 @@ master_raise_nofile(void)
 	}
 }
 
+/*
+ * Signals wait in the signalfd until the loop reads them: none is lost, none interrupts a fork. They stay
+ * blocked until the process ends: a stop signal that comes after the loop's last read, such as a second
+ * SIGQUIT while the master exits, would otherwise kill it on the way out instead of letting it exit 0.
+ */
 static int
-master_setup_signals(sigset_t *old)
+master_setup_signals(void)
 {
 	sigset_t mask;
 
-	/* Signals wait in the signalfd until the loop reads them: none is lost, none interrupts a fork. */
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGCHLD);
 	sigaddset(&mask, SIGHUP);
@@ -662,7 +666,7 @@ master_setup_signals(sigset_t *old)
 	sigaddset(&mask, SIGQUIT);
 	sigaddset(&mask, SIGUSR1);
 	signal(SIGPIPE, SIG_IGN);
-	if (sigprocmask(SIG_BLOCK, &mask, old) == -1 ||
+	if (sigprocmask(SIG_BLOCK, &mask, NULL) == -1 ||
 	    (m.sigfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC)) == -1) {
 		log_errno("signalfd");
 		return -1;
@@ -674,7 +678,6 @@ int
 master_run(struct config *cfg)
 {
 	struct generation *g;
-	sigset_t old;
 	size_t i, n;
 	int timeout;
 
@@ -691,7 +694,7 @@ master_run(struct config *cfg)
 	master_raise_nofile();
 	notify_init();
 	listener_adopt_activated(&m.listeners);
-	if (master_setup_signals(&old) == -1) {
+	if (master_setup_signals() == -1) {
 		config_free(cfg);
 		return EXIT_FAILURE;
 	}
@@ -725,6 +728,5 @@ master_run(struct config *cfg)
 	free(m.pfds);
 	free(m.path);
 	close(m.sigfd);
-	sigprocmask(SIG_SETMASK, &old, NULL);
 	return m.status;
 }

@@ -6,7 +6,7 @@
 
 /*
  * Serves cfg (loaded from cfg->file, which SIGHUP reads again) until a stop signal. Takes ownership of cfg.
- * Returns the process exit status.
+ * Returns the process exit status, for main to exit with at once: the master's signals are still blocked.
  */
 int master_run(struct config *cfg);
 

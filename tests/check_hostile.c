@@ -2,6 +2,8 @@
 #include <arpa/inet.h>
 #include <check.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <pwd.h>
@@ -12,6 +14,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "check_run.h"
@@ -1094,6 +1097,31 @@ assert_runs_as(const pid_t *pids, size_t n, uid_t uid, gid_t gid)
 	}
 }
 
+/*
+ * Whether a process that switched to uid and gid can open its /proc/PID/task, as LeakSanitizer does at
+ * its exit. It cannot where a directory above /proc is closed to others, such as a root made by mktemp -d
+ * (mode 0700): there LeakSanitizer dies in every worker that switched user, whatever the server does.
+ */
+static bool
+proc_task_readable_as(uid_t uid, gid_t gid)
+{
+	int status, fd;
+	pid_t pid;
+
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		if (setgroups(1, &gid) == -1 || setresgid(gid, gid, gid) == -1 ||
+		    setresuid(uid, uid, uid) == -1)
+			_exit(2);
+		fd = open("/proc/self/task", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		_exit(fd == -1);
+	}
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) < 2, "cannot switch to uid %ld", (long)uid);
+	return WEXITSTATUS(status) == 0;
+}
+
 /* A port below 1024 that 127.0.0.1 can bind now, or 0. */
 static int
 free_privileged_port(void)
@@ -1116,6 +1144,8 @@ free_privileged_port(void)
 START_TEST(test_privileges)
 {
 	struct passwd *pw;
+	bool no_leak_check;
+	char *asan = NULL;
 	pid_t pids[8];
 	long ids[4];
 	size_t nw, i, j;
@@ -1129,7 +1159,16 @@ START_TEST(test_privileges)
 	}
 	uid = pw->pw_uid;
 	gid = pw->pw_gid;
+	/* Not a leak in the server, so not a failure of this test: its workers go without a leak check. */
+	no_leak_check = !proc_task_readable_as(uid, gid);
+	if (no_leak_check) {
+		fprintf(stderr,
+		        "user nobody cannot open /proc/self/task: its workers run without a leak check\n");
+		asan = env_append("ASAN_OPTIONS", ":", "detect_leaks=0");
+	}
 	itest_start(&srv, "workers = 2; user = \"nobody\";", itest_seed_routes);
+	if (no_leak_check)
+		env_restore("ASAN_OPTIONS", asan);
 	nw = itest_workers(srv.pid, pids, 8);
 	ck_assert_uint_eq(nw, 2);
 	assert_runs_as(pids, nw, uid, gid);

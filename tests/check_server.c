@@ -867,6 +867,23 @@ START_TEST(test_graceful_stop)
 }
 END_TEST
 
+/*
+ * A second stop request that comes while the master exits (an impatient admin, a service manager's
+ * SIGTERM after a SIGQUIT) finds the stop done: the master still exits 0, not killed by that signal.
+ */
+START_TEST(test_second_stop_signal)
+{
+	static const int second[] = { SIGQUIT, SIGTERM };
+	size_t i;
+
+	for (i = 0; i < sizeof(second) / sizeof(second[0]); i++) {
+		itest_start(&srv, NULL, itest_seed_routes);
+		expect("GET /hello HTTP/1.1\r\nHost: x\r\n\r\n", 200, "Hello World!");
+		itest_stop_twice(&srv, SIGQUIT, second[i]);
+	}
+}
+END_TEST
+
 START_TEST(test_sigint_stops)
 {
 	itest_start(&srv, NULL, itest_seed_routes);
@@ -971,7 +988,7 @@ main(void)
 	        test_limits, test_keepalive_and_pipelining, test_bodies, test_large_bodies, test_static_files,
 	        test_static_symlinks, test_static_cache, test_timeouts, test_reload_route, test_reload_port,
 	        test_reload_bind_failure, test_reload_limits_and_shutdown_timeout, test_reload_bad_config,
-	        test_worker_replaced, test_respawn_backoff, test_ipv6, test_graceful_stop, test_sigint_stops,
-	        test_command_line, test_port_in_use, test_curl, test_no_content, test_expect_continue,
-	        test_host_syntax, test_options);
+	        test_worker_replaced, test_respawn_backoff, test_ipv6, test_graceful_stop,
+	        test_second_stop_signal, test_sigint_stops, test_command_line, test_port_in_use, test_curl,
+	        test_no_content, test_expect_continue, test_host_syntax, test_options);
 }

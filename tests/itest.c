@@ -142,6 +142,10 @@ start(struct server *s, const char *server_extra, const char *routes, rlim_t nof
 			/* A test that fails midway must not leave a server behind: it dies with the test. */
 			if (log == NULL || prctl(PR_SET_PDEATHSIG, SIGTERM) == -1)
 				_exit(127);
+			/* The stop signals at their defaults, as a service manager starts it: a test run as a
+			 * shell's background job would otherwise hand down SIGINT and SIGQUIT ignored. */
+			if (signal(SIGINT, SIG_DFL) == SIG_ERR || signal(SIGQUIT, SIG_DFL) == SIG_ERR)
+				_exit(127);
 			/* Both limits: the master raises its soft limit to the hard one. */
 			if (nofile > 0 && setrlimit(RLIMIT_NOFILE, &(struct rlimit){ nofile, nofile }) == -1)
 				_exit(127);
@@ -250,17 +254,28 @@ itest_fd_count(pid_t pid)
 	return n;
 }
 
-void
-itest_stop(struct server *s, int sig)
+/* itest_stop, and itest_stop_twice when second is not 0. */
+static void
+stop(struct server *s, int sig, int second)
 {
 	pid_t workers[256];
 	size_t n, i;
 	uint64_t deadline;
+	bool stopped;
 	int status = 0;
 	pid_t r = 0;
 
 	n = itest_workers(s->pid, workers, 256);
 	ck_assert_int_eq(kill(s->pid, sig), 0);
+	if (second != 0) {
+		/* Looked for every ms, not every 20 as itest_wait_log does: the master is about to exit. */
+		deadline = itest_now() + 20000;
+		while (!(stopped = itest_wait_log(s, "master: info: stopped", 0)) && itest_now() < deadline)
+			usleep(1000);
+		ck_assert_msg(stopped, "no stop; see %s", s->log);
+		/* Not reaped yet, so the pid is still the master's even if it has exited. */
+		ck_assert_int_eq(kill(s->pid, second), 0);
+	}
 	deadline = itest_now() + 20000;
 	while (itest_now() < deadline && (r = waitpid(s->pid, &status, WNOHANG)) == 0)
 		usleep(10000);
@@ -286,6 +301,18 @@ itest_stop(struct server *s, int sig)
 	unlink(s->log);
 	unlink(s->conf);
 	rmdir(s->dir);
+}
+
+void
+itest_stop(struct server *s, int sig)
+{
+	stop(s, sig, 0);
+}
+
+void
+itest_stop_twice(struct server *s, int first, int second)
+{
+	stop(s, first, second);
 }
 
 bool
