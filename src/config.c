@@ -24,6 +24,9 @@
 #define INT_TYPES (CONFIG_TYPE_BIT(CONFIG_TYPE_INT) | CONFIG_TYPE_BIT(CONFIG_TYPE_INT64))
 #define SEQ_TYPES (CONFIG_TYPE_BIT(CONFIG_TYPE_ARRAY) | CONFIG_TYPE_BIT(CONFIG_TYPE_LIST))
 
+/* The column where tinyhttpd -T starts a key's help comment. */
+#define HELP_COLUMN 56
+
 static void vfail(struct config_loader *, const char *, int, const char *, va_list) CONFIG_PRINTFLIKE(4, 0);
 static int fail_line(struct config_loader *, const char *, int, const char *, ...) CONFIG_PRINTFLIKE(4, 5);
 
@@ -467,6 +470,107 @@ config_load(const char *path, char *err, size_t errlen)
 	fclose(fp);
 	free(ld.dir);
 	return cfg;
+}
+
+/* Writes v as a libconfig string; returns the bytes written. */
+static int
+print_string(FILE *out, const char *v)
+{
+	int n = 2;
+
+	putc('"', out);
+	for (; *v != '\0'; v++) {
+		if (*v == '"' || *v == '\\') {
+			putc('\\', out);
+			n++;
+		}
+		if ((unsigned char)*v < ' ' || *v == 0x7f)
+			n += fprintf(out, "\\x%02x", (unsigned char)*v);
+		else {
+			putc(*v, out);
+			n++;
+		}
+	}
+	putc('"', out);
+	return n;
+}
+
+static int
+print_strings(FILE *out, char *const *v, size_t n)
+{
+	int w = fprintf(out, "[");
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		w += fprintf(out, "%s ", i > 0 ? "," : "");
+		w += print_string(out, v[i]);
+	}
+	return w + fprintf(out, " ]");
+}
+
+/* Writes "name = value;" for key's field in base; returns the bytes written. */
+static int
+print_setting(FILE *out, const struct config_key *key, const void *base)
+{
+	const void *field = (const char *)base + key->off;
+	size_t size;
+	int n;
+
+	if (key->type == KEY_STRING && *(char *const *)field == NULL)
+		return fprintf(out, "# %s is not set", key->name);
+	n = fprintf(out, "%s = ", key->name);
+	switch (key->type) {
+	case KEY_INT: n += fprintf(out, "%d", *(const int *)field); break;
+	case KEY_SIZE:
+		/* libconfig reads a larger integer only with the L of a 64-bit one. */
+		size = *(const size_t *)field;
+		n += fprintf(out, "%zu%s", size, size > INT_MAX ? "L" : "");
+		break;
+	case KEY_BOOL: n += fprintf(out, "%s", *(const bool *)field ? "true" : "false"); break;
+	case KEY_STRING: n += print_string(out, *(char *const *)field); break;
+	case KEY_ENUM: n += print_string(out, key->choices[*(const int *)field]); break;
+	case KEY_STRINGS:
+		n += print_strings(out, *(char **const *)field,
+		                   *(const size_t *)(const void *)((const char *)base + key->count));
+		break;
+	case KEY_GROUP:
+	case KEY_LIST: break;
+	}
+	return n + fprintf(out, ";");
+}
+
+/* The keys of section that base has (kind: a ROUTE_KIND bit), one a line, each with its help. */
+static void
+print_keys(FILE *out, enum config_section section, const void *base, unsigned kind, const char *indent)
+{
+	const struct config_section_info *sec = config_section(section);
+	const struct config_key *key;
+	int n;
+
+	for (key = sec->keys; key < sec->keys + sec->nkeys; key++) {
+		if (!takes(key, kind))
+			continue;
+		/* The indent is tabs, 8 columns each. */
+		n = fprintf(out, "%s", indent) * 7 + print_setting(out, key, base);
+		fprintf(out, "%*s# %s\n", n < HELP_COLUMN ? HELP_COLUMN - n : 1, "", key->help);
+	}
+}
+
+int
+config_print(const struct config *cfg, FILE *out)
+{
+	size_t i;
+
+	fprintf(out, "server = {\n");
+	print_keys(out, CONFIG_SERVER, cfg, 0, "\t");
+	fprintf(out, "};\n\nroutes = (\n");
+	for (i = 0; i < cfg->nroutes; i++) {
+		fprintf(out, "\t{\t# line %d\n", cfg->routes[i].line);
+		print_keys(out, CONFIG_ROUTE, &cfg->routes[i], ROUTE_KIND(cfg->routes[i].kind), "\t\t");
+		fprintf(out, "\t}%s\n", i + 1 < cfg->nroutes ? "," : "");
+	}
+	fprintf(out, ");\n");
+	return fflush(out) == 0 && !ferror(out) ? 0 : -1;
 }
 
 static void

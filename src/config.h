@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <sys/types.h>
 
 #include "access_format.h"
@@ -117,6 +118,12 @@ const char *config_section_name(enum config_section section);
  * Returns the config, or NULL with "file:line: what is wrong and what to do" in err.
  */
 struct config *config_load(const char *path, char *err, size_t errlen);
+
+/*
+ * Writes cfg as a config file: every key with the value in effect and its help as a comment, and each route
+ * with the line it came from. Returns 0, or -1 when out could not be written.
+ */
+int config_print(const struct config *cfg, FILE *out);
 
 void config_free(struct config *cfg);
 

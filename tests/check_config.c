@@ -624,6 +624,97 @@ START_TEST(test_not_duplicates)
 }
 END_TEST
 
+/* config_print into a string the caller frees. */
+static char *
+print_config(const struct config *cfg)
+{
+	char *text = NULL;
+	size_t len;
+	FILE *fp;
+
+	fp = open_memstream(&text, &len);
+	ck_assert_ptr_nonnull(fp);
+	ck_assert_int_eq(config_print(cfg, fp), 0);
+	ck_assert_int_eq(fclose(fp), 0);
+	return text;
+}
+
+/* Drops the numbers from the "# line N" of each route, which differ once the printed file is read. */
+static void
+drop_line_numbers(char *text)
+{
+	char *p = text, *digits;
+
+	while ((p = strstr(p, "# line ")) != NULL) {
+		digits = p += strlen("# line ");
+		while (*p >= '0' && *p <= '9')
+			p++;
+		memmove(digits, p, strlen(p) + 1);
+		p = digits;
+	}
+}
+
+/*
+ * What tinyhttpd -T prints is a config that loads to the same config: printed again, it reads the same. Each
+ * key shows the value in effect (defaults, one worker per CPU, absolute paths) with its help.
+ */
+START_TEST(test_print)
+{
+	const char *text =
+	        "server = { port = 81; access_log = \"logs/a.log\"; access_log_format = \"json\"; };\n"
+	        "routes = (\n"
+	        "  { method = \"POST\"; path = \"/t\"; params = [ \"a\", \"b\" ];\n"
+	        "    text = \"q\\\" b\\\\ {a} {{x}}\\n\\t\\x01 caf\xc3\xa9\"; content_type = \"text/html\"; "
+	        "},\n"
+	        "  { prefix = \"/s/\"; root = \"www\"; autoindex = true; },\n"
+	        "  { path = \"/f\"; file = \"www/a.html\"; status = 203; },\n"
+	        "  { path = \"/r\"; redirect = \"/t\"; }\n"
+	        ");\n";
+	char *first, *second, want[PATH_MAX + 64], path[PATH_MAX + 16];
+	struct config *cfg;
+
+	cfg = load_text(text);
+	ck_assert_msg(cfg != NULL, "%s", err);
+	first = print_config(cfg);
+	config_free(cfg);
+	write_file("printed.conf", first);
+	tmp_path(path, sizeof(path), "printed.conf");
+	cfg = config_load(path, err, sizeof(err));
+	ck_assert_msg(cfg != NULL, "%s in:\n%s", err, first);
+	second = print_config(cfg);
+	ck_assert_ptr_nonnull(strstr(first, "{\t# line 3\n"));
+	drop_line_numbers(first);
+	drop_line_numbers(second);
+	ck_assert_msg(strcmp(first, second) == 0, "printed:\n%.1000s\nprinted again:\n%.1000s", first,
+	              second);
+
+	ck_assert_ptr_nonnull(strstr(first, "\tport = 81;"));
+	ck_assert_ptr_nonnull(strstr(first, "\tkeepalive_timeout = 15;"));
+	ck_assert_ptr_nonnull(strstr(first, "# seconds an idle keep-alive connection is kept\n"));
+	snprintf(want, sizeof(want), "\tworkers = %d;", cpu_count());
+	ck_assert_ptr_nonnull(strstr(first, want));
+	ck_assert_ptr_nonnull(strstr(first, "\taccess_log_format = \"json\";"));
+	snprintf(want, sizeof(want), "\taccess_log = \"%s\";", cfg->access_log);
+	ck_assert_ptr_nonnull(strstr(first, want));
+	ck_assert_ptr_nonnull(strstr(first, "\t\tparams = [ \"a\", \"b\" ];"));
+	ck_assert_ptr_nonnull(
+	        strstr(first, "\t\ttext = \"q\\\" b\\\\ {a} {{x}}\\x0a\\x09\\x01 caf\xc3\xa9\";"));
+	ck_assert_ptr_nonnull(strstr(first, "\t\tcontent_type = \"text/html\";"));
+	ck_assert_ptr_nonnull(strstr(first, "\t\tautoindex = true;"));
+	ck_assert_ptr_nonnull(strstr(first, "\t\tstatus = 203;"));
+	ck_assert_ptr_nonnull(strstr(first, "\t\tstatus = 302;"));
+	ck_assert_ptr_nonnull(strstr(first, "\t\t# content_type is not set "));
+	/* Only the keys a route's kind takes. */
+	ck_assert_ptr_null(strstr(first, "\tpath = \"/s/\""));
+	ck_assert_ptr_nonnull(strstr(first, "\tprefix = \"/s/\""));
+	snprintf(want, sizeof(want), "\t\troot = \"%s\";", cfg->routes[1].target);
+	ck_assert_ptr_nonnull(strstr(first, want));
+	config_free(cfg);
+	free(first);
+	free(second);
+}
+END_TEST
+
 static size_t
 count_choices(const char *const *choices)
 {
@@ -848,6 +939,7 @@ config_suite(void)
 	tcase_add_test(tc, test_bad_include);
 	tcase_add_test(tc, test_default_status);
 	tcase_add_test(tc, test_not_duplicates);
+	tcase_add_test(tc, test_print);
 	tcase_add_test(tc, test_key_tables);
 	tcase_add_test(tc, test_man_page);
 	suite_add_tcase(s, tc);
