@@ -92,8 +92,8 @@ config_nomem(struct config_loader *ld)
 	return -1;
 }
 
-int
-config_copy(struct config_loader *ld, const char *s, char **out)
+static int
+copy_str(struct config_loader *ld, const char *s, char **out)
 {
 	if ((*out = strdup(s)) == NULL)
 		return config_nomem(ld);
@@ -152,7 +152,7 @@ config_join_path(struct config_loader *ld, const char *rel, char **out)
 	size_t len;
 
 	if (rel[0] == '/')
-		return config_copy(ld, rel, out);
+		return copy_str(ld, rel, out);
 	len = strlen(ld->dir) + 1 + strlen(rel) + 1;
 	if ((*out = malloc(len)) == NULL)
 		return config_nomem(ld);
@@ -274,7 +274,7 @@ store_string(struct config_loader *ld, const struct config_key *key, const char 
 		if (key->choices != NULL && find_choice(ld, key, what, s, v) == -1)
 			return -1;
 	}
-	return v != NULL ? config_copy(ld, v, field) : 0;
+	return v != NULL ? copy_str(ld, v, field) : 0;
 }
 
 static int
@@ -311,7 +311,7 @@ store_strings(struct config_loader *ld, const char *what, const config_setting_t
 	for (i = 0; i < len; i++) {
 		e = config_setting_get_elem(s, (unsigned int)i);
 		if (check_string(ld, each, e) == -1 ||
-		    config_copy(ld, config_setting_get_string(e), &(*field)[i]) == -1)
+		    copy_str(ld, config_setting_get_string(e), &(*field)[i]) == -1)
 			return -1;
 		/* Counted as copied, so that config_free releases what a failure leaves. */
 		*n = (size_t)i + 1;
@@ -399,7 +399,7 @@ load(struct config_loader *ld, config_t *lc, FILE *fp, struct config *cfg)
 		return fail_line(ld, config_error_file(lc), config_error_line(lc), "%s",
 		                 config_error_text(lc));
 	root = config_root_setting(lc);
-	if (config_copy(ld, ld->file, &cfg->file) == -1 || config_check_keys(ld, CONFIG_TOP, root) == -1 ||
+	if (copy_str(ld, ld->file, &cfg->file) == -1 || config_check_keys(ld, CONFIG_TOP, root) == -1 ||
 	    config_load_keys(ld, CONFIG_TOP, root, cfg, 0) == -1)
 		return -1;
 	return 0;

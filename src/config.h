@@ -70,8 +70,7 @@ enum config_key_type {
 	KEY_INT,     /* an integer from min to max, into an int */
 	KEY_SIZE,    /* an integer from min (at least 0) to max, into a size_t */
 	KEY_BOOL,    /* true or false, into a bool */
-	KEY_STRING,  /* a string, copied into a char * (NULL when absent without a default); with choices, one
-	                of  them */
+	KEY_STRING,  /* a string, copied into a char *; with choices, one of them */
 	KEY_ENUM,    /* one of choices, its index into an int-sized enum */
 	KEY_STRINGS, /* a list of strings, into a char ** and their number into the size_t at count */
 	KEY_GROUP,   /* a group of the keys of section, into the same struct */
@@ -90,14 +89,14 @@ struct config_key {
 	enum config_key_type type;
 	long long min, max;          /* KEY_INT, KEY_SIZE */
 	long long def;               /* the default of KEY_INT, KEY_SIZE, KEY_BOOL; of KEY_ENUM, its index */
-	const char *def_str;         /* the default of KEY_STRING; NULL for none */
+	const char *def_str;         /* the default of KEY_STRING; NULL: none, the field stays NULL */
 	const char *const *choices;  /* KEY_ENUM, KEY_STRING: the values it may have, NULL-terminated */
 	size_t off;                  /* its field in struct config (top level, server) or struct route */
 	size_t count;                /* KEY_STRINGS: the size_t field that gets the number of strings */
 	enum config_section section; /* KEY_GROUP, KEY_LIST: the section inside */
 	unsigned kinds;              /* route keys: the ROUTE_KIND bits of the routes that take it; 0: all */
 	bool sets_kind;              /* route keys: it makes the route the one kind in kinds */
-	const char *hint; /* what to do instead when a route of another kind has it; NULL: remove it */
+	const char *hint;            /* route keys: what to do when misplaced, instead of "remove it" */
 	/*
 	 * What the type cannot say: called after the value (or, with s NULL, the default) was stored into
 	 * base, the struct config or struct route that g, the setting's group, fills. Returns 0 or -1.

@@ -38,7 +38,6 @@ const char *config_kind_names(unsigned kinds, char *buf, size_t len);
 int config_fail(struct config_loader *ld, const config_setting_t *s, const char *fmt, ...)
         CONFIG_PRINTFLIKE(3, 4);
 int config_nomem(struct config_loader *ld);
-int config_copy(struct config_loader *ld, const char *s, char **out);
 /* rel made absolute against the config file's directory. */
 int config_join_path(struct config_loader *ld, const char *rel, char **out);
 /* Writes "a, b, c or d" into buf, for messages that say what is allowed. */
