@@ -31,7 +31,7 @@ sources() {
 	http_parser) echo src/http_parser.c src/url.c ;;
 	url) echo src/url.c ;;
 	template) echo src/template.c ;;
-	config) echo src/config.c src/template.c src/http_parser.c src/url.c ;;
+	config) echo src/config.c src/config_keys.c src/template.c src/http_parser.c src/url.c ;;
 	*) return 1 ;;
 	esac
 }
