@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * access_log.c: the worker formats its access log lines and queues them here; a thread of its own writes
  * them. A disk that stalls then holds up only that thread: the queue grows to ACCESS_LOG_BACKLOG, later

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* config.c: the libconfig file read into a validated struct config, key by key from the tables. */
 #include <sys/stat.h>
 #include <sys/types.h>

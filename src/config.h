@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* config.h: the libconfig file turned into a validated, immutable struct config. */
 #ifndef CONFIG_H
 #define CONFIG_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* config_keys.c: every key of the config file, a row each, and the checks some need beyond their type. */
 #include <sys/stat.h>
 #include <sys/types.h>

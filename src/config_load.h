@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* config_load.h: what the generic loader (config.c) lends the checks of single keys (config_keys.c). */
 #ifndef CONFIG_LOAD_H
 #define CONFIG_LOAD_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* conn.c: a connection's state machine: read a request, answer it, write, then keep alive or close. */
 #include <arpa/inet.h>
 #include <errno.h>

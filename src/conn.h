@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* conn.h: one client connection: read, parse, answer, write, keep alive; and what connections share. */
 #ifndef CONN_H
 #define CONN_H

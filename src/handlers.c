@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* handlers.c: route kinds: templated text, a file, a static directory under a root, a redirect. */
 #include <dirent.h>
 #include <errno.h>

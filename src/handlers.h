@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* handlers.h: the route kinds (text, file, static directory, redirect) turned into a response. */
 #ifndef HANDLERS_H
 #define HANDLERS_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* http_parser.c: strict RFC 9112 request heads and chunked bodies, parsed without I/O or allocation. */
 #include <stdbool.h>
 #include <stdint.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* http_parser.h: HTTP/1.1 request head and chunked body parsing over a caller's buffer (RFC 9112). */
 #ifndef HTTP_PARSER_H
 #define HTTP_PARSER_H

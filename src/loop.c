@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* loop.c: epoll and the timer heap behind one "wait, dispatch, run due timers" turn. */
 #include <errno.h>
 #include <unistd.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* loop.h: an event loop: epoll for descriptors, and timers that run their callback when due. */
 #ifndef LOOP_H
 #define LOOP_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* main.c: the command line: check a config, print it as understood, or run the master in the foreground. */
 #include <errno.h>
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* status.h: the return codes modules share, after nginx's: zero or a count is success, negatives say why not.
  */
 #ifndef STATUS_H

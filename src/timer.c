@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* timer.c: a binary min-heap of deadlines whose elements know their own slot, so any can move or leave. */
 #include <errno.h>
 #include <stdint.h>

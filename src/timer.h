@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* timer.h: deadlines in a binary min-heap, each with the callback that runs when it passes. */
 #ifndef TIMER_H
 #define TIMER_H

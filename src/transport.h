@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* transport.h: how a connection moves its bytes, so plain TCP and TLS look alike to everything above. */
 #ifndef TRANSPORT_H
 #define TRANSPORT_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* transport_tcp.c: the plain TCP transport: recv, send with MSG_MORE, sendfile, shutdown. */
 #include <errno.h>
 #include <sys/sendfile.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* worker.c: a worker's event loop: accept on the shared listener, run connections, timers, drain. */
 #include <arpa/inet.h>
 #include <errno.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* worker.h: a worker process: one event loop over the shared listener and its connections. */
 #ifndef WORKER_H
 #define WORKER_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * check_access_log.c: the access log's writer thread, without a server: lines reach the file in order, a
  * reopen moves them to the new file, a stalled reader costs dropped lines (counted) but never a blocked

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* check_config.c: tests for config_load: the bundled file, defaults, path resolution and every error. */
 #define _XOPEN_SOURCE 700 /* nftw, to remove each test's directory */
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * check_conn.c: one connection driven over a socketpair with a context of its own, no worker and no
  * process: pipelining, bodies that arrive in pieces, 100-continue, timeouts, lingering, the idle state.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * check_handlers.c: the route kinds answered from a temporary tree, without a process or a socket: files,
  * roots with symlinks and listings, the file cache, templated text, redirects, OPTIONS and refused methods.

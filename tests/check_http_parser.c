@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* check_http_parser.c: tests for the request head parser and the chunked body decoder. */
 #include <sys/mman.h>
 

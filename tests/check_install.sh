@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # check_install.sh: make install DESTDIR=<tmp>, check the installed tree (binary, config, demo pages,
 # systemd units, man pages), verify the unit with systemd-analyze when it is there, then make uninstall
 # and check nothing is left. (That tinyhttpd.conf(5) documents every key: tests/check_config.c.)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* check_loop.c: the event loop's timers run their callbacks in order, and a callback may re-arm or cancel. */
 #include <check.h>
 #include <fcntl.h>

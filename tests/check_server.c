@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* check_server.c: integration tests: the real tinyhttpd on a loopback port, over real sockets. */
 #include <arpa/inet.h>
 #include <check.h>

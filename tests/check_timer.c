@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* check_timer.c: the timer heap against a brute-force model, with its invariants checked after each step. */
 #include <check.h>
 #include <errno.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* fuzz_config.c: libFuzzer harness for config_load (and config_print) on arbitrary file contents. */
 #include <fcntl.h>
 #include <stdint.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* fuzz_http_parser.c: libFuzzer harness for http_parse_request on prefixes, http_decode_chunked in pieces. */
 #include <stdbool.h>
 #include <stdint.h>

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: ISC
 # run.sh: builds the libFuzzer harnesses and runs each for FUZZ_SECONDS; fails on any crash, leak or UB.
 #
 #   FUZZ_SECONDS=60 tests/fuzz/run.sh [harness ...]    (harnesses: http_parser url template config)
