@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* answer.h: what bench/holdconns.c and bench/reqloop.c share: a clock and a check of the server's answers. */
 #ifndef BENCH_ANSWER_H
 #define BENCH_ANSWER_H

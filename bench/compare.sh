@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: ISC
 # bench/compare.sh: wrk against tinyhttpd and nginx (and lighttpd and h2o when their Debian packages
 # install), started with equivalent configurations (bench/lib.sh), and the floor, in alternation: for each
 # row, round 1 runs every server once, then round 2, and so on; the table shows the medians of the rounds.

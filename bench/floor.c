@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* floor.c: the least an HTTP server can do, a fixed answer to every request head: the kernel's share. */
 
 /*

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* holdconns.c: opens N keep-alive connections to 127.0.0.1:PORT, has each serve one request, holds them idle. */
 
 /*

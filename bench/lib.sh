@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 # bench/lib.sh: what the benchmark scripts share; sourced, never run. It installs tools, builds tinyhttpd
 # and the C programs in bench/, makes the work directory and the cleanup trap, picks free ports, and starts
 # tinyhttpd, nginx, lighttpd and h2o with equivalent configurations:

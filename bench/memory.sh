@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: ISC
 # bench/memory.sh: the memory tinyhttpd, nginx, lighttpd and h2o (the last two when their Debian packages
 # install) take idle, and with CONNECTIONS idle keep-alive connections open; bytes per idle connection.
 #

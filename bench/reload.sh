@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: ISC
 # bench/reload.sh: wrk against tinyhttpd for 20 s while the master gets a SIGHUP every 0.5 s, and the same
 # against nginx in the same run; prints wrk's socket errors and non-2xx answers.
 #

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* reqloop.c: sends exactly N keep-alive requests over C connections to 127.0.0.1:PORT and checks every answer. */
 
 /*

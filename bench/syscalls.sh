@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: ISC
 # bench/syscalls.sh: system calls per request on the keep-alive path, for tinyhttpd, nginx, lighttpd and
 # h2o (the last two when their Debian packages install).
 #

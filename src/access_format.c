@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* access_format.c: access log lines in the Common, combined and JSON formats, with client bytes escaped. */
 #include <errno.h>
 #include <stdbool.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* access_format.h: access log lines in the formats of server.access_log_format, escaped against forgery. */
 #ifndef ACCESS_FORMAT_H
 #define ACCESS_FORMAT_H

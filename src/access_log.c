@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * access_log.c: the worker formats its access log lines and queues them here; a thread of its own writes
  * them. A disk that stalls then holds up only that thread: the queue grows to ACCESS_LOG_BACKLOG, later
@@ -25,7 +26,8 @@ struct access_log {
 	pthread_cond_t wake;  /* lines queued, a reopen or the stop */
 	struct buf queue;     /* lines the writer has not taken yet */
 	unsigned long long dropped;
-	int next_fd; /* -1, or the file to write to from now on */
+	int next_fd;      /* -1, or the file to write to from now on */
+	size_t reopen_at; /* with next_fd: the queued bytes that still belong to the old file */
 	bool stop;
 	int fd;
 };
@@ -54,12 +56,30 @@ write_all(int fd, const char *p, size_t len)
 	return 0;
 }
 
+/* Writes p[0..len) to fd; a failure is said once, not once per batch: a full disk would flood the error
+ * log too. *lost counts the bytes the file refused since it last worked. */
+static void
+write_batch(int fd, const char *p, size_t len, unsigned long long *lost)
+{
+	if (len == 0)
+		return;
+	if (write_all(fd, p, len) == -1) {
+		if (*lost == 0)
+			log_errno("cannot write the access log; its lines are lost until it can be written");
+		*lost += len;
+	} else if (*lost > 0) {
+		log_info("access log written again; %llu bytes of it were lost", *lost);
+		*lost = 0;
+	}
+}
+
 static void *
 writer(void *arg)
 {
 	struct access_log *al = arg;
 	struct buf out = { 0 }, swap;
-	unsigned long long dropped, lost = 0; /* lost: bytes the file refused since it last worked */
+	unsigned long long dropped, lost = 0;
+	size_t split;
 	int next_fd;
 
 	pthread_mutex_lock(&al->lock);
@@ -76,24 +96,19 @@ writer(void *arg)
 		al->dropped = 0;
 		next_fd = al->next_fd;
 		al->next_fd = -1;
+		split = next_fd != -1 ? al->reopen_at : 0;
 		pthread_mutex_unlock(&al->lock);
 
+		if (dropped > 0)
+			log_warn("access log: %llu lines dropped because the disk did not keep up", dropped);
+		/* Lines queued before the reopen end the old file; the rest start the new one. */
+		write_batch(al->fd, out.data, split, &lost);
 		if (next_fd != -1) {
 			close_log(al->fd);
 			al->fd = next_fd;
 		}
-		if (dropped > 0)
-			log_warn("access log: %llu lines dropped because the disk did not keep up", dropped);
-		if (out.len > 0 && write_all(al->fd, out.data, out.len) == -1) {
-			/* Said once, not once per batch: a full disk would flood the error log too. */
-			if (lost == 0)
-				log_errno("cannot write the access log; its lines are lost until it can be "
-				          "written");
-			lost += out.len;
-		} else if (out.len > 0 && lost > 0) {
-			log_info("access log written again; %llu bytes of it were lost", lost);
-			lost = 0;
-		}
+		if (out.len > split)
+			write_batch(al->fd, out.data + split, out.len - split, &lost);
 		out.len = 0;
 		if (out.cap > ACCESS_LOG_KEEP)
 			buf_free(&out);
@@ -163,6 +178,8 @@ access_log_reopen(struct access_log *al, int fd)
 {
 	pthread_mutex_lock(&al->lock);
 	/* Two SIGUSR1s before the writer looked: the first new file is already stale. */
+	if (al->next_fd == -1)
+		al->reopen_at = al->queue.len;
 	close_log(al->next_fd);
 	al->next_fd = fd;
 	pthread_cond_signal(&al->wake);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* access_log.h: the access log, written by a thread of the worker so a slow disk never stalls serving. */
 #ifndef ACCESS_LOG_H
 #define ACCESS_LOG_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* buf.c: a growable byte buffer. */
 #include <stdarg.h>
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* buf.h: a growable byte buffer, and a pool of them so requests do not allocate. */
 #ifndef BUF_H
 #define BUF_H

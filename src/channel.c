@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* channel.c: SCM_RIGHTS messages over a socket pair, so connections can move between processes. */
 #include <errno.h>
 #include <string.h>

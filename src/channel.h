@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* channel.h: one-byte messages between the master and a worker, some carrying a file descriptor. */
 #ifndef CHANNEL_H
 #define CHANNEL_H

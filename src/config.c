@@ -1,99 +1,35 @@
-/* config.c: the libconfig file read into a validated struct config; every error names file and line. */
+/* SPDX-License-Identifier: ISC */
+/* config.c: the libconfig file read into a validated struct config, key by key from the tables. */
 #include <sys/stat.h>
 #include <sys/types.h>
 
-#include <arpa/inet.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <libconfig.h>
 #include <libgen.h>
 #include <limits.h>
-#include <pwd.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
+#include <strings.h>
 
 #include "config.h"
-#include "http_parser.h"
+#include "config_load.h"
 
 #ifndef nitems
 #define nitems(a) (sizeof(a) / sizeof((a)[0]))
 #endif
 
-#define PRINTFLIKE(f, a) __attribute__((__format__(__printf__, f, a)))
+#define INT_TYPES (CONFIG_TYPE_BIT(CONFIG_TYPE_INT) | CONFIG_TYPE_BIT(CONFIG_TYPE_INT64))
+#define SEQ_TYPES (CONFIG_TYPE_BIT(CONFIG_TYPE_ARRAY) | CONFIG_TYPE_BIT(CONFIG_TYPE_LIST))
 
-#define TYPE_BIT(t) (1 << (t))
-#define INT_TYPES   (TYPE_BIT(CONFIG_TYPE_INT) | TYPE_BIT(CONFIG_TYPE_INT64))
-#define SEQ_TYPES   (TYPE_BIT(CONFIG_TYPE_ARRAY) | TYPE_BIT(CONFIG_TYPE_LIST))
+/* The column where tinyhttpd -T starts a key's help comment. */
+#define HELP_COLUMN 56
 
-/* What every check needs: where messages go and what relative paths resolve against. */
-struct loader {
-	const char *file; /* the path as given, for messages */
-	char *dir;        /* the config file's directory, absolute and without symlinks */
-	char *err;
-	size_t errlen;
-};
-
-/* An integer setting of server: its range, its default and the field that receives it. */
-struct int_key {
-	const char *name;
-	long long min, max, def;
-	size_t off;
-	bool is_size; /* the field is a size_t rather than an int */
-};
-
-static void vfail(struct loader *, const char *, int, const char *, va_list) PRINTFLIKE(4, 0);
-static int fail_line(struct loader *, const char *, int, const char *, ...) PRINTFLIKE(4, 5);
-static int fail_at(struct loader *, const config_setting_t *, const char *, ...) PRINTFLIKE(3, 4);
-
-static const char *const top_keys[] = { "server", "routes", NULL };
-
-static const char *const server_keys[] = { "address",
-	                                   "port",
-	                                   "workers",
-	                                   "backlog",
-	                                   "user",
-	                                   "keepalive_timeout",
-	                                   "request_timeout",
-	                                   "shutdown_timeout",
-	                                   "max_connections",
-	                                   "max_header_size",
-	                                   "max_body_size",
-	                                   "access_log",
-	                                   "access_log_format",
-	                                   NULL };
-
-static const struct int_key server_ints[] = {
-	{ "port", 1, 65535, 8080, offsetof(struct config, port), false },
-	{ "workers", 0, 512, 0, offsetof(struct config, workers), false },
-	{ "backlog", 1, 65535, 511, offsetof(struct config, backlog), false },
-	{ "keepalive_timeout", 1, 3600, 15, offsetof(struct config, keepalive_timeout), false },
-	{ "request_timeout", 1, 3600, 10, offsetof(struct config, request_timeout), false },
-	{ "shutdown_timeout", 1, 3600, 10, offsetof(struct config, shutdown_timeout), false },
-	{ "max_connections", 1, 1000000, 4096, offsetof(struct config, max_connections), false },
-	{ "max_header_size", 1024, 1048576, 8192, offsetof(struct config, max_header_size), true },
-	{ "max_body_size", 0, 1073741824, 1048576, offsetof(struct config, max_body_size), true },
-};
-
-static const char *const route_keys[] = {
-	"method",   "path",   "prefix",       "params",          "text",      "file", "root",
-	"redirect", "status", "content_type", "follow_symlinks", "autoindex", NULL
-};
-
-/* Indexed by enum route_kind. */
-static const char *const kind_keys[] = { "text", "file", "root", "redirect", NULL };
-
-/* Indexed by enum access_format. */
-static const char *const access_formats[] = {
-	[ACCESS_COMMON] = "common",
-	[ACCESS_COMBINED] = "combined",
-	[ACCESS_JSON] = "json",
-	NULL,
-};
+static void vfail(struct config_loader *, const char *, int, const char *, va_list) CONFIG_PRINTFLIKE(4, 0);
+static int fail_line(struct config_loader *, const char *, int, const char *, ...) CONFIG_PRINTFLIKE(4, 5);
 
 /* Copies in to out with control bytes written as \xHH, so that a quoted value cannot break a log line. */
 static void
@@ -115,7 +51,7 @@ escape_controls(const char *in, char *out, size_t len)
  * names an included one as the @include wrote it, relative to the config file's directory.
  */
 static void
-vfail(struct loader *ld, const char *file, int line, const char *fmt, va_list ap)
+vfail(struct config_loader *ld, const char *file, int line, const char *fmt, va_list ap)
 {
 	bool rel = file != NULL && file[0] != '/';
 	char msg[1024], safe[1024];
@@ -127,7 +63,7 @@ vfail(struct loader *ld, const char *file, int line, const char *fmt, va_list ap
 }
 
 static int
-fail_line(struct loader *ld, const char *file, int line, const char *fmt, ...)
+fail_line(struct config_loader *ld, const char *file, int line, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -137,12 +73,9 @@ fail_line(struct loader *ld, const char *file, int line, const char *fmt, ...)
 	return -1;
 }
 
-/*
- * Reports a problem with setting s and returns -1. A NULL s stands for a setting that is missing from the
- * top level, which has no line of its own: the message points at the start of the file.
- */
-static int
-fail_at(struct loader *ld, const config_setting_t *s, const char *fmt, ...)
+/* A NULL s stands for a setting missing from the top level, which has no line of its own. */
+int
+config_fail(struct config_loader *ld, const config_setting_t *s, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -153,47 +86,40 @@ fail_at(struct loader *ld, const config_setting_t *s, const char *fmt, ...)
 	return -1;
 }
 
-static int
-fail_nomem(struct loader *ld)
+int
+config_nomem(struct config_loader *ld)
 {
 	snprintf(ld->err, ld->errlen, "%s: out of memory", ld->file);
 	return -1;
 }
 
 static int
-copy_str(struct loader *ld, const char *s, char **out)
+copy_str(struct config_loader *ld, const char *s, char **out)
 {
 	if ((*out = strdup(s)) == NULL)
-		return fail_nomem(ld);
+		return config_nomem(ld);
 	return 0;
 }
 
-static bool
-in_list(const char *name, const char *const *list)
+/* Appends name, the i-th of count, to the list in buf: "a, b, c or d". */
+static void
+append_name(char *buf, size_t len, size_t i, size_t count, const char *name)
 {
-	for (; *list != NULL; list++)
-		if (strcmp(name, *list) == 0)
-			return true;
-	return false;
+	size_t n = strlen(buf);
+
+	snprintf(buf + n, len - n, "%s%s", i == 0 ? "" : i + 1 == count ? " or " : ", ", name);
 }
 
-/* Writes "a, b, c or d" into buf, for messages that say what is allowed. */
-static const char *
-join_names(const char *const *names, char *buf, size_t len)
+const char *
+config_join_names(const char *const *names, char *buf, size_t len)
 {
-	const char *sep = "";
-	size_t i, n = 0;
-	int w;
+	size_t i, n;
 
+	for (n = 0; names[n] != NULL; n++)
+		;
 	buf[0] = '\0';
-	for (i = 0; names[i] != NULL; i++) {
-		if (i > 0)
-			sep = names[i + 1] == NULL ? " or " : ", ";
-		w = snprintf(buf + n, len - n, "%s%s", sep, names[i]);
-		if (w < 0 || (size_t)w >= len - n)
-			break;
-		n += (size_t)w;
-	}
+	for (i = 0; i < n; i++)
+		append_name(buf, len, i, n, names[i]);
 	return buf;
 }
 
@@ -212,29 +138,58 @@ type_name(int type)
 	return names[type];
 }
 
-/* Fails unless s has one of the types in mask; what names s and want describes what it must be. */
-static int
-check_type(struct loader *ld, const config_setting_t *s, const char *what, int mask, const char *want)
+int
+config_check_type(struct config_loader *ld, const config_setting_t *s, const char *what, int mask,
+                  const char *want)
 {
-	if (TYPE_BIT(config_setting_type(s)) & mask)
+	if (CONFIG_TYPE_BIT(config_setting_type(s)) & mask)
 		return 0;
-	return fail_at(ld, s, "%s must be %s, not %s", what, want, type_name(config_setting_type(s)));
+	return config_fail(ld, s, "%s must be %s, not %s", what, want, type_name(config_setting_type(s)));
 }
 
-/* A typo in a key would otherwise be silently ignored and its default used. */
-static int
-check_keys(struct loader *ld, const config_setting_t *g, const char *where, const char *const *keys)
+int
+config_join_path(struct config_loader *ld, const char *rel, char **out)
 {
+	size_t len;
+
+	if (rel[0] == '/')
+		return copy_str(ld, rel, out);
+	len = strlen(ld->dir) + 1 + strlen(rel) + 1;
+	if ((*out = malloc(len)) == NULL)
+		return config_nomem(ld);
+	snprintf(*out, len, "%s/%s", ld->dir, rel);
+	return 0;
+}
+
+static const struct config_key *
+find_key(const struct config_section_info *sec, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < sec->nkeys; i++)
+		if (strcmp(sec->keys[i].name, name) == 0)
+			return &sec->keys[i];
+	return NULL;
+}
+
+int
+config_check_keys(struct config_loader *ld, enum config_section section, const config_setting_t *g)
+{
+	const struct config_section_info *sec = config_section(section);
 	const config_setting_t *s;
-	char list[512];
-	int i, n;
+	char list[512] = "";
+	size_t i;
+	int j, n;
 
 	n = g != NULL ? config_setting_length(g) : 0;
-	for (i = 0; i < n; i++) {
-		s = config_setting_get_elem(g, (unsigned int)i);
-		if (!in_list(config_setting_name(s), keys))
-			return fail_at(ld, s, "unknown setting '%s'%s; expected %s", config_setting_name(s),
-			               where, join_names(keys, list, sizeof(list)));
+	for (j = 0; j < n; j++) {
+		s = config_setting_get_elem(g, (unsigned int)j);
+		if (find_key(sec, config_setting_name(s)) != NULL)
+			continue;
+		for (i = 0; i < sec->nkeys; i++)
+			append_name(list, sizeof(list), i, sec->nkeys, sec->keys[i].name);
+		return config_fail(ld, s, "unknown setting '%s'%s; expected %s", config_setting_name(s),
+		                   sec->where, list);
 	}
 	return 0;
 }
@@ -247,564 +202,197 @@ member(const config_setting_t *g, const char *name)
 }
 
 static int
-lookup_int(struct loader *ld, const config_setting_t *g, const char *scope, const char *name, long long min,
-           long long max, long long def, long long *out)
+store_int(struct config_loader *ld, const struct config_key *key, const char *what, const config_setting_t *s,
+          void *field)
 {
-	const config_setting_t *s;
-	char what[64], want[96];
+	long long v = key->def;
+	char want[96];
 
-	*out = def;
-	if ((s = member(g, name)) == NULL)
-		return 0;
-	snprintf(what, sizeof(what), "%s%s", scope, name);
-	snprintf(want, sizeof(want), "an integer from %lld to %lld", min, max);
-	if (check_type(ld, s, what, INT_TYPES, want) == -1)
-		return -1;
-	*out = config_setting_get_int64(s);
-	if (*out < min || *out > max)
-		return fail_at(ld, s, "%s must be %s, not %lld", what, want, *out);
-	return 0;
-}
-
-/* Sets *out to the boolean name of g, false when absent, and *where to its setting (NULL when absent). */
-static int
-lookup_bool(struct loader *ld, const config_setting_t *g, const char *scope, const char *name, bool *out,
-            const config_setting_t **where)
-{
-	char what[64];
-
-	*out = false;
-	if ((*where = member(g, name)) == NULL)
-		return 0;
-	snprintf(what, sizeof(what), "%s%s", scope, name);
-	if (check_type(ld, *where, what, TYPE_BIT(CONFIG_TYPE_BOOL), "true or false") == -1)
-		return -1;
-	*out = config_setting_get_bool(*where) != 0;
-	return 0;
-}
-
-/* Sets *out to the string name of g (def when absent) and *where to its setting (NULL when absent). */
-static int
-lookup_str(struct loader *ld, const config_setting_t *g, const char *scope, const char *name, const char *def,
-           const char **out, const config_setting_t **where)
-{
-	char what[64];
-
-	*out = def;
-	if ((*where = member(g, name)) == NULL)
-		return 0;
-	snprintf(what, sizeof(what), "%s%s", scope, name);
-	if (check_type(ld, *where, what, TYPE_BIT(CONFIG_TYPE_STRING), "a string in double quotes") == -1)
-		return -1;
-	*out = config_setting_get_string(*where);
-	return 0;
-}
-
-/* Nonempty, and every byte within lo..hi. */
-static bool
-all_in_range(const char *s, int lo, int hi)
-{
-	if (*s == '\0')
-		return false;
-	for (; *s != '\0'; s++)
-		if ((unsigned char)*s < lo || (unsigned char)*s > hi)
-			return false;
-	return true;
-}
-
-/* rel made absolute against the config file's directory. */
-static int
-join_path(struct loader *ld, const char *rel, char **out)
-{
-	size_t len;
-
-	if (rel[0] == '/')
-		return copy_str(ld, rel, out);
-	len = strlen(ld->dir) + 1 + strlen(rel) + 1;
-	if ((*out = malloc(len)) == NULL)
-		return fail_nomem(ld);
-	snprintf(*out, len, "%s/%s", ld->dir, rel);
-	return 0;
-}
-
-/*
- * Resolves the file or directory that setting s names, and opens it once so that a missing or unreadable
- * one is found now rather than on the first request.
- */
-static int
-resolve_target(struct loader *ld, const config_setting_t *s, const char *rel, bool dir, char **out)
-{
-	const char *why = NULL;
-	struct stat st;
-	char *joined;
-	int fd;
-
-	if (join_path(ld, rel, &joined) == -1)
-		return -1;
-	if ((*out = realpath(joined, NULL)) == NULL)
-		why = strerror(errno);
-	else if ((fd = open(*out, O_RDONLY | O_CLOEXEC | (dir ? O_DIRECTORY : 0))) == -1)
-		why = strerror(errno);
-	else {
-		if (fstat(fd, &st) == -1)
-			why = strerror(errno);
-		else if (!dir && !S_ISREG(st.st_mode))
-			why = "not a regular file";
-		close(fd);
-	}
-	if (why != NULL)
-		fail_at(ld, s, "%s \"%s\" (%s): %s; fix the path, relative to %s", config_setting_name(s),
-		        rel, joined, why, ld->dir);
-	free(joined);
-	return why != NULL ? -1 : 0;
-}
-
-static int
-cpu_count(void)
-{
-	long n = sysconf(_SC_NPROCESSORS_ONLN);
-
-	return n < 1 ? 1 : n > 512 ? 512 : (int)n;
-}
-
-static int
-load_server_ints(struct loader *ld, const config_setting_t *g, struct config *cfg)
-{
-	const struct int_key *k;
-	char *field;
-	long long v;
-
-	for (k = server_ints; k < server_ints + nitems(server_ints); k++) {
-		if (lookup_int(ld, g, "server.", k->name, k->min, k->max, k->def, &v) == -1)
+	if (s != NULL) {
+		snprintf(want, sizeof(want), "an integer from %lld to %lld", key->min, key->max);
+		if (config_check_type(ld, s, what, INT_TYPES, want) == -1)
 			return -1;
-		field = (char *)cfg + k->off;
-		if (k->is_size)
-			*(size_t *)(void *)field = (size_t)v;
-		else
-			*(int *)(void *)field = (int)v;
+		v = config_setting_get_int64(s);
+		if (v < key->min || v > key->max)
+			return config_fail(ld, s, "%s must be %s, not %lld", what, want, v);
 	}
-	if (cfg->workers == 0)
-		cfg->workers = cpu_count();
+	if (key->type == KEY_SIZE)
+		*(size_t *)field = (size_t)v;
+	else
+		*(int *)field = (int)v;
 	return 0;
 }
 
-/* Numeric only: a host name would need DNS at every reload, and could resolve differently each time. */
 static int
-load_address(struct loader *ld, const config_setting_t *g, struct config *cfg)
+store_bool(struct config_loader *ld, const struct config_key *key, const char *what,
+           const config_setting_t *s, bool *field)
 {
-	unsigned char addr[sizeof(struct in6_addr)];
-	const config_setting_t *s;
-	const char *v;
-
-	if (lookup_str(ld, g, "server.", "address", "0.0.0.0", &v, &s) == -1)
+	*field = key->def != 0;
+	if (s == NULL)
+		return 0;
+	if (config_check_type(ld, s, what, CONFIG_TYPE_BIT(CONFIG_TYPE_BOOL), "true or false") == -1)
 		return -1;
-	if (inet_pton(AF_INET, v, addr) != 1 && inet_pton(AF_INET6, v, addr) != 1)
-		return fail_at(ld, s,
-		               "server.address must be a numeric IPv4 or IPv6 address such as \"0.0.0.0\", "
-		               "\"127.0.0.1\" or \"::\", not \"%s\"",
-		               v);
-	return copy_str(ld, v, &cfg->address);
-}
-
-static int
-load_user(struct loader *ld, const config_setting_t *g, struct config *cfg)
-{
-	const config_setting_t *s;
-	struct passwd *pw;
-	const char *v;
-
-	/* -1 ids leave the process's ids unchanged if ever passed to setresuid/setresgid. */
-	cfg->uid = (uid_t)-1;
-	cfg->gid = (gid_t)-1;
-	if (lookup_str(ld, g, "server.", "user", "", &v, &s) == -1)
-		return -1;
-	if (*v != '\0') {
-		if ((pw = getpwnam(v)) == NULL)
-			return fail_at(ld, s, "unknown user '%s'; create it or set server.user = \"\"", v);
-		cfg->uid = pw->pw_uid;
-		cfg->gid = pw->pw_gid;
-	}
-	return copy_str(ld, v, &cfg->user);
-}
-
-static int
-fail_log_dir(struct loader *ld, const config_setting_t *s, const char *v, const char *dir, const char *why)
-{
-	return fail_at(ld, s, "server.access_log \"%s\": directory %s: %s; create it or change the path", v,
-	               dir, why);
-}
-
-/* The log file itself is opened by the master; here only its directory must exist. */
-static int
-load_access_log(struct loader *ld, const config_setting_t *g, struct config *cfg)
-{
-	const config_setting_t *s;
-	struct stat st;
-	const char *v;
-	char *copy, *dir;
-	int rc = 0;
-
-	if (lookup_str(ld, g, "server.", "access_log", "-", &v, &s) == -1)
-		return -1;
-	if (strcmp(v, "-") == 0 || *v == '\0')
-		return copy_str(ld, v, &cfg->access_log);
-	if (join_path(ld, v, &cfg->access_log) == -1)
-		return -1;
-	if ((copy = strdup(cfg->access_log)) == NULL)
-		return fail_nomem(ld);
-	dir = dirname(copy);
-	if (stat(dir, &st) == -1)
-		rc = fail_log_dir(ld, s, v, dir, strerror(errno));
-	else if (!S_ISDIR(st.st_mode))
-		rc = fail_log_dir(ld, s, v, dir, strerror(ENOTDIR));
-	free(copy);
-	return rc;
-}
-
-static int
-load_access_log_format(struct loader *ld, const config_setting_t *g, struct config *cfg)
-{
-	const config_setting_t *s;
-	const char *v;
-	char list[64];
-	size_t i;
-
-	if (lookup_str(ld, g, "server.", "access_log_format", "common", &v, &s) == -1)
-		return -1;
-	for (i = 0; access_formats[i] != NULL; i++) {
-		if (strcmp(v, access_formats[i]) == 0) {
-			cfg->access_log_format = (enum access_format)i;
-			return 0;
-		}
-	}
-	return fail_at(ld, s, "server.access_log_format must be %s, not \"%s\"",
-	               join_names(access_formats, list, sizeof(list)), v);
-}
-
-static int
-load_server(struct loader *ld, const config_setting_t *g, struct config *cfg)
-{
-	if (g != NULL &&
-	    check_type(ld, g, "server", TYPE_BIT(CONFIG_TYPE_GROUP), "a group (server = { ... };)") == -1)
-		return -1;
-	if (check_keys(ld, g, " in server", server_keys) == -1 || load_server_ints(ld, g, cfg) == -1 ||
-	    load_address(ld, g, cfg) == -1 || load_user(ld, g, cfg) == -1 ||
-	    load_access_log(ld, g, cfg) == -1 || load_access_log_format(ld, g, cfg) == -1)
-		return -1;
+	*field = config_setting_get_bool(s) != 0;
 	return 0;
 }
 
-/* Which of text, file, root, redirect the route has; *body gets that setting. */
 static int
-route_kind(struct loader *ld, const config_setting_t *r, struct route *rt, const config_setting_t **body)
+check_string(struct config_loader *ld, const char *what, const config_setting_t *s)
 {
-	const config_setting_t *s;
-	int i, found = -1;
+	return config_check_type(ld, s, what, CONFIG_TYPE_BIT(CONFIG_TYPE_STRING),
+	                         "a string in double quotes");
+}
 
-	for (i = 0; kind_keys[i] != NULL; i++) {
-		if ((s = member(r, kind_keys[i])) == NULL)
+/* The index of v among key's choices, or -1 with a message that lists them. */
+static int
+find_choice(struct config_loader *ld, const struct config_key *key, const char *what,
+            const config_setting_t *s, const char *v)
+{
+	char list[256], hint[64] = "";
+	int i;
+
+	for (i = 0; key->choices[i] != NULL; i++)
+		if (strcmp(v, key->choices[i]) == 0)
+			return i;
+	/* Choices are case-sensitive, like the methods of requests. */
+	for (i = 0; key->choices[i] != NULL; i++)
+		if (strcasecmp(v, key->choices[i]) == 0)
+			snprintf(hint, sizeof(hint), "; write \"%s\"", key->choices[i]);
+	return config_fail(ld, s, "%s must be %s, not \"%s\"%s", what,
+	                   config_join_names(key->choices, list, sizeof(list)), v, hint);
+}
+
+static int
+store_string(struct config_loader *ld, const struct config_key *key, const char *what,
+             const config_setting_t *s, char **field)
+{
+	const char *v = key->def_str;
+
+	if (s != NULL) {
+		if (check_string(ld, what, s) == -1)
+			return -1;
+		v = config_setting_get_string(s);
+		if (key->choices != NULL && find_choice(ld, key, what, s, v) == -1)
+			return -1;
+	}
+	return v != NULL ? copy_str(ld, v, field) : 0;
+}
+
+static int
+store_enum(struct config_loader *ld, const struct config_key *key, const char *what,
+           const config_setting_t *s, int *field)
+{
+	int i;
+
+	*field = (int)key->def;
+	if (s == NULL)
+		return 0;
+	if (check_string(ld, what, s) == -1 ||
+	    (i = find_choice(ld, key, what, s, config_setting_get_string(s))) == -1)
+		return -1;
+	*field = i;
+	return 0;
+}
+
+static int
+store_strings(struct config_loader *ld, const char *what, const config_setting_t *s, char ***field, size_t *n)
+{
+	const config_setting_t *e;
+	char each[80];
+	int i, len;
+
+	if (s == NULL)
+		return 0;
+	if (config_check_type(ld, s, what, SEQ_TYPES, "a list of strings such as [ \"a\", \"b\" ]") == -1)
+		return -1;
+	len = config_setting_length(s);
+	if ((*field = calloc(len > 0 ? (size_t)len : 1, sizeof(**field))) == NULL)
+		return config_nomem(ld);
+	snprintf(each, sizeof(each), "each of %s", what);
+	for (i = 0; i < len; i++) {
+		e = config_setting_get_elem(s, (unsigned int)i);
+		if (check_string(ld, each, e) == -1 ||
+		    copy_str(ld, config_setting_get_string(e), &(*field)[i]) == -1)
+			return -1;
+		/* Counted as copied, so that config_free releases what a failure leaves. */
+		*n = (size_t)i + 1;
+	}
+	return 0;
+}
+
+static int
+load_group(struct config_loader *ld, const struct config_key *key, const config_setting_t *s, void *base)
+{
+	char want[64];
+
+	snprintf(want, sizeof(want), "a group (%s = { ... };)", key->name);
+	if (s != NULL && config_check_type(ld, s, key->name, CONFIG_TYPE_BIT(CONFIG_TYPE_GROUP), want) == -1)
+		return -1;
+	if (config_check_keys(ld, key->section, s) == -1)
+		return -1;
+	return config_load_keys(ld, key->section, s, base, 0);
+}
+
+/* Checks s (NULL: absent) against key's type and stores its value, or the key's default, into base. */
+static int
+store(struct config_loader *ld, const struct config_key *key, const char *what, const config_setting_t *s,
+      void *base)
+{
+	void *field = (char *)base + key->off;
+	char want[96];
+
+	switch (key->type) {
+	case KEY_INT:
+	case KEY_SIZE: return store_int(ld, key, what, s, field);
+	case KEY_BOOL: return store_bool(ld, key, what, s, field);
+	case KEY_STRING: return store_string(ld, key, what, s, field);
+	case KEY_ENUM: return store_enum(ld, key, what, s, field);
+	case KEY_STRINGS:
+		return store_strings(ld, what, s, field, (size_t *)(void *)((char *)base + key->count));
+	case KEY_GROUP: return load_group(ld, key, s, base);
+	case KEY_LIST:
+		snprintf(want, sizeof(want), "a list of groups (%s = ( { ... }, { ... } );)", key->name);
+		return s != NULL ? config_check_type(ld, s, what, SEQ_TYPES, want) : 0;
+	}
+	return 0;
+}
+
+/* Whether a route of kind (a ROUTE_KIND bit) takes key; every other key is taken wherever it is. */
+static bool
+takes(const struct config_key *key, unsigned kind)
+{
+	return key->kinds == 0 || (key->kinds & kind) != 0;
+}
+
+int
+config_load_keys(struct config_loader *ld, enum config_section section, const config_setting_t *g, void *base,
+                 unsigned kind)
+{
+	const struct config_section_info *sec = config_section(section);
+	const struct config_key *key, *end = sec->keys + sec->nkeys;
+	const config_setting_t *s;
+	char what[64], kinds[128];
+
+	/* Like an unknown key, before any value: the value of a key the route cannot take does not matter. */
+	for (key = sec->keys; key < end; key++)
+		if (!takes(key, kind) && (s = member(g, key->name)) != NULL)
+			return config_fail(ld, s, "%s is only for %s routes; %s", key->name,
+			                   config_kind_names(key->kinds, kinds, sizeof(kinds)),
+			                   key->hint != NULL ? key->hint : "remove it");
+	for (key = sec->keys; key < end; key++) {
+		if (!takes(key, kind))
 			continue;
-		if (found != -1)
-			return fail_at(
-			        ld, s,
-			        "route needs exactly one of text, file, root, redirect, not both %s and %s; "
-			        "split it into two routes",
-			        kind_keys[found], kind_keys[i]);
-		found = i;
-		*body = s;
-	}
-	if (found == -1)
-		return fail_at(ld, r, "route needs exactly one of text, file, root, redirect; add one");
-	rt->kind = (enum route_kind)found;
-	return 0;
-}
-
-static int
-route_method(struct loader *ld, const config_setting_t *r, struct route *rt)
-{
-	const config_setting_t *s;
-	const char *v;
-	char list[128];
-
-	if (lookup_str(ld, r, "route ", "method", "GET", &v, &s) == -1)
-		return -1;
-	/* One list with the requests' (501 outside it): no route can name a method the server refuses. */
-	if (!in_list(v, http_methods))
-		return fail_at(ld, s, "route method must be %s (in capitals), not \"%s\"",
-		               join_names(http_methods, list, sizeof(list)), v);
-	return copy_str(ld, v, &rt->method);
-}
-
-/* Requests are matched after url_normalize_path, so a path with "//", "." or ".." segments never would. */
-static bool
-is_normalized(const char *path)
-{
-	const char *seg = path + 1;
-	size_t n;
-
-	for (;;) {
-		n = strcspn(seg, "/");
-		if ((n == 0 && seg[n] == '/') || (n == 1 && seg[0] == '.') ||
-		    (n == 2 && strncmp(seg, "..", 2) == 0))
-			return false;
-		if (seg[n] == '\0')
-			return true;
-		seg += n + 1;
-	}
-}
-
-static int
-check_path(struct loader *ld, const config_setting_t *s, const char *key, const char *v, bool dir)
-{
-	const char *p;
-
-	if (v[0] != '/')
-		return fail_at(ld, s, "route %s must start with '/': write \"/%s\"", key, v);
-	if (dir && v[strlen(v) - 1] != '/')
-		return fail_at(ld, s, "route prefix must end with '/': write \"%s/\"", v);
-	for (p = v; *p != '\0'; p++)
-		if ((unsigned char)*p <= ' ' || *p == 0x7f || *p == '?' || *p == '#')
-			return fail_at(
-			        ld, s,
-			        "route %s \"%s\" must not contain spaces, control characters, '?' or '#'; "
-			        "it is matched against the decoded path without the query",
-			        key, v);
-	if (!is_normalized(v))
-		return fail_at(ld, s,
-		               "route %s \"%s\" has an empty, \".\" or \"..\" segment and could never match",
-		               key, v);
-	return 0;
-}
-
-/* A root route is matched by prefix; every other kind by its exact path. */
-static int
-route_path(struct loader *ld, const config_setting_t *r, struct route *rt)
-{
-	bool dir = rt->kind == ROUTE_DIR;
-	const char *key = dir ? "prefix" : "path";
-	const config_setting_t *s;
-	const char *v;
-
-	if ((s = member(r, dir ? "path" : "prefix")) != NULL)
-		return fail_at(ld, s,
-		               dir ? "a root route takes prefix = \"/dir/\", not path"
-		                   : "prefix is only for root routes; use path = \"/...\"");
-	if (lookup_str(ld, r, "route ", key, NULL, &v, &s) == -1)
-		return -1;
-	if (v == NULL)
-		return fail_at(ld, r, "route needs %s = \"/%s\"", key, dir ? "dir/" : "...");
-	if (check_path(ld, s, key, v, dir) == -1)
-		return -1;
-	return copy_str(ld, v, &rt->path);
-}
-
-static bool
-is_param_name(const char *v)
-{
-	return *v != '\0' &&
-	       strspn(v, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-") == strlen(v);
-}
-
-static int
-route_param(struct loader *ld, const config_setting_t *e, struct route *rt)
-{
-	const char *v;
-	size_t i;
-
-	if (check_type(ld, e, "each of route params", TYPE_BIT(CONFIG_TYPE_STRING),
-	               "a string in double quotes") == -1)
-		return -1;
-	v = config_setting_get_string(e);
-	if (!is_param_name(v))
-		return fail_at(ld, e, "parameter name \"%s\" may only use letters, digits, '_', '.' and '-'",
-		               v);
-	for (i = 0; i < rt->nparams; i++)
-		if (strcmp(rt->params[i], v) == 0)
-			return fail_at(ld, e, "duplicate parameter \"%s\" in params; list each once", v);
-	if (copy_str(ld, v, &rt->params[rt->nparams]) == -1)
-		return -1;
-	rt->nparams++;
-	return 0;
-}
-
-static int
-route_params(struct loader *ld, const config_setting_t *r, struct route *rt)
-{
-	const config_setting_t *s;
-	int i, n;
-
-	if ((s = member(r, "params")) == NULL)
-		return 0;
-	if (rt->kind != ROUTE_TEXT)
-		return fail_at(ld, s, "params are only for text routes; remove them");
-	if (check_type(ld, s, "route params", SEQ_TYPES, "a list of names such as [ \"name\", \"age\" ]") ==
-	    -1)
-		return -1;
-	n = config_setting_length(s);
-	if ((rt->params = calloc(n > 0 ? (size_t)n : 1, sizeof(*rt->params))) == NULL)
-		return fail_nomem(ld);
-	for (i = 0; i < n; i++)
-		if (route_param(ld, config_setting_get_elem(s, (unsigned int)i), rt) == -1)
-			return -1;
-	return 0;
-}
-
-static int
-route_body(struct loader *ld, const config_setting_t *s, struct route *rt)
-{
-	char what[32], msg[512];
-	const char *v;
-
-	snprintf(what, sizeof(what), "route %s", config_setting_name(s));
-	if (check_type(ld, s, what, TYPE_BIT(CONFIG_TYPE_STRING), "a string in double quotes") == -1)
-		return -1;
-	v = config_setting_get_string(s);
-	switch (rt->kind) {
-	case ROUTE_TEXT:
-		if (template_compile(&rt->text, v, (const char *const *)rt->params, rt->nparams, msg,
-		                     sizeof(msg)) == -1)
-			return fail_at(ld, s, "%s", msg);
-		return 0;
-	case ROUTE_FILE:
-	case ROUTE_DIR: return resolve_target(ld, s, v, rt->kind == ROUTE_DIR, &rt->target);
-	case ROUTE_REDIRECT:
-		/* It goes into a Location header as it is. */
-		if (!all_in_range(v, '!', '~'))
-			return fail_at(
-			        ld, s,
-			        "route redirect must be a non-empty URL of printable ASCII without spaces "
-			        "(percent-encode the rest), not \"%s\"",
-			        v);
-		return copy_str(ld, v, &rt->target);
-	}
-	return 0;
-}
-
-static int
-route_status(struct loader *ld, const config_setting_t *r, struct route *rt)
-{
-	bool redirect = rt->kind == ROUTE_REDIRECT;
-	long long v;
-
-	if (lookup_int(ld, r, redirect ? "redirect " : "route ", "status", redirect ? 301 : 200,
-	               redirect ? 308 : 599, redirect ? 302 : 200, &v) == -1)
-		return -1;
-	/* 304, 305 and 306 are in the range but are not redirects a browser follows. */
-	if (redirect && v >= 304 && v <= 306)
-		return fail_at(ld, member(r, "status"),
-		               "redirect status must be 301, 302, 303, 307 or 308, not %lld", v);
-	/* A 304 tells a client that its cached copy is still good: only a conditional request can ask. */
-	if (v == 304)
-		return fail_at(ld, member(r, "status"),
-		               "route status 304 answers only conditional requests, which routes do not "
-		               "evaluate; use 200");
-	/* These say there is no content (RFC 9110 sections 15.3.5, 15.3.6): a text or file would be lost. */
-	if ((v == 204 || v == 205) && (rt->kind != ROUTE_TEXT || rt->text.nparts != 0))
-		return fail_at(ld, member(r, "status"),
-		               "route status %lld sends no content: only a text route with text = \"\" may "
-		               "have it",
-		               v);
-	rt->status = (int)v;
-	return 0;
-}
-
-static int
-route_content_type(struct loader *ld, const config_setting_t *r, struct route *rt)
-{
-	const config_setting_t *s;
-	const char *v;
-
-	if (lookup_str(ld, r, "route ", "content_type", NULL, &v, &s) == -1)
-		return -1;
-	if (v == NULL)
-		return 0;
-	/* It goes into a Content-Type header as it is. */
-	if (!all_in_range(v, ' ', '~'))
-		return fail_at(ld, s,
-		               "route content_type must be a non-empty media type of printable ASCII such as "
-		               "\"text/html; charset=utf-8\", not \"%s\"",
-		               v);
-	/* Values filled into an HTML template are escaped. */
-	rt->html = strstr(v, "html") != NULL;
-	return copy_str(ld, v, &rt->content_type);
-}
-
-/* What a static directory may do beyond serving its files; both off unless asked for. */
-static int
-route_dir_options(struct loader *ld, const config_setting_t *r, struct route *rt)
-{
-	const config_setting_t *follow, *autoindex;
-
-	if (lookup_bool(ld, r, "route ", "follow_symlinks", &rt->follow_symlinks, &follow) == -1 ||
-	    lookup_bool(ld, r, "route ", "autoindex", &rt->autoindex, &autoindex) == -1)
-		return -1;
-	if (rt->kind != ROUTE_DIR && (follow != NULL || autoindex != NULL))
-		return fail_at(ld, follow ? follow : autoindex,
-		               "%s is only for root routes (prefix and root); remove it",
-		               follow ? "follow_symlinks" : "autoindex");
-	return 0;
-}
-
-static int
-load_route(struct loader *ld, const config_setting_t *r, struct route *rt)
-{
-	const config_setting_t *body = NULL;
-
-	rt->line = config_setting_source_line(r);
-	if (check_type(ld, r, "each route", TYPE_BIT(CONFIG_TYPE_GROUP),
-	               "a group { path = \"/...\"; ... }") == -1 ||
-	    check_keys(ld, r, " in a route", route_keys) == -1 || route_kind(ld, r, rt, &body) == -1 ||
-	    route_method(ld, r, rt) == -1 || route_path(ld, r, rt) == -1 || route_params(ld, r, rt) == -1 ||
-	    route_body(ld, body, rt) == -1 || route_status(ld, r, rt) == -1 ||
-	    route_content_type(ld, r, rt) == -1 || route_dir_options(ld, r, rt) == -1)
-		return -1;
-	return 0;
-}
-
-/* Two routes for the same method and path would leave one silently unreachable. */
-static int
-route_unique(struct loader *ld, const config_setting_t *r, const struct config *cfg, size_t n)
-{
-	const struct route *rt = &cfg->routes[n], *other;
-
-	for (other = cfg->routes; other < rt; other++)
-		if ((other->kind == ROUTE_DIR) == (rt->kind == ROUTE_DIR) &&
-		    strcmp(other->method, rt->method) == 0 && strcmp(other->path, rt->path) == 0)
-			return fail_at(ld, r,
-			               "duplicate route %s %s (first at line %d); remove one or change it",
-			               rt->method, rt->path, other->line);
-	return 0;
-}
-
-static int
-load_routes(struct loader *ld, const config_setting_t *list, struct config *cfg)
-{
-	const config_setting_t *r;
-	size_t i, n;
-
-	if (list == NULL)
-		return fail_at(ld, NULL,
-		               "no routes; add at least one route: routes = ( { path = \"/\"; text = "
-		               "\"hello\"; } );");
-	if (check_type(ld, list, "routes", SEQ_TYPES, "a list of groups (routes = ( { ... }, { ... } );)") ==
-	    -1)
-		return -1;
-	if ((n = (size_t)config_setting_length(list)) == 0)
-		return fail_at(ld, list, "no routes; add at least one route");
-	if ((cfg->routes = calloc(n, sizeof(*cfg->routes))) == NULL)
-		return fail_nomem(ld);
-	for (i = 0; i < n; i++) {
-		/* Counted first, so that config_free releases a route that fails halfway. */
-		cfg->nroutes = i + 1;
-		r = config_setting_get_elem(list, (unsigned int)i);
-		if (load_route(ld, r, &cfg->routes[i]) == -1 || route_unique(ld, r, cfg, i) == -1)
+		s = member(g, key->name);
+		snprintf(what, sizeof(what), "%s%s", sec->scope, key->name);
+		if (store(ld, key, what, s, base) == -1 ||
+		    (key->check != NULL && key->check(ld, g, s, base) == -1))
 			return -1;
 	}
 	return 0;
 }
 
 static int
-load(struct loader *ld, config_t *lc, FILE *fp, struct config *cfg)
+load(struct config_loader *ld, config_t *lc, FILE *fp, struct config *cfg)
 {
 	const config_setting_t *root;
 
@@ -812,15 +400,14 @@ load(struct loader *ld, config_t *lc, FILE *fp, struct config *cfg)
 		return fail_line(ld, config_error_file(lc), config_error_line(lc), "%s",
 		                 config_error_text(lc));
 	root = config_root_setting(lc);
-	if (copy_str(ld, ld->file, &cfg->file) == -1 || check_keys(ld, root, "", top_keys) == -1 ||
-	    load_server(ld, member(root, "server"), cfg) == -1 ||
-	    load_routes(ld, member(root, "routes"), cfg) == -1)
+	if (copy_str(ld, ld->file, &cfg->file) == -1 || config_check_keys(ld, CONFIG_TOP, root) == -1 ||
+	    config_load_keys(ld, CONFIG_TOP, root, cfg, 0) == -1)
 		return -1;
 	return 0;
 }
 
 static void
-fail_unreadable(struct loader *ld, const char *why)
+fail_unreadable(struct config_loader *ld, const char *why)
 {
 	snprintf(ld->err, ld->errlen, "%s: cannot read: %s; check the path and its permissions", ld->file,
 	         why);
@@ -828,7 +415,7 @@ fail_unreadable(struct loader *ld, const char *why)
 
 /* Opens the file and finds its directory, against which relative paths and @include resolve. */
 static FILE *
-open_config(struct loader *ld)
+open_config(struct config_loader *ld)
 {
 	struct stat st;
 	char *copy;
@@ -844,7 +431,7 @@ open_config(struct loader *ld)
 		goto fail;
 	}
 	if ((copy = strdup(ld->file)) == NULL) {
-		fail_nomem(ld);
+		config_nomem(ld);
 		goto fail;
 	}
 	ld->dir = realpath(dirname(copy), NULL);
@@ -865,7 +452,7 @@ fail:
 struct config *
 config_load(const char *path, char *err, size_t errlen)
 {
-	struct loader ld = { path, NULL, err, errlen };
+	struct config_loader ld = { path, NULL, err, errlen };
 	struct config *cfg;
 	config_t lc;
 	FILE *fp;
@@ -875,7 +462,7 @@ config_load(const char *path, char *err, size_t errlen)
 	config_init(&lc);
 	config_set_include_dir(&lc, ld.dir);
 	if ((cfg = calloc(1, sizeof(*cfg))) == NULL)
-		fail_nomem(&ld);
+		config_nomem(&ld);
 	else if (load(&ld, &lc, fp, cfg) == -1) {
 		config_free(cfg);
 		cfg = NULL;
@@ -884,6 +471,107 @@ config_load(const char *path, char *err, size_t errlen)
 	fclose(fp);
 	free(ld.dir);
 	return cfg;
+}
+
+/* Writes v as a libconfig string; returns the bytes written. */
+static int
+print_string(FILE *out, const char *v)
+{
+	int n = 2;
+
+	putc('"', out);
+	for (; *v != '\0'; v++) {
+		if (*v == '"' || *v == '\\') {
+			putc('\\', out);
+			n++;
+		}
+		if ((unsigned char)*v < ' ' || *v == 0x7f)
+			n += fprintf(out, "\\x%02x", (unsigned char)*v);
+		else {
+			putc(*v, out);
+			n++;
+		}
+	}
+	putc('"', out);
+	return n;
+}
+
+static int
+print_strings(FILE *out, char *const *v, size_t n)
+{
+	int w = fprintf(out, "[");
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		w += fprintf(out, "%s ", i > 0 ? "," : "");
+		w += print_string(out, v[i]);
+	}
+	return w + fprintf(out, " ]");
+}
+
+/* Writes "name = value;" for key's field in base; returns the bytes written. */
+static int
+print_setting(FILE *out, const struct config_key *key, const void *base)
+{
+	const void *field = (const char *)base + key->off;
+	size_t size;
+	int n;
+
+	if (key->type == KEY_STRING && *(char *const *)field == NULL)
+		return fprintf(out, "# %s is not set", key->name);
+	n = fprintf(out, "%s = ", key->name);
+	switch (key->type) {
+	case KEY_INT: n += fprintf(out, "%d", *(const int *)field); break;
+	case KEY_SIZE:
+		/* libconfig reads a larger integer only with the L of a 64-bit one. */
+		size = *(const size_t *)field;
+		n += fprintf(out, "%zu%s", size, size > INT_MAX ? "L" : "");
+		break;
+	case KEY_BOOL: n += fprintf(out, "%s", *(const bool *)field ? "true" : "false"); break;
+	case KEY_STRING: n += print_string(out, *(char *const *)field); break;
+	case KEY_ENUM: n += print_string(out, key->choices[*(const int *)field]); break;
+	case KEY_STRINGS:
+		n += print_strings(out, *(char **const *)field,
+		                   *(const size_t *)(const void *)((const char *)base + key->count));
+		break;
+	case KEY_GROUP:
+	case KEY_LIST: break;
+	}
+	return n + fprintf(out, ";");
+}
+
+/* The keys of section that base has (kind: a ROUTE_KIND bit), one a line, each with its help. */
+static void
+print_keys(FILE *out, enum config_section section, const void *base, unsigned kind, const char *indent)
+{
+	const struct config_section_info *sec = config_section(section);
+	const struct config_key *key;
+	int n;
+
+	for (key = sec->keys; key < sec->keys + sec->nkeys; key++) {
+		if (!takes(key, kind))
+			continue;
+		/* The indent is tabs, 8 columns each. */
+		n = fprintf(out, "%s", indent) * 7 + print_setting(out, key, base);
+		fprintf(out, "%*s# %s\n", n < HELP_COLUMN ? HELP_COLUMN - n : 1, "", key->help);
+	}
+}
+
+int
+config_print(const struct config *cfg, FILE *out)
+{
+	size_t i;
+
+	fprintf(out, "server = {\n");
+	print_keys(out, CONFIG_SERVER, cfg, 0, "\t");
+	fprintf(out, "};\n\nroutes = (\n");
+	for (i = 0; i < cfg->nroutes; i++) {
+		fprintf(out, "\t{\t# line %d\n", cfg->routes[i].line);
+		print_keys(out, CONFIG_ROUTE, &cfg->routes[i], ROUTE_KIND(cfg->routes[i].kind), "\t\t");
+		fprintf(out, "\t}%s\n", i + 1 < cfg->nroutes ? "," : "");
+	}
+	fprintf(out, ");\n");
+	return fflush(out) == 0 && !ferror(out) ? 0 : -1;
 }
 
 static void

@@ -1,9 +1,11 @@
+/* SPDX-License-Identifier: ISC */
 /* config.h: the libconfig file turned into a validated, immutable struct config. */
 #ifndef CONFIG_H
 #define CONFIG_H
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <sys/types.h>
 
 #include "access_format.h"
@@ -16,6 +18,8 @@ enum route_kind {
 	ROUTE_REDIRECT, /* redirect = "/elsewhere" */
 };
 
+#define ROUTE_KIND(k) (1u << (k)) /* a bit of struct config_key's kinds */
+
 struct route {
 	enum route_kind kind;
 	char *method;  /* "GET" (the default), "POST", ...; a GET route also answers HEAD */
@@ -23,8 +27,8 @@ struct route {
 	char **params; /* ROUTE_TEXT: required parameter names */
 	size_t nparams;
 	struct template text; /* ROUTE_TEXT */
-	char *target;         /* ROUTE_FILE: absolute file path; ROUTE_DIR: absolute root dir;
-	                         ROUTE_REDIRECT: the Location */
+	char *target;         /* ROUTE_TEXT: the text as written; ROUTE_FILE: absolute file path;
+	                         ROUTE_DIR: absolute root dir; ROUTE_REDIRECT: the Location */
 	char *content_type;   /* NULL: text/plain; charset=utf-8 for text, by extension for files */
 	bool html;            /* content_type is an HTML type */
 	int status;           /* 200 by default; 302 for redirects */
@@ -54,11 +58,72 @@ struct config {
 	size_t nroutes;
 };
 
+/* The parts of the file, each with its table of keys. */
+enum config_section {
+	CONFIG_TOP,    /* the top level: server and routes */
+	CONFIG_SERVER, /* server = { ... } */
+	CONFIG_ROUTE,  /* each group in routes = ( ... ) */
+	CONFIG_NSECTIONS
+};
+
+/* What a key's value must be; the loader checks that and stores the value (or the default) in off. */
+enum config_key_type {
+	KEY_INT,     /* an integer from min to max, into an int */
+	KEY_SIZE,    /* an integer from min (at least 0) to max, into a size_t */
+	KEY_BOOL,    /* true or false, into a bool */
+	KEY_STRING,  /* a string, copied into a char *; with choices, one of them */
+	KEY_ENUM,    /* one of choices, its index into an int-sized enum */
+	KEY_STRINGS, /* a list of strings, into a char ** and their number into the size_t at count */
+	KEY_GROUP,   /* a group of the keys of section, into the same struct */
+	KEY_LIST,    /* a list of groups of section; check loads them */
+};
+
+struct config_loader;
+struct config_setting_t;
+
+/*
+ * One key of a section: everything the loader, tinyhttpd -T and the manual page test know about it. A row
+ * of the tables in config_keys.c; adding a setting is adding a row (and the field it fills).
+ */
+struct config_key {
+	const char *name;
+	enum config_key_type type;
+	long long min, max;          /* KEY_INT, KEY_SIZE */
+	long long def;               /* the default of KEY_INT, KEY_SIZE, KEY_BOOL; of KEY_ENUM, its index */
+	const char *def_str;         /* the default of KEY_STRING; NULL: none, the field stays NULL */
+	const char *const *choices;  /* KEY_ENUM, KEY_STRING: the values it may have, NULL-terminated */
+	size_t off;                  /* its field in struct config (top level, server) or struct route */
+	size_t count;                /* KEY_STRINGS: the size_t field that gets the number of strings */
+	enum config_section section; /* KEY_GROUP, KEY_LIST: the section inside */
+	unsigned kinds;              /* route keys: the ROUTE_KIND bits of the routes that take it; 0: all */
+	bool sets_kind;              /* route keys: it makes the route the one kind in kinds */
+	const char *hint;            /* route keys: what to do when misplaced, instead of "remove it" */
+	/*
+	 * What the type cannot say: called after the value (or, with s NULL, the default) was stored into
+	 * base, the struct config or struct route that g, the setting's group, fills. Returns 0 or -1.
+	 */
+	int (*check)(struct config_loader *ld, const struct config_setting_t *g,
+	             const struct config_setting_t *s, void *base);
+	const char *help; /* one line, for tinyhttpd -T */
+};
+
+/* The keys of a section, in the order the loader reads them; *n gets their number. */
+const struct config_key *config_keys(enum config_section section, size_t *n);
+
+/* "server", "route": what the manual page calls the section (SERVER KEYS, ROUTE KEYS); "" for the top. */
+const char *config_section_name(enum config_section section);
+
 /*
  * Reads and validates the file at path. Relative paths inside it resolve against the file's directory.
  * Returns the config, or NULL with "file:line: what is wrong and what to do" in err.
  */
 struct config *config_load(const char *path, char *err, size_t errlen);
+
+/*
+ * Writes cfg as a config file: every key with the value in effect and its help as a comment, and each route
+ * with the line it came from. Returns 0, or -1 when out could not be written.
+ */
+int config_print(const struct config *cfg, FILE *out);
 
 void config_free(struct config *cfg);
 

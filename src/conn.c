@@ -1,18 +1,18 @@
+/* SPDX-License-Identifier: ISC */
 /* conn.c: a connection's state machine: read a request, answer it, write, then keep alive or close. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
-#include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "access_format.h"
 #include "conn.h"
 #include "handlers.h"
 #include "log.h"
 #include "response.h"
-#include "worker.h"
 
 #define HEAD_ROOM      1024       /* free bytes below which a head's input grows by CONN_BUF_SIZE */
 #define READ_GROW_MAX  65536      /* the most the input grows by for one read */
@@ -23,8 +23,10 @@
 
 static const char continue_line[] = "HTTP/1.1 100 Continue\r\n\r\n";
 
+static void conn_on_timeout(struct timer *t);
+
 struct conn *
-conn_new(struct worker *w, int fd, const struct sockaddr *sa)
+conn_new(struct conn_ctx *ctx, int fd, const struct sockaddr *sa)
 {
 	struct conn *c;
 
@@ -33,20 +35,21 @@ conn_new(struct worker *w, int fd, const struct sockaddr *sa)
 		close(fd);
 		return NULL;
 	}
-	c->w = w;
+	c->ctx = ctx;
 	c->fd = fd;
 	c->file_fd = -1;
-	timer_init(&c->timer);
-	c->family = sa->sa_family;
+	c->tp = &transport_tcp;
+	timer_init(&c->timer, conn_on_timeout);
+	c->family = (uint8_t)sa->sa_family;
 	if (sa->sa_family == AF_INET)
 		c->addr.v4 = ((const struct sockaddr_in *)sa)->sin_addr;
 	else if (sa->sa_family == AF_INET6)
 		c->addr.v6 = ((const struct sockaddr_in6 *)sa)->sin6_addr;
-	c->next = w->conns;
-	if (w->conns != NULL)
-		w->conns->prev = c;
-	w->conns = c;
-	w->nconns++;
+	c->next = ctx->conns;
+	if (ctx->conns != NULL)
+		ctx->conns->prev = c;
+	ctx->conns = c;
+	ctx->nconns++;
 	return c;
 }
 
@@ -63,30 +66,74 @@ conn_peer(const struct conn *c, char *buf)
 static void
 conn_release_buffers(struct conn *c)
 {
-	struct worker *w = c->w;
+	struct conn_ctx *ctx = c->ctx;
 
-	buf_pool_put(&w->pool, &c->in);
+	buf_pool_put(&ctx->pool, &c->in);
 	c->out_off = 0;
-	buf_pool_put(&w->pool, &c->out);
+	buf_pool_put(&ctx->pool, &c->out);
 }
 
 /*
- * Closes the connection. Its memory is freed by the worker after the current batch of events, which
- * may still name it: fd -1 tells conn_on_event to ignore those.
+ * Sets c's state, with the epoll interest and the deadline that go with it; a connection that waits for a
+ * request gives its buffers back. On failure c is closed.
+ */
+static void
+conn_set_state(struct conn *c, enum conn_state state)
+{
+	struct conn_ctx *ctx = c->ctx;
+	const struct config *cfg = ctx->cfg;
+	uint64_t now = ctx->loop->now, deadline;
+	uint8_t events = state == CONN_SEND ? EPOLLOUT : EPOLLIN;
+
+	switch (state) {
+	case CONN_IDLE:
+		conn_release_buffers(c);
+		deadline = now + (uint64_t)cfg->keepalive_timeout * 1000;
+		break;
+	case CONN_HEAD:
+	case CONN_BODY: deadline = c->first_byte_us / 1000 + (uint64_t)cfg->request_timeout * 1000; break;
+	case CONN_LINGER: deadline = now + LINGER_MS; break;
+	case CONN_NEW: conn_release_buffers(c); /* fall through */
+	case CONN_SEND:
+	default:
+		/* A reader that takes nothing for request_timeout is cut off: no unbounded buffering. */
+		deadline = now + (uint64_t)cfg->request_timeout * 1000;
+		break;
+	}
+	c->state = (uint8_t)state;
+	if (c->events != events) {
+		if (loop_ctl(ctx->loop, c->events == 0 ? EPOLL_CTL_ADD : EPOLL_CTL_MOD, c->fd, events, c) ==
+		    -1) {
+			log_errno("epoll_ctl on a connection");
+			conn_close(c);
+			return;
+		}
+		c->events = events;
+	}
+	if (loop_timer_set(ctx->loop, &c->timer, deadline) == -1) {
+		log_errno("cannot arm a connection timer");
+		conn_close(c);
+	}
+}
+
+/*
+ * Closes the connection. Its memory is freed by conn_ctx_sweep() after the current batch of events,
+ * which may still name it: fd -1 tells conn_on_event to ignore those.
  */
 void
 conn_close(struct conn *c)
 {
-	struct worker *w = c->w;
+	struct conn_ctx *ctx = c->ctx;
 
-	timer_cancel(&w->timers, &c->timer);
+	loop_timer_cancel(ctx->loop, &c->timer);
 	/*
 	 * close() takes a socket out of the epoll set only with the last reference to it. A handed-over
 	 * socket may have another for a moment (the sender closes its copy after sending), and an event
 	 * for it then would name freed memory: remove it first.
 	 */
-	if (c->shared && c->events != 0 && epoll_ctl(w->epfd, EPOLL_CTL_DEL, c->fd, NULL) == -1)
+	if (c->shared && c->events != 0 && loop_ctl(ctx->loop, EPOLL_CTL_DEL, c->fd, 0, NULL) == -1)
 		log_errno("epoll_ctl: removing a handed-over connection");
+	c->tp->ops->release(c->tp);
 	close(c->fd);
 	c->fd = -1;
 	if (c->file_fd != -1)
@@ -96,43 +143,36 @@ conn_close(struct conn *c)
 	if (c->prev != NULL)
 		c->prev->next = c->next;
 	else
-		w->conns = c->next;
+		ctx->conns = c->next;
 	if (c->next != NULL)
 		c->next->prev = c->prev;
-	w->nconns--;
-	c->next = w->closed;
-	w->closed = c;
-	worker_conn_closed(w, c);
-}
-
-/* Between requests with nothing buffered either way: the client cannot tell who answers next. */
-static bool
-conn_idle(const struct conn *c)
-{
-	return c->fd != -1 && !c->lingering && !c->close_after && c->first_byte_us == 0 && c->in.len == 0 &&
-	       c->head_len == 0 && c->out_off == c->out.len && c->file_fd == -1;
-}
-
-/* Gives an idle connection to the new generation. Returns true when it went (c is closed here). */
-static bool
-conn_handoff(struct conn *c)
-{
-	struct worker *w = c->w;
-
-	if (c->stay || worker_handoff(w, c->fd) == -1) {
-		c->stay = true;
-		return false;
-	}
-	c->shared = true;
-	conn_close(c);
-	return true;
+	ctx->nconns--;
+	c->next = ctx->closed;
+	ctx->closed = c;
 }
 
 void
-conn_drain(struct conn *c)
+conn_ctx_sweep(struct conn_ctx *ctx)
 {
-	if (conn_idle(c))
-		conn_handoff(c);
+	struct conn *c;
+
+	while ((c = ctx->closed) != NULL) {
+		ctx->closed = c->next;
+		free(c);
+	}
+}
+
+bool
+conn_is_idle(const struct conn *c)
+{
+	return c->fd != -1 && (c->state == CONN_IDLE || c->state == CONN_NEW);
+}
+
+void
+conn_handed_over(struct conn *c)
+{
+	c->shared = true;
+	conn_close(c);
 }
 
 static bool
@@ -141,7 +181,10 @@ output_pending(const struct conn *c)
 	return c->out_off < c->out.len || c->file_fd != -1;
 }
 
-/* Sends what is queued. Returns 0 when all is out, HTTP_AGAIN when the socket is full, -1 on error. */
+/*
+ * Sends what is queued. Returns TH_OK when all is out, TH_WANT_WRITE (or TH_WANT_READ, for a transport
+ * that needs it) when the socket is full or a slice of a file went out, TH_ERROR when the connection broke.
+ */
 static int
 conn_write(struct conn *c)
 {
@@ -149,34 +192,27 @@ conn_write(struct conn *c)
 	ssize_t n;
 
 	while (c->out_off < c->out.len) {
-		/*
-		 * MSG_NOSIGNAL: a peer that went away is an error here, never a SIGPIPE. MSG_MORE: a file
-		 * follows, or the close does, whose FIN then leaves in the same segment as the answer.
+		/* MSG_MORE: a file follows, or the close does, whose FIN then leaves in the answer's segment.
 		 */
-		n = send(c->fd, c->out.data + c->out_off, c->out.len - c->out_off,
-		         MSG_NOSIGNAL | (c->file_fd != -1 || c->close_after ? MSG_MORE : 0));
-		if (n == -1) {
-			if (errno == EINTR)
-				continue;
-			return errno == EAGAIN ? HTTP_AGAIN : -1;
-		}
-		c->out_off += (size_t)n;
+		n = c->tp->ops->send(c->tp, c->fd, c->out.data + c->out_off, c->out.len - c->out_off,
+		                     c->file_fd != -1 || c->close_after);
+		if (n < 0)
+			return (int)n;
+		c->out_off += (uint32_t)n;
 	}
 	c->out.len = c->out_off = 0;
 	while (c->file_fd != -1) {
 		if (slice == 0)
-			return HTTP_AGAIN;
-		n = sendfile(c->fd, c->file_fd, &c->file_off, c->file_left < slice ? c->file_left : slice);
-		if (n == -1) {
-			if (errno == EINTR)
-				continue;
-			return errno == EAGAIN ? HTTP_AGAIN : -1;
-		}
+			return TH_WANT_WRITE; /* the rest after the other connections had their turn */
+		n = c->tp->ops->sendfile(c->tp, c->fd, c->file_fd, &c->file_off,
+		                         c->file_left < slice ? c->file_left : slice);
+		if (n < 0)
+			return (int)n;
 		if (n == 0) {
 			/* The file shrank under us: the promised length cannot be kept, so the connection
 			 * goes. */
 			log_warn("a file being sent shrank; closing the connection");
-			return -1;
+			return TH_ERROR;
 		}
 		c->file_left -= (uint64_t)n;
 		slice -= (uint64_t)n < slice ? (uint64_t)n : slice;
@@ -185,7 +221,55 @@ conn_write(struct conn *c)
 			c->file_fd = -1;
 		}
 	}
-	return 0;
+	return TH_OK;
+}
+
+/* The first Referer and User-Agent of req, as nginx logs them, for the formats that have them. */
+static void
+conn_log_headers(const struct http_request *req, struct access_entry *e)
+{
+	size_t i;
+
+	for (i = 0; i < req->num_headers; i++) {
+		if (e->referer.p == NULL && str_eq_nocase(req->headers[i].name, "Referer"))
+			e->referer = req->headers[i].value;
+		else if (e->user_agent.p == NULL && str_eq_nocase(req->headers[i].name, "User-Agent"))
+			e->user_agent = req->headers[i].value;
+	}
+}
+
+/* One access log line for the exchange just answered. */
+static void
+conn_log(const struct conn *c, int status, uint64_t bytes)
+{
+	struct conn_ctx *ctx = c->ctx;
+	enum access_format fmt = ctx->cfg->access_log_format;
+	const struct http_request *req = &ctx->req;
+	char peer[INET6_ADDRSTRLEN];
+	struct access_entry e = { .time = ctx->log_time, .status = status, .body_bytes = bytes };
+	uint64_t now_us;
+
+	if (!ctx->access_log)
+		return;
+	e.remote_addr = conn_peer(c, peer);
+	/* No head: it could not be parsed, and what the parser left in ctx->req is not a request to log. */
+	if (c->head_len > 0) {
+		e.method = req->method;
+		e.target = req->target;
+		e.minor_version = req->minor_version;
+		if (fmt != ACCESS_COMMON)
+			conn_log_headers(req, &e);
+	}
+	/*
+	 * The start is the loop turn's clock, read once for all its events; the end is read now, since the
+	 * answer may have taken a good part of the turn. One vDSO call, and only for the format that uses it.
+	 */
+	if (fmt == ACCESS_JSON && c->first_byte_us != 0) {
+		now_us = timer_now_us();
+		e.duration_us = now_us > c->first_byte_us ? now_us - c->first_byte_us : 0;
+	}
+	if (access_format_line(&ctx->access, fmt, &e) == -1)
+		log_errno("cannot format an access log line");
 }
 
 /* Answers a request that cannot be read further, then closes: its framing is no longer trustworthy. */
@@ -197,10 +281,10 @@ conn_fail(struct conn *c, int status, const char *msg)
 
 	c->close_after = true;
 	c->linger = true;
-	if ((body = response_text(&c->out, &r, msg, false, c->w->date)) == -1)
-		return -1;
-	worker_access_log(c->w, c, status, (uint64_t)body);
-	return 1;
+	if ((body = response_text(&c->out, &r, msg, false, c->ctx->date)) == -1)
+		return TH_ERROR;
+	conn_log(c, status, (uint64_t)body);
+	return TH_OK;
 }
 
 /*
@@ -214,7 +298,7 @@ conn_in_reserve(struct conn *c)
 	size_t room;
 
 	if (c->in.data == NULL)
-		return buf_pool_get(&c->w->pool, &c->in);
+		return buf_pool_get(&c->ctx->pool, &c->in);
 	if (c->head_len == 0)
 		return c->in.cap - c->in.len >= HEAD_ROOM ? 0 : buf_reserve(&c->in, CONN_BUF_SIZE);
 	room = c->in_need > c->in.len ? c->in_need - c->in.len : 0;
@@ -225,7 +309,7 @@ conn_in_reserve(struct conn *c)
 	return c->in.cap - c->in.len >= room ? 0 : buf_reserve(&c->in, room);
 }
 
-/* Reads what the socket has. Returns 0, or -1 when the connection is broken. */
+/* Reads what the socket has. Returns TH_OK (also when it had nothing), or TH_ERROR when it broke. */
 static int
 conn_read(struct conn *c)
 {
@@ -233,44 +317,43 @@ conn_read(struct conn *c)
 
 	if (conn_in_reserve(c) == -1) {
 		log_errno("cannot buffer a request");
-		return -1;
+		return TH_ERROR;
 	}
-	do
-		n = recv(c->fd, c->in.data + c->in.len, c->in.cap - c->in.len, 0);
-	while (n == -1 && errno == EINTR);
-	if (n == -1)
-		return errno == EAGAIN ? 0 : -1;
+	n = c->tp->ops->recv(c->tp, c->fd, c->in.data + c->in.len, c->in.cap - c->in.len);
+	if (n == TH_WANT_READ || n == TH_WANT_WRITE)
+		return TH_OK;
+	if (n < 0)
+		return TH_ERROR;
 	if (n == 0) {
 		c->peer_eof = true;
-		return 0;
+		return TH_OK;
 	}
 	if (c->in.len == 0 && c->head_len == 0)
-		c->first_byte_us = c->w->now_us;
+		c->first_byte_us = c->ctx->loop->now_us;
 	c->in.len += (size_t)n;
-	return 0;
+	return TH_OK;
 }
 
 /* The exchange for the current request, whose body is body; x->route is what was found before it came. */
 static void
 conn_exchange(struct conn *c, struct exchange *x, struct str body)
 {
-	struct worker *w = c->w;
+	struct conn_ctx *ctx = c->ctx;
 
 	*x = (struct exchange){
-		.req = &w->req,
+		.req = &ctx->req,
 		.body = body,
-		.date = w->date,
-		.scratch = &w->scratch,
-		.files = &w->files,
-		.now = w->now,
-		.route = c->continue_route ? &w->cfg->routes[c->continue_route - 1] : NULL,
+		.date = ctx->date,
+		.scratch = &ctx->scratch,
+		.files = &ctx->files,
+		.now = ctx->loop->now,
+		.route = c->continue_route ? &ctx->cfg->routes[c->continue_route - 1] : NULL,
 		.out = &c->out,
 	};
-	/* A draining worker keeps a connection alive only when it can hand it over afterwards. */
-	x->close = !w->req.keep_alive || c->peer_eof || (w->draining && (!w->handoff || c->stay));
+	x->close = !ctx->req.keep_alive || c->peer_eof || !ctx->keepalive || c->stay;
 }
 
-/* The answer to x is queued: the file to send after it, whether to close, the access log. Returns 1. */
+/* The answer to x is queued: the file to send after it, whether to close, the access log. */
 static int
 conn_answered(struct conn *c, const struct exchange *x)
 {
@@ -280,8 +363,8 @@ conn_answered(struct conn *c, const struct exchange *x)
 		c->file_off = 0;
 		c->file_left = x->body_bytes;
 	}
-	worker_access_log(c->w, c, x->status, x->body_bytes);
-	return 1;
+	conn_log(c, x->status, x->body_bytes);
+	return TH_OK;
 }
 
 /*
@@ -289,30 +372,31 @@ conn_answered(struct conn *c, const struct exchange *x)
  * section 10.1.1) gets "100 Continue" only once a route takes the request; the route is kept for when the
  * body has come. Otherwise the answer (404, 405, 400) goes now, and the connection closes after it: the
  * body, which the client may send anyway, must not be read as a request (RFC 9112 section 9.6).
+ * Returns TH_OK when something was queued, TH_AGAIN to wait for the body, TH_ERROR.
  */
 static int
 conn_expect_body(struct conn *c, size_t have)
 {
-	struct worker *w = c->w;
-	const struct http_request *req = &w->req;
+	struct conn_ctx *ctx = c->ctx;
+	const struct http_request *req = &ctx->req;
 	struct exchange x;
 
 	if (!req->expect_continue || c->continue_route != 0 || have > 0 || req->minor_version == 0)
-		return HTTP_AGAIN;
+		return TH_AGAIN;
 	conn_exchange(c, &x, (struct str){ "", 0 });
 	x.close = true;
-	if (handle_route(w->router, &x) == -1) {
+	if (handle_route(ctx->handlers, &x) == TH_ERROR) {
 		log_errno("cannot answer a request");
-		return -1;
+		return TH_ERROR;
 	}
 	if (x.status != 0) {
 		c->linger = true;
 		return conn_answered(c, &x);
 	}
-	c->continue_route = (uint32_t)(x.route - w->cfg->routes) + 1;
+	c->continue_route = (uint32_t)(x.route - ctx->cfg->routes) + 1;
 	if (buf_append(&c->out, continue_line, sizeof(continue_line) - 1) == -1)
-		return -1;
-	return 1;
+		return TH_ERROR;
+	return TH_OK;
 }
 
 static int
@@ -321,37 +405,37 @@ conn_dispatch(struct conn *c, struct str body)
 	struct exchange x;
 
 	conn_exchange(c, &x, body);
-	if (handle_request(c->w->router, &x) == -1) {
+	if (handle_request(c->ctx->handlers, &x) == TH_ERROR) {
 		log_errno("cannot answer a request");
-		return -1;
+		return TH_ERROR;
 	}
 	return conn_answered(c, &x);
 }
 
 /*
- * Parses and answers the request at the front of the input. Returns 1 when something was queued for
- * output, HTTP_AGAIN when more input is needed, -1 when memory ran out.
+ * Parses and answers the request at the front of the input. Returns TH_OK when something was queued for
+ * output, TH_AGAIN when more input is needed, TH_ERROR when memory ran out.
  */
 static int
 conn_serve_one(struct conn *c)
 {
-	struct worker *w = c->w;
-	const struct config *cfg = w->cfg;
-	struct http_request *req = &w->req;
+	struct conn_ctx *ctx = c->ctx;
+	const struct config *cfg = ctx->cfg;
+	struct http_request *req = &ctx->req;
 	struct str body = { "", 0 };
 	size_t consumed, raw;
 	ssize_t n;
 	int r;
 
 	if (c->head_len == 0 && c->in.len == 0)
-		return HTTP_AGAIN;
-	if (c->out.data == NULL && buf_pool_get(&w->pool, &c->out) == -1)
-		return -1;
+		return TH_AGAIN;
+	if (c->out.data == NULL && buf_pool_get(&ctx->pool, &c->out) == -1)
+		return TH_ERROR;
 	if (c->head_len == 0) {
 		n = http_parse_request(c->in.data, c->in.len, cfg->max_header_size, req);
-		if (n == HTTP_AGAIN)
-			return HTTP_AGAIN;
-		if (n == HTTP_ERROR)
+		if (n == TH_AGAIN)
+			return TH_AGAIN;
+		if (n == TH_ERROR)
 			return conn_fail(c, req->status, req->error);
 		c->head_len = (uint32_t)n;
 		c->body_len = 0;
@@ -364,7 +448,7 @@ conn_serve_one(struct conn *c)
 		                                                             : 0);
 	} else if (http_parse_request(c->in.data, c->head_len, cfg->max_header_size, req) !=
 	           (ssize_t)c->head_len) {
-		/* The worker's request is whichever head it parsed last: this one is parsed again. */
+		/* The context's request is whichever head it parsed last: this one is parsed again. */
 		return conn_fail(c, 500, "internal error");
 	}
 
@@ -383,11 +467,11 @@ conn_serve_one(struct conn *c)
 		n = http_decode_chunked(&c->chunked, c->in.data + c->head_len + c->body_len, &raw);
 		c->body_len += (uint32_t)raw;
 		c->in_need = c->head_len + c->body_len + CHUNKED_WINDOW;
-		if (n == HTTP_ERROR)
+		if (n == TH_ERROR)
 			return conn_fail(c, 400, "malformed chunked body");
 		if (c->body_len > cfg->max_body_size)
 			return conn_fail(c, 413, "request body too large");
-		if (n == HTTP_AGAIN) {
+		if (n == TH_AGAIN) {
 			c->in.len = c->head_len + c->body_len;
 			return conn_expect_body(c, c->body_len);
 		}
@@ -398,70 +482,62 @@ conn_serve_one(struct conn *c)
 		break;
 	}
 
-	if ((r = conn_dispatch(c, body)) != 1)
+	if ((r = conn_dispatch(c, body)) != TH_OK)
 		return r;
 	buf_consume(&c->in, consumed);
 	c->head_len = 0;
-	c->first_byte_us = c->in.len ? c->w->now_us : 0;
-	return 1;
+	c->first_byte_us = c->in.len ? ctx->loop->now_us : 0;
+	return TH_OK;
 }
 
-/* Answers the complete requests buffered, up to a bound. Returns 1 when output waits, 0 when none, -1. */
+/*
+ * Answers the complete requests buffered, up to a bound. Returns TH_OK when output waits, TH_AGAIN when
+ * there is none, TH_ERROR.
+ */
 static int
 conn_serve(struct conn *c)
 {
 	int r;
 
 	while (!c->close_after && c->file_fd == -1 && c->out.len < OUT_HIGH_WATER) {
-		if ((r = conn_serve_one(c)) == -1)
-			return -1;
-		if (r == HTTP_AGAIN)
+		if ((r = conn_serve_one(c)) == TH_ERROR)
+			return TH_ERROR;
+		if (r == TH_AGAIN)
 			break;
 	}
-	return output_pending(c) ? 1 : 0;
+	return output_pending(c) ? TH_OK : TH_AGAIN;
 }
 
 /* The last response is out and the connection is to close: close, or linger so the peer can read it. */
 static void
 conn_finish(struct conn *c)
 {
-	struct worker *w = c->w;
-
 	/*
-	 * The answer was sent with MSG_MORE: the FIN goes out with it, in one segment. shutdown() sends
+	 * The answer was sent with MSG_MORE: the FIN goes out with it, in one segment. Shutting down sends
 	 * both before close(), which would reset the connection and drop them had the peer sent anything
 	 * more (a request pipelined after Connection: close).
 	 */
-	if (c->peer_eof || shutdown(c->fd, SHUT_WR) == -1 || !c->linger) {
+	if (c->peer_eof || c->tp->ops->shutdown(c->tp, c->fd) != TH_OK || !c->linger) {
 		conn_close(c);
 		return;
 	}
-	c->lingering = true;
-	if (worker_watch(w, c, EPOLLIN, w->now + LINGER_MS) == -1)
-		conn_close(c);
+	conn_set_state(c, CONN_LINGER);
 }
 
-/* Moves the connection as far as it can go without blocking. */
+/* Moves the connection as far as it can go without blocking, and into the state it then waits in. */
 static void
 conn_run(struct conn *c)
 {
-	struct worker *w = c->w;
-	const struct config *cfg = w->cfg;
-	uint64_t deadline;
 	int r;
 
 	for (;;) {
 		if (output_pending(c)) {
-			if ((r = conn_write(c)) == -1) {
+			if ((r = conn_write(c)) == TH_ERROR) {
 				conn_close(c);
 				return;
 			}
-			if (r == HTTP_AGAIN) {
-				/* A reader that takes nothing for request_timeout is cut off: no unbounded
-				 * buffering. */
-				if (worker_watch(w, c, EPOLLOUT,
-				                 w->now + (uint64_t)cfg->request_timeout * 1000) == -1)
-					conn_close(c);
+			if (r != TH_OK) {
+				conn_set_state(c, CONN_SEND);
 				return;
 			}
 		}
@@ -469,11 +545,11 @@ conn_run(struct conn *c)
 			conn_finish(c);
 			return;
 		}
-		if ((r = conn_serve(c)) == -1) {
+		if ((r = conn_serve(c)) == TH_ERROR) {
 			conn_close(c);
 			return;
 		}
-		if (r == 1)
+		if (r == TH_OK)
 			continue;
 		if (c->peer_eof) {
 			conn_close(c);
@@ -483,39 +559,36 @@ conn_run(struct conn *c)
 	}
 
 	if (c->first_byte_us != 0) {
-		deadline = c->first_byte_us / 1000 + (uint64_t)cfg->request_timeout * 1000;
-	} else {
-		if (w->draining && conn_idle(c) && conn_handoff(c))
-			return;
-		conn_release_buffers(c);
-		deadline = w->now + (uint64_t)cfg->keepalive_timeout * 1000;
+		conn_set_state(c, c->head_len == 0 ? CONN_HEAD : CONN_BODY);
+		return;
 	}
-	if (worker_watch(w, c, EPOLLIN, deadline) == -1)
-		conn_close(c);
+	conn_set_state(c, CONN_IDLE);
 }
 
+/* Lingering: what the peer still sends is read and dropped, until its end or the deadline. */
 static void
 conn_discard(struct conn *c)
 {
 	char sink[4096];
 	ssize_t n;
 
-	while ((n = recv(c->fd, sink, sizeof(sink), 0)) > 0)
+	while ((n = c->tp->ops->recv(c->tp, c->fd, sink, sizeof(sink))) > 0)
 		;
-	if (n == 0 || (n == -1 && errno != EAGAIN && errno != EINTR))
+	if (n == 0 || n == TH_ERROR)
 		conn_close(c);
 }
 
 void
 conn_on_event(struct conn *c, uint32_t events)
 {
+	(void)events;
 	if (c->fd == -1)
 		return; /* closed earlier in this batch of events */
-	if (c->lingering) {
+	if (c->state == CONN_LINGER) {
 		conn_discard(c);
 		return;
 	}
-	if ((c->events & EPOLLIN) && conn_read(c) == -1) {
+	if (c->events == EPOLLIN && conn_read(c) == TH_ERROR) {
 		conn_close(c);
 		return;
 	}
@@ -523,12 +596,10 @@ conn_on_event(struct conn *c, uint32_t events)
 }
 
 void
-conn_start(struct conn *c)
+conn_start(struct conn *c, bool idle)
 {
-	struct worker *w = c->w;
-
 	/* The listener defers accepting until the request is there (TCP_DEFER_ACCEPT): read it now. */
-	if (conn_read(c) == -1) {
+	if (conn_read(c) == TH_ERROR) {
 		conn_close(c);
 		return;
 	}
@@ -536,23 +607,24 @@ conn_start(struct conn *c)
 		conn_run(c);
 		return;
 	}
-	buf_pool_put(&w->pool, &c->in);
-	if (worker_watch(w, c, EPOLLIN, w->now + (uint64_t)w->cfg->request_timeout * 1000) == -1)
-		conn_close(c);
+	conn_set_state(c, idle ? CONN_IDLE : CONN_NEW);
 }
 
-void
-conn_on_timeout(struct conn *c)
+static void
+conn_on_timeout(struct timer *t)
 {
-	if (c->lingering || output_pending(c) || c->first_byte_us == 0) {
-		/* Idle past keepalive_timeout, a reader that stalled, or a linger that ran out. */
+	struct conn *c = container_of(t, struct conn, timer);
+
+	if (c->state != CONN_HEAD && c->state != CONN_BODY) {
+		/* Idle past keepalive_timeout, silent since accept, a reader that stalled, a linger run out.
+		 */
 		conn_close(c);
 		return;
 	}
 	/* A request that did not arrive whole in request_timeout. */
 	c->in.len = 0;
 	c->head_len = 0;
-	if (conn_fail(c, 408, "request timeout: the request did not arrive in time") == -1) {
+	if (conn_fail(c, 408, "request timeout: the request did not arrive in time") == TH_ERROR) {
 		conn_close(c);
 		return;
 	}

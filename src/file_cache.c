@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* file_cache.c: a handful of open files with a time to live; linear search is cheapest at this size. */
 #include <stdlib.h>
 #include <string.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * file_cache.h: small static files kept open for a second after they were served, so that a busy file
  * costs one pread() per request instead of an open, an fstat, a read and a close.

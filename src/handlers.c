@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* handlers.c: route kinds: templated text, a file, a static directory under a root, a redirect. */
 #include <dirent.h>
 #include <errno.h>
@@ -15,11 +16,24 @@
 #include "handlers.h"
 #include "log.h"
 #include "response.h"
+#include "router.h"
 #include "template.h"
 #include "url.h"
 
 #define MAX_PARAMS 64
 #define SMALL_FILE 16384 /* bytes: a file up to this size is copied into the response, not sendfile()d */
+
+/*
+ * What answering needs beyond one request, for one process and one configuration: the route table, and
+ * the roots of static routes opened once (indexed like cfg->routes; -1 for other kinds, or a root that
+ * could not be opened, which is tried again at each request).
+ */
+struct handlers {
+	const struct config *cfg;
+	struct router *router;
+	int *root_fds;
+	bool no_openat2; /* the kernel (or valgrind, or a seccomp filter) lacks openat2: resolve by hand */
+};
 
 static const struct {
 	const char *ext;
@@ -82,9 +96,9 @@ send_text(struct exchange *x, struct response *r, const char *msg)
 
 	x->status = r->status;
 	if ((body = response_text(x->out, r, msg, head_only(x), x->date)) == -1)
-		return -1;
+		return TH_ERROR;
 	x->body_bytes = (uint64_t)body;
-	return 0;
+	return TH_OK;
 }
 
 int
@@ -129,8 +143,8 @@ is_form(struct str content_type)
 }
 
 /*
- * Fills values from the query and, for a form body, from the body too. Returns 0 when every parameter is
- * there, or -1 with the 400 message in msg: a malformed escape, or the names of the missing ones.
+ * Fills values from the query and, for a form body, from the body too. Returns TH_OK when every parameter
+ * is there, or TH_ERROR with the 400 message in msg: a malformed escape, or the names of the missing ones.
  */
 static int
 collect_params(struct exchange *x, const struct route *rt, struct str *values, char *dst, char *msg,
@@ -147,7 +161,7 @@ collect_params(struct exchange *x, const struct route *rt, struct str *values, c
 	     url_form_lookup(x->body.p, x->body.len, dst + req->query.len, names, rt->nparams, values) ==
 	             -1)) {
 		snprintf(msg, msglen, "malformed percent-encoding in the parameters");
-		return -1;
+		return TH_ERROR;
 	}
 	snprintf(msg, msglen, "%s", missing);
 	for (i = 0; i < rt->nparams; i++) {
@@ -155,7 +169,7 @@ collect_params(struct exchange *x, const struct route *rt, struct str *values, c
 			len += (size_t)snprintf(msg + len, msglen - len, "%s %s",
 			                        len == sizeof(missing) - 1 ? ":" : ",", rt->params[i]);
 	}
-	return len == sizeof(missing) - 1 ? 0 : -1;
+	return len == sizeof(missing) - 1 ? TH_OK : TH_ERROR;
 }
 
 static int
@@ -168,24 +182,25 @@ handle_text(struct exchange *x, const struct route *rt, char *dst)
 
 	if (rt->nparams > MAX_PARAMS)
 		return handle_error(x, 500, "route has too many parameters");
-	if (collect_params(x, rt, values, dst, msg, sizeof(msg)) == -1)
+	if (collect_params(x, rt, values, dst, msg, sizeof(msg)) == TH_ERROR)
 		return handle_error(x, 400, msg);
 	r.content_type = rt->content_type ? rt->content_type : "text/plain; charset=utf-8";
 	len = template_render(&rt->text, values, rt->html, NULL, 0);
 	r.content_length = len;
 	x->status = r.status;
 	if (response_head(x->out, &r, x->date) == -1)
-		return -1;
+		return TH_ERROR;
 	if (head_only(x))
-		return 0;
+		return TH_OK;
 	if (buf_reserve(x->out, len) == -1)
-		return -1;
+		return TH_ERROR;
 	x->out->len += template_render(&rt->text, values, rt->html, x->out->data + x->out->len, len);
 	x->body_bytes = len;
-	return 0;
+	return TH_OK;
 }
 
-/* The head of a file's response, with the route's or the extension's type. Returns 0 or -1 (no memory). */
+/* The head of a file's response, with the route's or the extension's type. Returns TH_OK or TH_ERROR (no
+ * memory). */
 static int
 file_head(struct exchange *x, const struct route *rt, const struct stat *st, const char *name)
 {
@@ -199,7 +214,8 @@ file_head(struct exchange *x, const struct route *rt, const struct stat *st, con
 
 /*
  * Answers with a small file, copied after its head so that both leave in one send. fd stays open.
- * Returns 0, -1 when memory runs out, or 1 (nothing appended) when the file is no longer st's size.
+ * Returns TH_OK, TH_ERROR when memory runs out, or TH_DECLINED (nothing appended) when the file is no
+ * longer st's size, smaller or larger.
  */
 static int
 send_small_file(struct exchange *x, const struct route *rt, int fd, const struct stat *st, const char *name)
@@ -207,18 +223,19 @@ send_small_file(struct exchange *x, const struct route *rt, int fd, const struct
 	size_t start = x->out->len, size = (size_t)st->st_size;
 
 	if (file_head(x, rt, st, name) == -1)
-		return -1;
+		return TH_ERROR;
 	if (head_only(x))
-		return 0;
-	if (buf_reserve(x->out, size) == -1)
-		return -1;
-	if (pread(fd, x->out->data + x->out->len, size, 0) != (ssize_t)size) {
+		return TH_OK;
+	/* One byte more than expected: a file that grew in place since st must not be cut short. */
+	if (buf_reserve(x->out, size + 1) == -1)
+		return TH_ERROR;
+	if (pread(fd, x->out->data + x->out->len, size + 1, 0) != (ssize_t)size) {
 		x->out->len = start;
-		return 1;
+		return TH_DECLINED;
 	}
 	x->out->len += size;
 	x->body_bytes = size;
-	return 0;
+	return TH_OK;
 }
 
 /* Answers with the regular file fd just opened under name; fd is closed, kept in the cache or sent. */
@@ -228,31 +245,31 @@ send_file(struct exchange *x, const struct route *rt, int fd, const struct stat 
 	int r;
 
 	if (st->st_size <= SMALL_FILE) {
-		if ((r = send_small_file(x, rt, fd, st, name)) == 0) {
+		if ((r = send_small_file(x, rt, fd, st, name)) == TH_OK) {
 			file_cache_put(x->files, rt, name, fd, st, x->now);
-			return 0;
+			return TH_OK;
 		}
 		close(fd);
-		if (r == -1)
-			return -1;
-		/* It shrank since fstat(): the Content-Length in the head would be a lie. */
+		if (r == TH_ERROR)
+			return TH_ERROR;
+		/* Its size changed since fstat(): the Content-Length in the head would be a lie. */
 		log_warn("%s changed while it was read; answering 500", name);
 		return handle_error(x, 500, "the file changed while it was read");
 	}
 	if (file_head(x, rt, st, name) == -1) {
 		close(fd);
-		return -1;
+		return TH_ERROR;
 	}
 	if (head_only(x)) {
 		close(fd);
-		return 0;
+		return TH_OK;
 	}
 	x->file_fd = fd;
 	x->body_bytes = (uint64_t)st->st_size;
-	return 0;
+	return TH_OK;
 }
 
-/* A small file served within the last second, still open: one pread. Returns 0, -1, or 1 on a miss. */
+/* A small file served within the last second, still open: one pread. TH_DECLINED on a miss. */
 static int
 send_cached(struct exchange *x, const struct route *rt, const char *name)
 {
@@ -260,8 +277,8 @@ send_cached(struct exchange *x, const struct route *rt, const char *name)
 	int fd, r;
 
 	if ((fd = file_cache_get(x->files, rt, name, x->now, &st)) == -1)
-		return 1;
-	if ((r = send_small_file(x, rt, fd, &st, name)) == 1)
+		return TH_DECLINED;
+	if ((r = send_small_file(x, rt, fd, &st, name)) == TH_DECLINED)
 		file_cache_drop(x->files, rt, name);
 	return r;
 }
@@ -270,10 +287,10 @@ static int
 handle_file(struct exchange *x, const struct route *rt)
 {
 	struct stat st;
-	int fd;
+	int fd, r;
 
-	if ((fd = send_cached(x, rt, rt->target)) != 1)
-		return fd;
+	if ((r = send_cached(x, rt, rt->target)) != TH_DECLINED)
+		return r;
 	if ((fd = open(rt->target, O_RDONLY | O_CLOEXEC)) == -1 || fstat(fd, &st) == -1 ||
 	    !S_ISREG(st.st_mode)) {
 		log_errno("route at line %d: cannot serve %s", rt->line, rt->target);
@@ -329,9 +346,8 @@ open_resolved(const char *root, const char *rel)
  * symlinks included, unless the route lets symlinks lead out.
  */
 static int
-open_beneath(const struct route *rt, int dirfd, const char *rel)
+open_beneath(struct handlers *h, const struct route *rt, int dirfd, const char *rel)
 {
-	static bool no_openat2;
 	struct open_how how = {
 		.flags = O_RDONLY | O_CLOEXEC,
 		.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS,
@@ -340,20 +356,20 @@ open_beneath(const struct route *rt, int dirfd, const char *rel)
 
 	if (rt->follow_symlinks)
 		return openat(dirfd, rel, O_RDONLY | O_CLOEXEC);
-	if (!no_openat2) {
+	if (!h->no_openat2) {
 		fd = (int)syscall(SYS_openat2, dirfd, rel, &how, sizeof(how));
 		if (fd != -1 || errno != ENOSYS)
 			return fd;
-		no_openat2 = true;
+		h->no_openat2 = true;
 	}
 	return open_resolved(rt->target, rel);
 }
 
 /* open_beneath() and fstat(): the open file with st filled in, or -1 with errno set. */
 static int
-open_stat(const struct route *rt, int dirfd, const char *rel, struct stat *st)
+open_stat(struct handlers *h, const struct route *rt, int dirfd, const char *rel, struct stat *st)
 {
-	int fd = open_beneath(rt, dirfd, rel);
+	int fd = open_beneath(h, rt, dirfd, rel);
 
 	if (fd != -1 && fstat(fd, st) == -1) {
 		close(fd);
@@ -363,45 +379,59 @@ open_stat(const struct route *rt, int dirfd, const char *rel, struct stat *st)
 }
 
 /*
- * A static route's root, opened once per worker and kept: the config loader
- * resolved the root when it loaded, so what it names changes with a reload, like every other setting.
- * Each worker is its own process and serves one configuration, so the table needs no lock or reset.
+ * A static route's root, opened once and kept: the config loader resolved it, so what it names changes
+ * with a reload, like every other setting. Returns the descriptor, or -1 with errno set.
  */
 static int
-root_fd(const struct route *rt)
+root_fd(struct handlers *h, const struct route *rt)
 {
-	static struct root {
-		const struct route *rt;
-		int fd;
-	} * roots;
-	static size_t nroots;
-	struct root *more;
-	size_t i;
-	int fd;
+	int *fd = &h->root_fds[rt - h->cfg->routes];
 
-	for (i = 0; i < nroots; i++)
-		if (roots[i].rt == rt)
-			return roots[i].fd;
-	if ((more = realloc(roots, (nroots + 1) * sizeof(*roots))) == NULL)
-		return -1;
-	roots = more;
-	if ((fd = open(rt->target, O_PATH | O_DIRECTORY | O_CLOEXEC)) == -1)
-		return -1;
-	roots[nroots].rt = rt;
-	roots[nroots++].fd = fd;
-	return fd;
+	if (*fd == -1)
+		*fd = open(rt->target, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	return *fd;
+}
+
+struct handlers *
+handlers_new(const struct config *cfg)
+{
+	struct handlers *h;
+	size_t i;
+
+	if ((h = calloc(1, sizeof(*h))) == NULL)
+		return NULL;
+	h->cfg = cfg;
+	if ((h->root_fds = malloc((cfg->nroutes ? cfg->nroutes : 1) * sizeof(*h->root_fds))) == NULL) {
+		free(h);
+		return NULL;
+	}
+	for (i = 0; i < cfg->nroutes; i++)
+		h->root_fds[i] = -1;
+	if ((h->router = router_new(cfg->routes, cfg->nroutes)) == NULL) {
+		handlers_free(h);
+		return NULL;
+	}
+	for (i = 0; i < cfg->nroutes; i++)
+		if (cfg->routes[i].kind == ROUTE_DIR && root_fd(h, &cfg->routes[i]) == -1)
+			log_errno(
+			        "route at line %d: cannot open root %s; its requests get 500 until it can be",
+			        cfg->routes[i].line, cfg->routes[i].target);
+	return h;
 }
 
 void
-handlers_open_roots(const struct route *routes, size_t n)
+handlers_free(struct handlers *h)
 {
 	size_t i;
 
-	for (i = 0; i < n; i++)
-		if (routes[i].kind == ROUTE_DIR && root_fd(&routes[i]) == -1)
-			log_errno(
-			        "route at line %d: cannot open root %s; its requests get 500 until it can be",
-			        routes[i].line, routes[i].target);
+	if (h == NULL)
+		return;
+	for (i = 0; i < h->cfg->nroutes; i++)
+		if (h->root_fds[i] != -1)
+			close(h->root_fds[i]);
+	free(h->root_fds);
+	router_free(h->router);
+	free(h);
 }
 
 /* Appends s[0..n) to b through an encoder that works like snprintf. */
@@ -509,30 +539,30 @@ done:
 }
 
 static int
-handle_dir(struct exchange *x, const struct route *rt, const char *path, size_t len)
+handle_dir(struct handlers *h, struct exchange *x, const struct route *rt, const char *path, size_t len)
 {
 	char rel[4096];
 	struct stat st;
-	int dirfd, fd, index;
+	int dirfd, fd, index, r;
 
 	/* path is normalised and starts with the prefix; an empty rest means the root itself. */
 	if (snprintf(rel, sizeof(rel), "./%.*s", (int)(len - strlen(rt->path)), path + strlen(rt->path)) >=
 	    (int)sizeof(rel) - 16)
 		return handle_error(x, 414, "path too long");
-	if ((fd = send_cached(x, rt, rel)) != 1)
-		return fd;
-	if ((dirfd = root_fd(rt)) == -1) {
+	if ((r = send_cached(x, rt, rel)) != TH_DECLINED)
+		return r;
+	if ((dirfd = root_fd(h, rt)) == -1) {
 		log_errno("route at line %d: cannot open root %s", rt->line, rt->target);
 		return handle_error(x, 500, "the root of this route cannot be opened");
 	}
-	fd = open_stat(rt, dirfd, rel, &st);
+	fd = open_stat(h, rt, dirfd, rel, &st);
 	if (fd != -1 && S_ISDIR(st.st_mode)) {
 		if (rel[strlen(rel) - 1] != '/') {
 			close(fd);
 			return redirect_to_dir(x);
 		}
 		strcat(rel, "index.html");
-		index = open_stat(rt, dirfd, rel, &st);
+		index = open_stat(h, rt, dirfd, rel, &st);
 		if (index == -1 && errno == ENOENT && rt->autoindex)
 			return send_listing(x, rt, fd, path);
 		close(fd);
@@ -548,11 +578,11 @@ handle_dir(struct exchange *x, const struct route *rt, const char *path, size_t 
 
 /*
  * Decodes the path into x->scratch and, unless x->route is known already, finds the route for it.
- * Returns 0 with the decoded length in *len, or with x->status set when the request is answered instead;
+ * Returns TH_OK with the decoded length in *len, or with x->status set when the request is answered instead;
  * -1 when memory runs out.
  */
 static int
-route_request(const struct router *router, struct exchange *x, size_t *len)
+route_request(struct handlers *h, struct exchange *x, size_t *len)
 {
 	const struct http_request *req = x->req;
 	struct response r;
@@ -569,7 +599,7 @@ route_request(const struct router *router, struct exchange *x, size_t *len)
 	/* Room for the decoded path, then the decoded parameters; decoding never grows a string. */
 	x->scratch->len = 0;
 	if (buf_reserve(x->scratch, req->path.len + 1 + req->query.len + x->body.len) == -1)
-		return -1;
+		return TH_ERROR;
 	path = x->scratch->data;
 	/* "*" comes only with OPTIONS (the parser sees to it), and the router takes it as it is. */
 	if (str_eq(req->path, "*")) {
@@ -581,8 +611,8 @@ route_request(const struct router *router, struct exchange *x, size_t *len)
 	}
 	*len = (size_t)n;
 	if (x->route != NULL)
-		return 0;
-	switch (router_match(router, req->method, (struct str){ path, *len }, &x->route, allow,
+		return TH_OK;
+	switch (router_match(h->router, req->method, (struct str){ path, *len }, &x->route, allow,
 	                     sizeof(allow))) {
 	case ROUTER_NOT_FOUND: return handle_error(x, 404, "not found");
 	case ROUTER_BAD_METHOD:
@@ -592,35 +622,35 @@ route_request(const struct router *router, struct exchange *x, size_t *len)
 	case ROUTER_OPTIONS: return send_options(x, allow);
 	case ROUTER_FOUND: break;
 	}
-	return 0;
+	return TH_OK;
 }
 
 int
-handle_route(const struct router *router, struct exchange *x)
+handle_route(struct handlers *h, struct exchange *x)
 {
 	size_t len;
 
 	x->route = NULL;
-	return route_request(router, x, &len);
+	return route_request(h, x, &len);
 }
 
 int
-handle_request(const struct router *router, struct exchange *x)
+handle_request(struct handlers *h, struct exchange *x)
 {
 	const struct route *rt;
 	char *path;
 	size_t len;
 
-	if (route_request(router, x, &len) == -1)
-		return -1;
+	if (route_request(h, x, &len) == -1)
+		return TH_ERROR;
 	if (x->status != 0)
-		return 0;
+		return TH_OK;
 	rt = x->route;
 	path = x->scratch->data;
 	switch (rt->kind) {
 	case ROUTE_TEXT: return handle_text(x, rt, path + x->req->path.len + 1);
 	case ROUTE_FILE: return handle_file(x, rt);
-	case ROUTE_DIR: path[len] = '\0'; return handle_dir(x, rt, path, len);
+	case ROUTE_DIR: path[len] = '\0'; return handle_dir(h, x, rt, path, len);
 	case ROUTE_REDIRECT: return send_redirect(x, rt->status, rt->target);
 	}
 	return handle_error(x, 500, "unknown route kind");

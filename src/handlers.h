@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* handlers.h: the route kinds (text, file, static directory, redirect) turned into a response. */
 #ifndef HANDLERS_H
 #define HANDLERS_H
@@ -6,9 +7,10 @@
 #include <stdint.h>
 
 #include "buf.h"
+#include "config.h"
 #include "file_cache.h"
 #include "http_parser.h"
-#include "router.h"
+#include "status.h"
 #include "str.h"
 
 /* One request and what answering it produced. */
@@ -31,26 +33,32 @@ struct exchange {
 	int file_fd;         /* >= 0: send body_bytes of this file after out */
 };
 
+struct handlers;
+
 /*
- * Opens the roots of the static routes among routes[0..n) for this process to keep, so that requests do
- * not open them each time; one that cannot be opened is logged and tried again at each request.
+ * Prepares answering for cfg's routes in this process: the route table, and each static route's root
+ * opened once (one that cannot be opened is logged and tried again at each request). cfg must outlive
+ * it. Returns NULL when memory runs out.
  */
-void handlers_open_roots(const struct route *routes, size_t n);
+struct handlers *handlers_new(const struct config *cfg);
+
+void handlers_free(struct handlers *h);
 
 /*
  * Finds the route for x->req before its body has come, for a client that waits to be told to send it:
- * sets x->route, or answers as handle_request() would (400, 404, 405) and sets x->status. Returns 0, or
- * -1 when memory runs out.
+ * sets x->route, or answers as handle_request() would (400, 404, 405, 501) and sets x->status. Returns
+ * TH_OK, or TH_ERROR when memory runs out.
  */
-int handle_route(const struct router *router, struct exchange *x);
+int handle_route(struct handlers *h, struct exchange *x);
 
 /*
- * Answers x->req through x->route, or through router when it is NULL. Returns 0, or -1 when memory runs out
- * (nothing usable in out).
+ * Answers x->req through x->route, or through h's routes when it is NULL. Returns TH_OK, or TH_ERROR when
+ * memory runs out (nothing usable in out).
  */
-int handle_request(const struct router *router, struct exchange *x);
+int handle_request(struct handlers *h, struct exchange *x);
 
-/* Appends a plain-text error response whose body is msg; sets x->status. Returns 0 or -1 (no memory). */
+/* Appends a plain-text error response whose body is msg; sets x->status. Returns TH_OK or TH_ERROR (no
+ * memory). */
 int handle_error(struct exchange *x, int status, const char *msg);
 
 #endif

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* http_parser.c: strict RFC 9112 request heads and chunked bodies, parsed without I/O or allocation. */
 #include <stdbool.h>
 #include <stdint.h>
@@ -74,7 +75,7 @@ fail(struct http_request *req, int status, const char *why)
 {
 	req->status = status;
 	req->error = why;
-	return HTTP_ERROR;
+	return TH_ERROR;
 }
 
 static struct str
@@ -119,14 +120,14 @@ list_next(struct str *list, struct str *elem)
 
 /*
  * Consumes CRLF or, leniently, a bare LF at the cursor. Returns 1 when it did, 0 when no line ends here,
- * HTTP_AGAIN at the end of the bytes, HTTP_ERROR for a CR without LF, which some recipients take as a line
+ * TH_AGAIN at the end of the bytes, TH_ERROR for a CR without LF, which some recipients take as a line
  * end and others do not: the root of request smuggling.
  */
 static int
 eat_eol(struct head *h)
 {
 	if (h->pos == h->end)
-		return HTTP_AGAIN;
+		return TH_AGAIN;
 	if (h->buf[h->pos] == '\n') {
 		h->pos++;
 		return 1;
@@ -134,7 +135,7 @@ eat_eol(struct head *h)
 	if (h->buf[h->pos] != '\r')
 		return 0;
 	if (h->pos + 1 == h->end)
-		return HTTP_AGAIN;
+		return TH_AGAIN;
 	if (h->buf[h->pos + 1] != '\n')
 		return fail(h->req, 400, "bare CR in request head");
 	h->pos += 2;
@@ -222,7 +223,7 @@ parse_version(struct head *h)
 		unsigned char c;
 
 		if (h->pos == h->end)
-			return HTTP_AGAIN;
+			return TH_AGAIN;
 		c = h->buf[h->pos];
 		if (form[i] == '#' ? !is_digit(c) : c != form[i])
 			return fail(h->req, 400, "invalid HTTP version");
@@ -258,7 +259,7 @@ parse_request_line(struct head *h)
 	while (h->pos < h->end && is_tchar(b[h->pos]))
 		h->pos++;
 	if (h->pos == h->end)
-		return HTTP_AGAIN;
+		return TH_AGAIN;
 	if (b[h->pos] != ' ' || h->pos == start)
 		return fail(req, 400, "invalid method");
 	req->method = (struct str){ b + start, h->pos - start };
@@ -270,13 +271,13 @@ parse_request_line(struct head *h)
 		h->pos++;
 	}
 	if (h->pos == h->end)
-		return HTTP_AGAIN;
+		return TH_AGAIN;
 	if (b[h->pos] != ' ' || h->pos == start)
 		return fail(req, 400, "invalid request target");
 	req->target = (struct str){ b + start, h->pos - start };
 	h->pos++;
 	if (parse_target(req) < 0)
-		return HTTP_ERROR;
+		return TH_ERROR;
 
 	return parse_version(h);
 }
@@ -411,7 +412,7 @@ parse_header(struct head *h)
 	while (h->pos < h->end && is_tchar(b[h->pos]))
 		h->pos++;
 	if (h->pos == h->end)
-		return HTTP_AGAIN;
+		return TH_AGAIN;
 	if (b[h->pos] != ':' || h->pos == start) {
 		if (h->pos > start && is_ows(b[h->pos]))
 			return fail(req, 400, "whitespace after header name");
@@ -465,7 +466,7 @@ out_of_bytes(struct http_request *req, size_t len, size_t max_head, int status, 
 {
 	if (len >= max_head)
 		return fail(req, status, why);
-	return HTTP_AGAIN;
+	return TH_AGAIN;
 }
 
 /* Every str starts out empty but inside buf, so a caller may rebase them all when it moves the buffer. */
@@ -494,7 +495,7 @@ http_parse_request(const char *buf, size_t len, size_t max_head, struct http_req
 
 	request_reset(req, buf);
 	r = parse_request_line(&h);
-	if (r == HTTP_AGAIN)
+	if (r == TH_AGAIN)
 		return out_of_bytes(req, len, max_head, 414, "request line too long");
 	if (r < 0)
 		return r;
@@ -504,7 +505,7 @@ http_parse_request(const char *buf, size_t len, size_t max_head, struct http_req
 		if (r < 0)
 			break;
 	}
-	if (r == HTTP_AGAIN)
+	if (r == TH_AGAIN)
 		return out_of_bytes(req, len, max_head, 431, "request header fields too large");
 	if (r < 0)
 		return r;
@@ -553,11 +554,11 @@ chunk_size_line_end(struct http_chunked *dec, unsigned char c)
 		return CH_SIZE_LF;
 	if (c == '\n')
 		return chunk_size_line_done(dec);
-	return HTTP_ERROR;
+	return TH_ERROR;
 }
 
 /*
- * One byte of everything but chunk data. Returns the next state or HTTP_ERROR. Extensions follow
+ * One byte of everything but chunk data. Returns the next state or TH_ERROR. Extensions follow
  * RFC 9112 section 7.1.1 (BWS around ';' and '=', value a token or quoted-string) and are then ignored.
  */
 static int
@@ -568,13 +569,13 @@ chunk_step(struct http_chunked *dec, int state, unsigned char c)
 	switch (state) {
 	case CH_SIZE_START:
 		if ((d = hex_digit(c)) < 0)
-			return HTTP_ERROR;
+			return TH_ERROR;
 		dec->remaining = (uint64_t)d;
 		return CH_SIZE;
 	case CH_SIZE:
 		if ((d = hex_digit(c)) >= 0) {
 			if (dec->remaining > (BODY_LENGTH_MAX - (uint64_t)d) / 16)
-				return HTTP_ERROR;
+				return TH_ERROR;
 			dec->remaining = dec->remaining * 16 + (uint64_t)d;
 			return CH_SIZE;
 		}
@@ -586,11 +587,11 @@ chunk_step(struct http_chunked *dec, int state, unsigned char c)
 	case CH_SIZE_WS:
 		if (is_ows(c))
 			return CH_SIZE_WS;
-		return c == ';' ? CH_EXT_NAME_START : HTTP_ERROR;
+		return c == ';' ? CH_EXT_NAME_START : TH_ERROR;
 	case CH_EXT_NAME_START:
 		if (is_ows(c))
 			return CH_EXT_NAME_START;
-		return is_tchar(c) ? CH_EXT_NAME : HTTP_ERROR;
+		return is_tchar(c) ? CH_EXT_NAME : TH_ERROR;
 	case CH_EXT_NAME:
 		if (is_tchar(c))
 			return CH_EXT_NAME;
@@ -608,7 +609,7 @@ chunk_step(struct http_chunked *dec, int state, unsigned char c)
 			return CH_EXT_VALUE_START;
 		if (c == '"')
 			return CH_EXT_QUOTED;
-		return is_tchar(c) ? CH_EXT_TOKEN : HTTP_ERROR;
+		return is_tchar(c) ? CH_EXT_TOKEN : TH_ERROR;
 	case CH_EXT_TOKEN:
 		if (is_tchar(c))
 			return CH_EXT_TOKEN;
@@ -624,35 +625,35 @@ chunk_step(struct http_chunked *dec, int state, unsigned char c)
 			return CH_EXT_AFTER_VALUE;
 		if (c == '\\')
 			return CH_EXT_QUOTED_PAIR;
-		return is_ows(c) || is_field_vchar(c) ? CH_EXT_QUOTED : HTTP_ERROR;
-	case CH_EXT_QUOTED_PAIR: return is_ows(c) || is_field_vchar(c) ? CH_EXT_QUOTED : HTTP_ERROR;
-	case CH_SIZE_LF: return c == '\n' ? chunk_size_line_done(dec) : HTTP_ERROR;
+		return is_ows(c) || is_field_vchar(c) ? CH_EXT_QUOTED : TH_ERROR;
+	case CH_EXT_QUOTED_PAIR: return is_ows(c) || is_field_vchar(c) ? CH_EXT_QUOTED : TH_ERROR;
+	case CH_SIZE_LF: return c == '\n' ? chunk_size_line_done(dec) : TH_ERROR;
 	case CH_DATA_END:
 		if (c == '\r')
 			return CH_DATA_LF;
 		/* FALLTHROUGH */
-	case CH_DATA_LF: return c == '\n' ? CH_SIZE_START : HTTP_ERROR;
+	case CH_DATA_LF: return c == '\n' ? CH_SIZE_START : TH_ERROR;
 	case CH_TRAILER_START:
 		if (c == '\r')
 			return CH_END_LF;
 		if (c == '\n')
 			return CH_DONE;
 		/* A leading space would be obs-fold; a trailer line is a header line, nothing looser. */
-		return is_tchar(c) ? CH_TRAILER_NAME : HTTP_ERROR;
+		return is_tchar(c) ? CH_TRAILER_NAME : TH_ERROR;
 	case CH_TRAILER_NAME:
 		if (is_tchar(c))
 			return CH_TRAILER_NAME;
-		return c == ':' ? CH_TRAILER_VALUE : HTTP_ERROR;
+		return c == ':' ? CH_TRAILER_VALUE : TH_ERROR;
 	case CH_TRAILER_VALUE:
 		if (is_ows(c) || is_field_vchar(c))
 			return CH_TRAILER_VALUE;
 		if (c == '\r')
 			return CH_TRAILER_LF;
-		return c == '\n' ? CH_TRAILER_START : HTTP_ERROR;
-	case CH_TRAILER_LF: return c == '\n' ? CH_TRAILER_START : HTTP_ERROR;
-	case CH_END_LF: return c == '\n' ? CH_DONE : HTTP_ERROR;
+		return c == '\n' ? CH_TRAILER_START : TH_ERROR;
+	case CH_TRAILER_LF: return c == '\n' ? CH_TRAILER_START : TH_ERROR;
+	case CH_END_LF: return c == '\n' ? CH_DONE : TH_ERROR;
 	}
-	return HTTP_ERROR;
+	return TH_ERROR;
 }
 
 /* Charges the byte that led from prev to state against the extension or the trailer bound. */
@@ -691,16 +692,16 @@ http_decode_chunked(struct http_chunked *dec, char *buf, size_t *len)
 		}
 		state = chunk_step(dec, prev, (unsigned char)buf[in++]);
 		if (state >= 0 && !chunk_within_bounds(dec, prev, state))
-			state = HTTP_ERROR;
+			state = TH_ERROR;
 		if (state < 0)
 			break;
 	}
 	*len = out;
 	if (state < 0)
-		return HTTP_ERROR;
+		return TH_ERROR;
 	dec->state = state;
 	if (state != CH_DONE)
-		return HTTP_AGAIN;
+		return TH_AGAIN;
 	memmove(buf + out, buf + in, n - in);
 	return (ssize_t)(n - in);
 }

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* http_parser.h: HTTP/1.1 request head and chunked body parsing over a caller's buffer (RFC 9112). */
 #ifndef HTTP_PARSER_H
 #define HTTP_PARSER_H
@@ -7,6 +8,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "status.h"
 #include "str.h"
 
 #define HTTP_MAX_HEADERS 100
@@ -19,12 +21,6 @@ extern const char *const http_methods[];
 
 /* Whether method is one of http_methods; methods are case-sensitive tokens. */
 bool http_method_known(struct str method);
-
-/* Returned by the parse functions; the project's one status convention for "need more" and "malformed". */
-enum {
-	HTTP_ERROR = -1,
-	HTTP_AGAIN = -2,
-};
 
 enum http_body {
 	HTTP_BODY_NONE,
@@ -55,14 +51,14 @@ struct http_request {
 	struct str host;
 	struct str content_type;
 
-	/* On HTTP_ERROR: the status to answer (400, 414, 431, 501, 505) and why, for the body and the log. */
+	/* On TH_ERROR: the status to answer (400, 414, 431, 501, 505) and why, for the body and the log. */
 	int status;
 	const char *error;
 };
 
 /*
  * Parses the request head at buf[0..len). Returns the head's length, through the empty line, when it is
- * complete; HTTP_AGAIN when more bytes are needed; HTTP_ERROR with req->status and req->error set.
+ * complete; TH_AGAIN when more bytes are needed; TH_ERROR with req->status and req->error set.
  * An incomplete head is checked as far as it goes, so garbage is refused without waiting for more.
  * max_head bounds the head: a request line that does not end within it is 414, a head that does not is 431.
  * Empty lines before the request line are skipped (RFC 9112 section 2.2) and count in the returned length.
@@ -79,8 +75,8 @@ struct http_chunked {
 
 /*
  * Decodes chunked framing in place. On entry buf[0..*len) holds raw bytes that follow those of earlier calls.
- * On return buf[0..*len) holds the body data decoded from them. Returns HTTP_AGAIN while the body goes on;
- * HTTP_ERROR when the framing is malformed; or, once the last chunk and trailers are complete, the number
+ * On return buf[0..*len) holds the body data decoded from them. Returns TH_AGAIN while the body goes on;
+ * TH_ERROR when the framing is malformed; or, once the last chunk and trailers are complete, the number
  * of raw bytes after the body (the next pipelined request), which start at buf + *len.
  */
 ssize_t http_decode_chunked(struct http_chunked *dec, char *buf, size_t *len);

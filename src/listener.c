@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* listener.c: resolve, bind and listen, and recognise the same address again across reloads. */
 #include <arpa/inet.h>
 #include <errno.h>

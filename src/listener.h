@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* listener.h: listening sockets, shared by the generations that use the same address and port. */
 #ifndef LISTENER_H
 #define LISTENER_H

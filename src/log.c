@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* log.c: error log lines on stderr, one write(2) each so lines from several processes do not mix. */
 #include <errno.h>
 #include <stdarg.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* log.h: the error log on stderr and the access log. */
 #ifndef LOG_H
 #define LOG_H

@@ -1,6 +1,9 @@
-/* main.c: the command line: check a config, or run the master in the foreground. */
+/* SPDX-License-Identifier: ISC */
+/* main.c: the command line: check a config, print it as understood, or run the master in the foreground. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -14,9 +17,10 @@
 static void
 usage(FILE *out)
 {
-	fprintf(out, "usage: tinyhttpd [-t] [-c file]\n"
+	fprintf(out, "usage: tinyhttpd [-t | -T] [-c file]\n"
 	             "  -c file  configuration file (default " TINYHTTPD_CONF ")\n"
 	             "  -t       check the configuration and exit: 0 when valid, 1 with file:line: error\n"
+	             "  -T       like -t, and print every setting in effect with its help, and the routes\n"
 	             "  -h       this help\n"
 	             "  -V       print the version\n"
 	             "Runs in the foreground and logs to stderr. Signals to the master: HUP reloads the\n"
@@ -29,13 +33,14 @@ main(int argc, char *argv[])
 	const char *path = TINYHTTPD_CONF;
 	struct config *cfg;
 	char err[1024];
-	int ch, test = 0;
+	int ch, test = 0, dump = 0;
 
 	log_init();
-	while ((ch = getopt(argc, argv, "c:thV")) != -1) {
+	while ((ch = getopt(argc, argv, "c:tThV")) != -1) {
 		switch (ch) {
 		case 'c': path = optarg; break;
 		case 't': test = 1; break;
+		case 'T': test = dump = 1; break;
 		case 'h': usage(stdout); return EXIT_SUCCESS;
 		case 'V': printf("tinyhttpd %s\n", PACKAGE_VERSION); return EXIT_SUCCESS;
 		default: usage(stderr); return EXIT_FAILURE;
@@ -51,8 +56,16 @@ main(int argc, char *argv[])
 	}
 	if (test) {
 		fprintf(stderr, "tinyhttpd: %s: configuration is valid\n", path);
+		if (dump) {
+			printf("# %s, as tinyhttpd understands it\n", path);
+			if (config_print(cfg, stdout) == -1) {
+				fprintf(stderr, "tinyhttpd: cannot write the configuration: %s\n",
+				        strerror(errno));
+				test = -1;
+			}
+		}
 		config_free(cfg);
-		return EXIT_SUCCESS;
+		return test == -1 ? EXIT_FAILURE : EXIT_SUCCESS;
 	}
 	return master_run(cfg);
 }

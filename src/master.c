@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* master.c: binds, forks and supervises workers; a config load is a generation; signals via signalfd. */
 #include <errno.h>
 #include <fcntl.h>

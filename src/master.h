@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* master.h: the master process: generations of workers, signals, supervision. */
 #ifndef MASTER_H
 #define MASTER_H

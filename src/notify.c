@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * notify.c: tells the service manager about state changes (systemd's sd_notify protocol). Built with
  * libsystemd, sd_notify() sends them; without it, this file sends one datagram per message to the unix

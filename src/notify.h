@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* notify.h: tells the service manager what the server is doing (systemd's sd_notify protocol). */
 #ifndef NOTIFY_H
 #define NOTIFY_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* response.c: status lines and headers; no I/O, so the exact bytes are easy to test. */
 #include <stdio.h>
 #include <string.h>

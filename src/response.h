@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* response.h: status line and headers of a response, assembled into the connection's output buffer. */
 #ifndef RESPONSE_H
 #define RESPONSE_H

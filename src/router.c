@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* router.c: exact paths in a sorted array searched by bisection, then prefixes, longest first. */
 #include <stdio.h>
 #include <stdlib.h>

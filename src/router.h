@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* router.h: which configured route answers a method and a path. */
 #ifndef ROUTER_H
 #define ROUTER_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* str.h: a byte string that points into someone else's buffer. */
 #ifndef STR_H
 #define STR_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* template.c: compiling "{name}" texts at config load and rendering them per request without allocating. */
 #include <stdbool.h>
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* template.h: text with {name} placeholders, compiled once at config load and rendered per request. */
 #ifndef TEMPLATE_H
 #define TEMPLATE_H

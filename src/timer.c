@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* timer.c: a binary min-heap of deadlines whose elements know their own slot, so any can move or leave. */
 #include <errno.h>
 #include <stdint.h>
@@ -12,7 +13,7 @@ static void
 timer_place(struct timer_heap *h, size_t i, struct timer *t)
 {
 	h->items[i] = t;
-	t->index = i;
+	t->index = (uint32_t)i;
 }
 
 /* Moves the hole at i up while the parent is later than t, then fills it with t. */
@@ -63,7 +64,7 @@ timer_grow(struct timer_heap *h)
 	struct timer **items;
 	size_t cap;
 
-	if (h->cap > SIZE_MAX / 2 / sizeof(*items)) {
+	if (h->cap >= TIMER_UNSET / 2 || h->cap > SIZE_MAX / 2 / sizeof(*items)) {
 		errno = ENOMEM;
 		return -1;
 	}
@@ -100,7 +101,7 @@ timer_cancel(struct timer_heap *h, struct timer *t)
 	struct timer *last;
 	size_t i = t->index;
 
-	if (i == TIMER_UNSET)
+	if (t->index == TIMER_UNSET)
 		return;
 	t->index = TIMER_UNSET;
 	last = h->items[--h->len];
@@ -109,7 +110,7 @@ timer_cancel(struct timer_heap *h, struct timer *t)
 		timer_fix(h, i, last);
 }
 
-/* Frees only the array: the timers live in their connections, which may already be gone. */
+/* Frees only the array: the timers live in their owners, which may already be gone. */
 void
 timer_heap_free(struct timer_heap *h)
 {

@@ -1,16 +1,23 @@
-/* timer.h: connection deadlines in a binary min-heap; its minimum sets the epoll_wait timeout. */
+/* SPDX-License-Identifier: ISC */
+/* timer.h: deadlines in a binary min-heap, each with the callback that runs when it passes. */
 #ifndef TIMER_H
 #define TIMER_H
 
 #include <stddef.h>
 #include <stdint.h>
 
-#define TIMER_UNSET ((size_t)-1)
+#define container_of(p, type, member) ((type *)(void *)((char *)(p)-offsetof(type, member)))
 
-/* Embedded in whatever it times; index is its slot in the heap, or TIMER_UNSET. */
+#define TIMER_UNSET UINT32_MAX
+
+/*
+ * Embedded in whatever it times, which fn finds again with container_of. index is its slot in the heap,
+ * or TIMER_UNSET; 32 bits keep a connection's struct within its allocation class.
+ */
 struct timer {
 	uint64_t deadline; /* milliseconds, CLOCK_MONOTONIC */
-	size_t index;
+	void (*fn)(struct timer *t);
+	uint32_t index;
 };
 
 struct timer_heap {
@@ -20,9 +27,10 @@ struct timer_heap {
 };
 
 static inline void
-timer_init(struct timer *t)
+timer_init(struct timer *t, void (*fn)(struct timer *))
 {
 	t->deadline = 0;
+	t->fn = fn;
 	t->index = TIMER_UNSET;
 }
 

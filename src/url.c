@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* url.c: percent-decoding, path normalisation, form lookup and host syntax; pure, allocates nothing. */
 #include <arpa/inet.h>
 #include <netinet/in.h>

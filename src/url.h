@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* url.h: percent-decoding, path normalisation, urlencoded form lookup and the syntax of a host. */
 #ifndef URL_H
 #define URL_H

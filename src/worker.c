@@ -1,4 +1,5 @@
-/* worker.c: a worker's epoll loop: accept on the shared listener, run connections, timers, drain. */
+/* SPDX-License-Identifier: ISC */
+/* worker.c: a worker's event loop: accept on the shared listener, run connections, timers, drain. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <grp.h>
@@ -7,7 +8,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/epoll.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -19,6 +19,8 @@
 #include "conn.h"
 #include "handlers.h"
 #include "log.h"
+#include "loop.h"
+#include "response.h"
 #include "worker.h"
 
 #define MAX_EVENTS      256
@@ -32,6 +34,32 @@
 #define POOL_KEEP       64    /* idle connection buffers a worker keeps for reuse */
 #define SCRATCH_KEEP    65536 /* a larger scratch buffer is given back after the loop turn */
 
+struct worker {
+	const struct config *cfg;
+	struct loop loop;
+	struct conn_ctx ctx; /* what its connections share */
+	int lfd;             /* the shared listening socket; -1 once draining let it go */
+	int sigfd;
+	int channel;               /* to the master: "ready" goes out on it */
+	bool accepting;            /* lfd is in the epoll set */
+	bool accept_paused;        /* out of descriptors: accepting resumes on accept_timer */
+	bool draining;             /* finish what is in flight, take nothing new */
+	bool handoff;              /* draining for a reload: idle connections go to the new generation */
+	bool retiring;             /* draining, and the listener goes away once it is quiet */
+	bool stopping;             /* leave the loop now */
+	size_t handed_off;         /* connections given to the new generation */
+	struct timer accept_timer; /* the end of an EMFILE pause */
+	struct timer retire_timer; /* a retiring listener closes when no connection came for a while */
+	struct timer drain_timer;  /* shutdown_timeout: a drain ends here whatever is still open */
+	struct timer flush_timer;  /* access log lines go to the writer by then */
+	struct timer files_timer;  /* the file cache's next expiry */
+
+	time_t date_sec;
+	char date[RESPONSE_DATE_LEN + 1];
+	char log_time[ACCESS_TIME_LEN]; /* this second in the access log's format */
+	struct access_log *access_log;  /* NULL: none */
+};
+
 /* epoll user data for the fds that are not connections. */
 static char tag_listener, tag_signal, tag_channel;
 
@@ -40,8 +68,6 @@ worker_clock(struct worker *w)
 {
 	time_t t = time(NULL);
 
-	w->now_us = timer_now_us();
-	w->now = w->now_us / 1000;
 	if (t == w->date_sec)
 		return;
 	/* Formatting a date is costly next to a request: once a second is enough. */
@@ -50,35 +76,22 @@ worker_clock(struct worker *w)
 	access_format_time(w->cfg->access_log_format, t, w->log_time);
 }
 
-int
-worker_watch(struct worker *w, struct conn *c, uint32_t events, uint64_t deadline)
+static void
+worker_arm(struct worker *w, struct timer *t, uint64_t deadline)
 {
-	struct epoll_event ev = { .events = events, .data.ptr = c };
-	int op = c->events == 0 ? EPOLL_CTL_ADD : EPOLL_CTL_MOD;
-
-	if (c->events != events) {
-		if (epoll_ctl(w->epfd, op, c->fd, &ev) == -1) {
-			log_errno("epoll_ctl on a connection");
-			return -1;
-		}
-		c->events = events;
-	}
-	if (timer_set(&w->timers, &c->timer, deadline) == -1) {
-		log_errno("cannot arm a connection timer");
-		return -1;
-	}
-	return 0;
+	/* The only failure is memory for the heap; a timer that cannot be armed fires late, not never. */
+	if (loop_timer_set(&w->loop, t, deadline) == -1)
+		log_errno("cannot arm a worker timer");
 }
 
 static void
 worker_listen(struct worker *w, bool on)
 {
 	/* EPOLLEXCLUSIVE: one worker wakes per new connection, not the whole pool. */
-	struct epoll_event ev = { .events = EPOLLIN | EPOLLEXCLUSIVE, .data.ptr = &tag_listener };
-
 	if (w->lfd == -1 || w->accepting == on)
 		return;
-	if (epoll_ctl(w->epfd, on ? EPOLL_CTL_ADD : EPOLL_CTL_DEL, w->lfd, &ev) == -1) {
+	if (loop_ctl(&w->loop, on ? EPOLL_CTL_ADD : EPOLL_CTL_DEL, w->lfd, EPOLLIN | EPOLLEXCLUSIVE,
+	             &tag_listener) == -1) {
 		log_errno("epoll_ctl on the listener");
 		return;
 	}
@@ -89,88 +102,42 @@ worker_listen(struct worker *w, bool on)
 static bool
 worker_may_accept(const struct worker *w)
 {
-	return w->lfd != -1 && !w->stopping && w->accept_resume == 0 &&
-	       w->nconns < (size_t)w->cfg->max_connections && (!w->draining || w->retiring);
+	return w->lfd != -1 && !w->stopping && !w->accept_paused &&
+	       w->ctx.nconns < (size_t)w->cfg->max_connections && (!w->draining || w->retiring);
 }
 
-void
-worker_conn_closed(struct worker *w, struct conn *c)
+/* Sends the idle connection c to the master for the new generation; one that cannot go stays here. */
+static void
+worker_handoff(struct worker *w, struct conn *c)
 {
-	if (worker_may_accept(w))
-		worker_listen(w, true);
-}
-
-int
-worker_handoff(struct worker *w, int fd)
-{
-	if (!w->draining || !w->handoff)
-		return -1;
-	if (channel_send(w->channel, CHANNEL_CONN, fd) == -1) {
-		/* The connection stays here; its next answer says Connection: close. */
+	if (c->stay)
+		return;
+	if (channel_send(w->channel, CHANNEL_CONN, c->fd) == -1) {
+		/* It stays here; its next answer says Connection: close. */
 		log_warn_errno("cannot hand a connection to the new generation");
-		return -1;
+		c->stay = true;
+		return;
 	}
 	w->handed_off++;
-	return 0;
-}
-
-/* The first Referer and User-Agent of req, as nginx logs them, for the formats that have them. */
-static void
-worker_access_headers(const struct http_request *req, struct access_entry *e)
-{
-	size_t i;
-
-	for (i = 0; i < req->num_headers; i++) {
-		if (e->referer.p == NULL && str_eq_nocase(req->headers[i].name, "Referer"))
-			e->referer = req->headers[i].value;
-		else if (e->user_agent.p == NULL && str_eq_nocase(req->headers[i].name, "User-Agent"))
-			e->user_agent = req->headers[i].value;
-	}
-}
-
-void
-worker_access_log(struct worker *w, const struct conn *c, int status, uint64_t bytes)
-{
-	enum access_format fmt = w->cfg->access_log_format;
-	const struct http_request *req = &w->req;
-	char peer[INET6_ADDRSTRLEN];
-	struct access_entry e = { .time = w->log_time, .status = status, .body_bytes = bytes };
-	uint64_t now_us;
-
-	if (w->access_log == NULL)
-		return;
-	if (w->access.len == 0)
-		w->access_due = w->now + ACCESS_FLUSH_MS;
-	e.remote_addr = conn_peer(c, peer);
-	/* No head: it could not be parsed, and what the parser left in w->req is not a request to log. */
-	if (c->head_len > 0) {
-		e.method = req->method;
-		e.target = req->target;
-		e.minor_version = req->minor_version;
-		if (fmt != ACCESS_COMMON)
-			worker_access_headers(req, &e);
-	}
-	/*
-	 * The start is the loop turn's clock, read once for all its events; the end is read now, since the
-	 * answer may have taken a good part of the turn. One vDSO call, and only for the format that uses it.
-	 */
-	if (fmt == ACCESS_JSON && c->first_byte_us != 0) {
-		now_us = timer_now_us();
-		e.duration_us = now_us > c->first_byte_us ? now_us - c->first_byte_us : 0;
-	}
-	if (access_format_line(&w->access, fmt, &e) == -1)
-		log_errno("cannot format an access log line");
+	conn_handed_over(c);
 }
 
 static void
 worker_access_flush(struct worker *w)
 {
-	if (w->access.len == 0)
+	loop_timer_cancel(&w->loop, &w->flush_timer);
+	if (w->ctx.access.len == 0)
 		return;
-	access_log_write(w->access_log, w->access.data, w->access.len);
-	w->access.len = 0;
-	if (w->access.cap > ACCESS_KEEP)
-		buf_free(&w->access);
+	access_log_write(w->access_log, w->ctx.access.data, w->ctx.access.len);
+	w->ctx.access.len = 0;
+	if (w->ctx.access.cap > ACCESS_KEEP)
+		buf_free(&w->ctx.access);
+}
+
+static void
+worker_on_flush(struct timer *t)
+{
+	worker_access_flush(container_of(t, struct worker, flush_timer));
 }
 
 /* The master reopened the access log (SIGUSR1): the lines from now on go to fd. */
@@ -195,7 +162,7 @@ worker_accept(struct worker *w)
 
 	/* The listener may have closed earlier in this batch of events. */
 	for (i = 0; i < ACCEPT_BATCH && w->lfd != -1; i++) {
-		if (w->nconns >= (size_t)w->cfg->max_connections) {
+		if (w->ctx.nconns >= (size_t)w->cfg->max_connections) {
 			worker_listen(w, false);
 			return;
 		}
@@ -212,22 +179,29 @@ worker_accept(struct worker *w)
 			case ENOMEM:
 				/* Retrying at once would spin: pause accepting while connections close. */
 				log_warn_errno("accept: pausing for %d ms", ACCEPT_PAUSE_MS);
-				file_cache_clear(&w->files);
+				file_cache_clear(&w->ctx.files);
 				worker_listen(w, false);
-				w->accept_resume = w->now + ACCEPT_PAUSE_MS;
+				w->accept_paused = true;
+				worker_arm(w, &w->accept_timer, w->loop.now + ACCEPT_PAUSE_MS);
 				return;
 			default: log_errno("accept"); return;
 			}
 		}
-		w->last_accept = w->now;
-		if ((c = conn_new(w, fd, (struct sockaddr *)&ss)) == NULL)
-			continue;
+		if (w->retiring)
+			worker_arm(w, &w->retire_timer, w->loop.now + RETIRE_QUIET_MS);
 		/* Read first: what already arrived is a request in flight, answered here even when draining.
 		 */
-		conn_start(c);
-		if (c->fd != -1 && w->draining)
-			conn_drain(c);
+		if ((c = conn_new(&w->ctx, fd, (struct sockaddr *)&ss)) != NULL)
+			conn_start(c, false);
 	}
+}
+
+static void
+worker_on_accept_resume(struct timer *t)
+{
+	struct worker *w = container_of(t, struct worker, accept_timer);
+
+	w->accept_paused = false;
 }
 
 static void
@@ -238,6 +212,19 @@ worker_close_listener(struct worker *w)
 	worker_listen(w, false);
 	close(w->lfd);
 	w->lfd = -1;
+	loop_timer_cancel(&w->loop, &w->retire_timer);
+}
+
+static void
+worker_on_retire(struct timer *t)
+{
+	worker_close_listener(container_of(t, struct worker, retire_timer));
+}
+
+static void
+worker_on_drain_deadline(struct timer *t)
+{
+	container_of(t, struct worker, drain_timer)->stopping = true;
 }
 
 /*
@@ -248,34 +235,34 @@ worker_close_listener(struct worker *w)
 static void
 worker_drain(struct worker *w, char how)
 {
-	struct conn *c, *next;
-
 	if (w->draining) {
 		/* A stop that follows a reload: nobody is left to hand connections to. */
-		if (how == CHANNEL_STOP)
+		if (how == CHANNEL_STOP) {
 			w->handoff = false;
+			w->ctx.keepalive = false;
+		}
 		return;
 	}
 	w->draining = true;
 	w->handoff = how != CHANNEL_STOP;
+	/* A draining worker keeps a connection alive only when it can hand it over afterwards. */
+	w->ctx.keepalive = w->handoff;
 	/* On a stop the listener goes too, but nobody is served better by accepting longer. */
 	w->retiring = how == CHANNEL_DRAIN_RETIRE;
-	w->drain_deadline = w->now + (uint64_t)w->cfg->shutdown_timeout * 1000;
-	log_info("draining %zu connections%s%s", w->nconns, w->handoff ? ", handing idle ones over" : "",
+	worker_arm(w, &w->drain_timer, w->loop.now + (uint64_t)w->cfg->shutdown_timeout * 1000);
+	log_info("draining %zu connections%s%s", w->ctx.nconns, w->handoff ? ", handing idle ones over" : "",
 	         w->retiring ? "; listener retiring" : "");
-	w->accept_resume = 0;
-	w->last_accept = w->now;
+	w->accept_paused = false;
+	loop_timer_cancel(&w->loop, &w->accept_timer);
 	if (w->lfd != -1)
 		worker_accept(w);
-	if (!w->retiring)
+	if (w->retiring)
+		worker_arm(w, &w->retire_timer, w->loop.now + RETIRE_QUIET_MS);
+	else
 		worker_close_listener(w);
-	for (c = w->conns; c != NULL; c = next) {
-		next = c->next;
-		conn_drain(c);
-	}
 }
 
-/* A connection handed over from a worker of an older generation. */
+/* A connection handed over from a worker of an older generation, between two of its requests. */
 static void
 worker_adopt(struct worker *w, int fd)
 {
@@ -288,14 +275,10 @@ worker_adopt(struct worker *w, int fd)
 		close(fd);
 		return;
 	}
-	if ((c = conn_new(w, fd, (struct sockaddr *)&ss)) == NULL)
+	if ((c = conn_new(&w->ctx, fd, (struct sockaddr *)&ss)) == NULL)
 		return;
 	c->shared = true;
-	if (w->draining)
-		conn_drain(c);
-	if (c->fd != -1 &&
-	    worker_watch(w, c, EPOLLIN, w->now + (uint64_t)w->cfg->keepalive_timeout * 1000) == -1)
-		conn_close(c);
+	conn_start(c, true);
 }
 
 static void
@@ -333,57 +316,44 @@ worker_signal(struct worker *w)
 	}
 }
 
-static int
-worker_timeout(const struct worker *w)
+static void
+worker_on_files_expire(struct timer *t)
 {
-	struct timer *t = timer_min(&w->timers);
-	uint64_t next = UINT64_MAX;
+	struct worker *w = container_of(t, struct worker, files_timer);
 
-	if (t != NULL)
-		next = t->deadline;
-	if (w->accept_resume != 0 && w->accept_resume < next)
-		next = w->accept_resume;
-	if (w->draining && w->drain_deadline < next)
-		next = w->drain_deadline;
-	if (file_cache_next(&w->files) < next)
-		next = file_cache_next(&w->files);
-	if (w->access.len > 0 && w->access_due < next)
-		next = w->access_due;
-	if (w->draining && w->lfd != -1 && w->last_accept + RETIRE_QUIET_MS < next)
-		next = w->last_accept + RETIRE_QUIET_MS;
-	if (next == UINT64_MAX)
-		return -1;
-	return next <= w->now ? 0 : next - w->now > 60000 ? 60000 : (int)(next - w->now);
+	file_cache_expire(&w->ctx.files, w->loop.now);
 }
 
+/*
+ * What the connections' work of this turn asks of the worker: free the closed, hand idle ones over,
+ * take the listener back in or out, send log lines on, time the file cache.
+ */
 static void
-worker_expire(struct worker *w)
+worker_after_batch(struct worker *w)
 {
-	struct timer *t;
+	struct conn *c, *next;
+	uint64_t files_next;
 
-	while ((t = timer_min(&w->timers)) != NULL && t->deadline <= w->now) {
-		timer_cancel(&w->timers, t);
-		conn_on_timeout((struct conn *)((char *)t - offsetof(struct conn, timer)));
+	conn_ctx_sweep(&w->ctx);
+	if (w->draining && w->handoff) {
+		for (c = w->ctx.conns; c != NULL; c = next) {
+			next = c->next;
+			if (conn_is_idle(c))
+				worker_handoff(w, c);
+		}
+		conn_ctx_sweep(&w->ctx);
 	}
-	if (w->accept_resume != 0 && w->accept_resume <= w->now) {
-		w->accept_resume = 0;
-		if (worker_may_accept(w))
-			worker_listen(w, true);
-	}
-	if (w->draining && w->lfd != -1 && w->now >= w->last_accept + RETIRE_QUIET_MS)
-		worker_close_listener(w);
-	file_cache_expire(&w->files, w->now);
-}
-
-static void
-worker_free_closed(struct worker *w)
-{
-	struct conn *c;
-
-	while ((c = w->closed) != NULL) {
-		w->closed = c->next;
-		free(c);
-	}
+	worker_listen(w, worker_may_accept(w));
+	if (w->ctx.scratch.cap > SCRATCH_KEEP)
+		buf_free(&w->ctx.scratch);
+	if (w->ctx.access.len >= ACCESS_FLUSH)
+		worker_access_flush(w);
+	else if (w->ctx.access.len > 0 && w->flush_timer.index == TIMER_UNSET)
+		worker_arm(w, &w->flush_timer, w->loop.now + ACCESS_FLUSH_MS);
+	if ((files_next = file_cache_next(&w->ctx.files)) == UINT64_MAX)
+		loop_timer_cancel(&w->loop, &w->files_timer);
+	else
+		worker_arm(w, &w->files_timer, files_next);
 }
 
 static void
@@ -393,8 +363,7 @@ worker_loop(struct worker *w)
 	int i, n;
 
 	while (!w->stopping) {
-		n = epoll_wait(w->epfd, events, MAX_EVENTS, worker_timeout(w));
-		if (n == -1 && errno != EINTR) {
+		if ((n = loop_wait(&w->loop, events, MAX_EVENTS)) == -1) {
 			log_errno("epoll_wait");
 			return;
 		}
@@ -411,28 +380,21 @@ worker_loop(struct worker *w)
 			else
 				conn_on_event(p, events[i].events);
 		}
-		worker_expire(w);
-		worker_free_closed(w);
-		if (w->scratch.cap > SCRATCH_KEEP)
-			buf_free(&w->scratch);
-		if (w->access.len >= ACCESS_FLUSH || (w->access.len > 0 && w->now >= w->access_due))
-			worker_access_flush(w);
-		if (w->draining && ((w->nconns == 0 && w->lfd == -1) || w->now >= w->drain_deadline)) {
-			log_info("drained: %zu connections handed over, %zu still open", w->handed_off,
-			         w->nconns);
-			return;
-		}
+		loop_run_timers(&w->loop);
+		worker_after_batch(w);
+		if (w->draining && w->ctx.nconns == 0 && w->lfd == -1)
+			break;
 	}
+	if (w->draining)
+		log_info("drained: %zu connections handed over, %zu still open", w->handed_off,
+		         w->ctx.nconns);
 }
 
 static int
 worker_add(struct worker *w, int fd, void *tag)
 {
-	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = tag };
-
-	return epoll_ctl(w->epfd, EPOLL_CTL_ADD, fd, &ev);
+	return loop_ctl(&w->loop, EPOLL_CTL_ADD, fd, EPOLLIN, tag);
 }
-
 /* Workers run as server.user when the master started as root: nothing after this needs privileges. */
 static int
 worker_drop_privileges(const struct config *cfg)
@@ -467,16 +429,16 @@ worker_setup(struct worker *w, int access_fd)
 	}
 	if (worker_drop_privileges(w->cfg) == -1)
 		return -1;
-	if ((w->router = router_new(w->cfg->routes, w->cfg->nroutes)) == NULL) {
+	if ((w->ctx.handlers = handlers_new(w->cfg)) == NULL) {
 		log_errno("cannot build the route table");
 		return -1;
 	}
-	handlers_open_roots(w->cfg->routes, w->cfg->nroutes);
 	if (access_fd != -1 && (w->access_log = access_log_start(access_fd)) == NULL) {
 		log_errno("cannot start the access log writer");
 		return -1;
 	}
-	if ((w->epfd = epoll_create1(EPOLL_CLOEXEC)) == -1) {
+	w->ctx.access_log = w->access_log != NULL;
+	if (loop_init(&w->loop) == -1) {
 		log_errno("epoll_create1");
 		return -1;
 	}
@@ -493,14 +455,26 @@ worker_run(const struct config *cfg, int lfd, int channel, int access_fd)
 {
 	struct worker w = {
 		.cfg = cfg,
-		.epfd = -1,
+		.loop = { .epfd = -1 },
 		.lfd = lfd,
 		.sigfd = -1,
 		.channel = channel,
-		.pool = { .size = CONN_BUF_SIZE, .max = POOL_KEEP },
 	};
 	int status = EXIT_FAILURE;
 
+	w.ctx = (struct conn_ctx){
+		.cfg = cfg,
+		.loop = &w.loop,
+		.date = w.date,
+		.log_time = w.log_time,
+		.keepalive = true,
+		.pool = { .size = CONN_BUF_SIZE, .max = POOL_KEEP },
+	};
+	timer_init(&w.accept_timer, worker_on_accept_resume);
+	timer_init(&w.retire_timer, worker_on_retire);
+	timer_init(&w.drain_timer, worker_on_drain_deadline);
+	timer_init(&w.flush_timer, worker_on_flush);
+	timer_init(&w.files_timer, worker_on_files_expire);
 	worker_clock(&w);
 	if (worker_setup(&w, access_fd) == 0) {
 		if (channel_send(channel, CHANNEL_READY, -1) == -1)
@@ -511,21 +485,19 @@ worker_run(const struct config *cfg, int lfd, int channel, int access_fd)
 		}
 	}
 	w.stopping = true;
-	while (w.conns != NULL)
-		conn_close(w.conns);
-	worker_free_closed(&w);
+	while (w.ctx.conns != NULL)
+		conn_close(w.ctx.conns);
+	conn_ctx_sweep(&w.ctx);
 	if (w.access_log != NULL) {
 		worker_access_flush(&w);
 		access_log_stop(w.access_log, ACCESS_STOP_MS);
 	}
-	buf_free(&w.access);
-	buf_free(&w.scratch);
-	buf_pool_free(&w.pool);
-	file_cache_clear(&w.files);
-	timer_heap_free(&w.timers);
-	router_free(w.router);
-	if (w.epfd != -1)
-		close(w.epfd);
+	buf_free(&w.ctx.access);
+	buf_free(&w.ctx.scratch);
+	buf_pool_free(&w.ctx.pool);
+	file_cache_clear(&w.ctx.files);
+	handlers_free(w.ctx.handlers);
+	loop_free(&w.loop);
 	if (w.sigfd != -1)
 		close(w.sigfd);
 	if (w.lfd != -1)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* check_access_format.c: access log lines in each format, exact bytes, against what a client can send. */
 #include <check.h>
 #include <stdbool.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* check_buf.c: the growable buffer and the pool that connections take their buffers from. */
 #include <check.h>
 #include <stdint.h>

@@ -1,11 +1,15 @@
+/* SPDX-License-Identifier: ISC */
 /* check_config.c: tests for config_load: the bundled file, defaults, path resolution and every error. */
 #define _XOPEN_SOURCE 700 /* nftw, to remove each test's directory */
 
 #include <sys/stat.h>
 
 #include <check.h>
+#include <ctype.h>
+#include <errno.h>
 #include <ftw.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -207,6 +211,7 @@ START_TEST(test_defaults)
 	ck_assert_uint_eq(cfg->nroutes, 1);
 	check_route(&cfg->routes[0], ROUTE_TEXT, "GET", "/", 200);
 	ck_assert_uint_eq(cfg->routes[0].nparams, 0);
+	ck_assert_str_eq(cfg->routes[0].target, "x");
 	ck_assert_int_eq(cfg->routes[0].line, 1);
 	config_free(cfg);
 }
@@ -432,7 +437,7 @@ static const struct bad bad_configs[] = {
 	{ "server = {\n  access_log = \"www/a.html/access.log\";\n};\n" ROUTES, 2, "Not a directory" },
 	{ "server = {\n  access_log_format = \"clf\";\n};\n" ROUTES, 2,
 	  "server.access_log_format must be common, combined or json, not \"clf\"" },
-	{ "server = {\n  access_log_format = \"JSON\";\n};\n" ROUTES, 2, "not \"JSON\"" },
+	{ "server = {\n  access_log_format = \"JSON\";\n};\n" ROUTES, 2, "not \"JSON\"; write \"json\"" },
 	{ "server = {\n  access_log_format = \"\";\n};\n" ROUTES, 2, "not \"\"" },
 	{ "server = {\n  access_log_format = 1;\n};\n" ROUTES, 2,
 	  "server.access_log_format must be a string" },
@@ -441,7 +446,7 @@ static const struct bad bad_configs[] = {
 	{ "routes = (\n  \"/\", \"/\"\n);\n", 2, "each route must be a group" },
 	{ "routes = (\n  { path = \"/\";\n    txt = \"x\"; }\n);\n", 3, "unknown setting 'txt' in a route" },
 	{ "routes = (\n  { path = \"/\"; }\n);\n", 2,
-	  "route needs exactly one of text, file, root, redirect; add one" },
+	  "route needs exactly one of text, file, root or redirect; add one" },
 	{ "routes = (\n  { path = \"/\"; text = \"x\";\n    file = \"www/a.html\"; }\n);\n", 3,
 	  "not both text and file" },
 	{ "routes = (\n  { prefix = \"/\"; root = \"www\";\n    redirect = \"/x\"; }\n);\n", 3,
@@ -450,7 +455,8 @@ static const struct bad bad_configs[] = {
 	/* method */
 	{ "routes = (\n  { path = \"/\"; text = \"x\";\n    method = \"FETCH\"; }\n);\n", 3,
 	  "route method must be GET, HEAD, POST, PUT, DELETE, PATCH or OPTIONS" },
-	{ "routes = (\n  { path = \"/\"; text = \"x\";\n    method = \"get\"; }\n);\n", 3, "not \"get\"" },
+	{ "routes = (\n  { path = \"/\"; text = \"x\";\n    method = \"get\"; }\n);\n", 3,
+	  "not \"get\"; write \"GET\"" },
 	{ "routes = (\n  { path = \"/\"; text = \"x\";\n    method = 1; }\n);\n", 3,
 	  "route method must be a string" },
 	/* path and prefix */
@@ -468,9 +474,12 @@ static const struct bad bad_configs[] = {
 	{ "routes = (\n  { text = \"x\"; }\n);\n", 2, "route needs path = \"/...\"" },
 	{ "routes = (\n  { path = \"/\"; text = \"x\";\n    prefix = \"/\"; }\n);\n", 3,
 	  "prefix is only for root routes" },
+	/* A key the route's kind does not take is named before a key it lacks. */
+	{ "routes = (\n  { text = \"x\";\n    prefix = \"/a/\"; }\n);\n", 3,
+	  "prefix is only for root routes; use path = \"/...\"" },
 	{ "routes = (\n  { root = \"www\"; }\n);\n", 2, "route needs prefix = \"/dir/\"" },
 	{ "routes = (\n  { root = \"www\"; prefix = \"/s/\";\n    path = \"/s/\"; }\n);\n", 3,
-	  "a root route takes prefix" },
+	  "path is only for text, file or redirect routes; a root route takes prefix = \"/dir/\"" },
 	{ "routes = (\n  { root = \"www\";\n    prefix = \"/static\"; }\n);\n", 3,
 	  "route prefix must end with '/': write \"/static/\"" },
 	{ "routes = (\n  { root = \"www\";\n    prefix = \"static/\"; }\n);\n", 3,
@@ -478,9 +487,9 @@ static const struct bad bad_configs[] = {
 	{ "routes = (\n  { root = \"www\";\n    prefix = 5; }\n);\n", 3, "route prefix must be a string" },
 	/* params and text */
 	{ "routes = (\n  { path = \"/\"; file = \"www/a.html\";\n    params = [ \"a\" ]; }\n);\n", 3,
-	  "params are only for text routes" },
+	  "params is only for text routes; remove it" },
 	{ "routes = (\n  { path = \"/\"; text = \"x\";\n    params = \"a\"; }\n);\n", 3,
-	  "route params must be a list of names" },
+	  "route params must be a list of strings" },
 	{ "routes = (\n  { path = \"/\"; text = \"x\";\n    params = ( \"a\", 1 ); }\n);\n", 3,
 	  "each of route params must be a string" },
 	{ "routes = (\n  { path = \"/\"; text = \"{a}\"; params = [ \"a\",\n    \"a\" ]; }\n);\n", 3,
@@ -585,6 +594,21 @@ START_TEST(test_bad_include)
 }
 END_TEST
 
+/* A redirect's status is 302 unless it says otherwise; every other route's 200. */
+START_TEST(test_default_status)
+{
+	struct config *cfg = load_text("routes = (\n"
+	                               "  { path = \"/a\"; redirect = \"/b\"; },\n"
+	                               "  { path = \"/b\"; file = \"www/a.html\"; }\n"
+	                               ");\n");
+
+	ck_assert_msg(cfg != NULL, "%s", err);
+	ck_assert_int_eq(cfg->routes[0].status, 302);
+	ck_assert_int_eq(cfg->routes[1].status, 200);
+	config_free(cfg);
+}
+END_TEST
+
 /* The same path may serve several methods, and an exact path may share its text with a prefix. */
 START_TEST(test_not_duplicates)
 {
@@ -598,6 +622,302 @@ START_TEST(test_not_duplicates)
 	ck_assert_msg(cfg != NULL, "%s", err);
 	ck_assert_uint_eq(cfg->nroutes, 4);
 	config_free(cfg);
+}
+END_TEST
+
+/* config_print into a string the caller frees. */
+static char *
+print_config(const struct config *cfg)
+{
+	char *text = NULL;
+	size_t len;
+	FILE *fp;
+
+	fp = open_memstream(&text, &len);
+	ck_assert_ptr_nonnull(fp);
+	ck_assert_int_eq(config_print(cfg, fp), 0);
+	ck_assert_int_eq(fclose(fp), 0);
+	return text;
+}
+
+/* Drops the numbers from the "# line N" of each route, which differ once the printed file is read. */
+static void
+drop_line_numbers(char *text)
+{
+	char *p = text, *digits;
+
+	while ((p = strstr(p, "# line ")) != NULL) {
+		digits = p += strlen("# line ");
+		while (*p >= '0' && *p <= '9')
+			p++;
+		memmove(digits, p, strlen(p) + 1);
+		p = digits;
+	}
+}
+
+/*
+ * What tinyhttpd -T prints is a config that loads to the same config: printed again, it reads the same. Each
+ * key shows the value in effect (defaults, one worker per CPU, absolute paths) with its help.
+ */
+START_TEST(test_print)
+{
+	const char *text =
+	        "server = { port = 81; access_log = \"logs/a.log\"; access_log_format = \"json\"; };\n"
+	        "routes = (\n"
+	        "  { method = \"POST\"; path = \"/t\"; params = [ \"a\", \"b\" ];\n"
+	        "    text = \"q\\\" b\\\\ {a} {{x}}\\n\\t\\x01 caf\xc3\xa9\"; content_type = \"text/html\"; "
+	        "},\n"
+	        "  { prefix = \"/s/\"; root = \"www\"; autoindex = true; },\n"
+	        "  { path = \"/f\"; file = \"www/a.html\"; status = 203; },\n"
+	        "  { path = \"/r\"; redirect = \"/t\"; }\n"
+	        ");\n";
+	char *first, *second, want[PATH_MAX + 64], path[PATH_MAX + 16];
+	struct config *cfg;
+
+	cfg = load_text(text);
+	ck_assert_msg(cfg != NULL, "%s", err);
+	first = print_config(cfg);
+	config_free(cfg);
+	write_file("printed.conf", first);
+	tmp_path(path, sizeof(path), "printed.conf");
+	cfg = config_load(path, err, sizeof(err));
+	ck_assert_msg(cfg != NULL, "%s in:\n%s", err, first);
+	second = print_config(cfg);
+	ck_assert_ptr_nonnull(strstr(first, "{\t# line 3\n"));
+	drop_line_numbers(first);
+	drop_line_numbers(second);
+	ck_assert_msg(strcmp(first, second) == 0, "printed:\n%.1000s\nprinted again:\n%.1000s", first,
+	              second);
+
+	ck_assert_ptr_nonnull(strstr(first, "\tport = 81;"));
+	ck_assert_ptr_nonnull(strstr(first, "\tkeepalive_timeout = 15;"));
+	ck_assert_ptr_nonnull(strstr(first, "# seconds an idle keep-alive connection is kept\n"));
+	snprintf(want, sizeof(want), "\tworkers = %d;", cpu_count());
+	ck_assert_ptr_nonnull(strstr(first, want));
+	ck_assert_ptr_nonnull(strstr(first, "\taccess_log_format = \"json\";"));
+	snprintf(want, sizeof(want), "\taccess_log = \"%s\";", cfg->access_log);
+	ck_assert_ptr_nonnull(strstr(first, want));
+	ck_assert_ptr_nonnull(strstr(first, "\t\tparams = [ \"a\", \"b\" ];"));
+	ck_assert_ptr_nonnull(
+	        strstr(first, "\t\ttext = \"q\\\" b\\\\ {a} {{x}}\\x0a\\x09\\x01 caf\xc3\xa9\";"));
+	ck_assert_ptr_nonnull(strstr(first, "\t\tcontent_type = \"text/html\";"));
+	ck_assert_ptr_nonnull(strstr(first, "\t\tautoindex = true;"));
+	ck_assert_ptr_nonnull(strstr(first, "\t\tstatus = 203;"));
+	ck_assert_ptr_nonnull(strstr(first, "\t\tstatus = 302;"));
+	ck_assert_ptr_nonnull(strstr(first, "\t\t# content_type is not set "));
+	/* Only the keys a route's kind takes. */
+	ck_assert_ptr_null(strstr(first, "\tpath = \"/s/\""));
+	ck_assert_ptr_nonnull(strstr(first, "\tprefix = \"/s/\""));
+	snprintf(want, sizeof(want), "\t\troot = \"%s\";", cfg->routes[1].target);
+	ck_assert_ptr_nonnull(strstr(first, want));
+	config_free(cfg);
+	free(first);
+	free(second);
+}
+END_TEST
+
+static size_t
+count_choices(const char *const *choices)
+{
+	size_t n = 0;
+
+	while (choices[n] != NULL)
+		n++;
+	return n;
+}
+
+/* A new row is checked here before any config uses it: its default fits its own rules. */
+START_TEST(test_key_tables)
+{
+	const struct config_key *keys, *k;
+	size_t i, j, n;
+	int sec;
+
+	for (sec = 0; sec < CONFIG_NSECTIONS; sec++) {
+		keys = config_keys(sec, &n);
+		ck_assert_uint_gt(n, 0);
+		for (i = 0; i < n; i++) {
+			k = &keys[i];
+			ck_assert_msg(k->help != NULL && k->help[0] != '\0', "%s has no help", k->name);
+			for (j = 0; j < i; j++)
+				ck_assert_str_ne(keys[j].name, k->name);
+			if (k->type == KEY_INT || k->type == KEY_SIZE) {
+				ck_assert_msg(k->min <= k->def && k->def <= k->max,
+				              "%s: default out of range", k->name);
+				ck_assert(k->type == KEY_INT ? k->min >= INT_MIN && k->max <= INT_MAX
+				                             : k->min >= 0);
+			}
+			if (k->type == KEY_ENUM)
+				ck_assert(k->choices != NULL && k->def >= 0 &&
+				          (size_t)k->def < count_choices(k->choices));
+			if (k->type == KEY_STRING && k->choices != NULL) {
+				for (j = 0; k->choices[j] != NULL; j++)
+					if (k->def_str != NULL && strcmp(k->choices[j], k->def_str) == 0)
+						break;
+				ck_assert_msg(k->choices[j] != NULL, "%s: the default is not a choice",
+				              k->name);
+			}
+			if (k->sets_kind)
+				ck_assert_msg(k->kinds != 0 && (k->kinds & (k->kinds - 1)) == 0,
+				              "%s: a kind key belongs to one kind", k->name);
+			if (k->type == KEY_GROUP || k->type == KEY_LIST)
+				ck_assert_int_gt(k->section, sec);
+		}
+	}
+}
+END_TEST
+
+/* A key's entry in tinyhttpd.conf(5): ".TP", then ".B name" or ".BR name ...", under ".SH <SECTION> KEYS". */
+struct man_entry {
+	enum config_section section;
+	char name[64];
+	int line;
+};
+
+/* What the manual page test found wrong, all of it, for one message. */
+static char problems[4096];
+
+static void add_problem(const char *fmt, ...) __attribute__((__format__(__printf__, 1, 2)));
+
+static void
+add_problem(const char *fmt, ...)
+{
+	size_t n = strlen(problems);
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(problems + n, sizeof(problems) - n, fmt, ap);
+	va_end(ap);
+	n = strlen(problems);
+	snprintf(problems + n, sizeof(problems) - n, "\n");
+}
+
+/* The section a ".SH" heading lists the keys of; -1 for a heading that is not a list of keys. */
+static int
+heading_section(const char *heading, int line)
+{
+	char want[64];
+	size_t i;
+	int sec;
+
+	for (sec = 0; sec < CONFIG_NSECTIONS; sec++) {
+		snprintf(want, sizeof(want), "%s KEYS", config_section_name(sec));
+		for (i = 0; want[i] != '\0'; i++)
+			want[i] = (char)toupper((unsigned char)want[i]);
+		if (config_section_name(sec)[0] != '\0' && strcmp(heading, want) == 0)
+			return sec;
+	}
+	if (strstr(heading, " KEYS") != NULL)
+		add_problem("line %d: heading \"%s\" names no section of the config", line, heading);
+	return -1;
+}
+
+/* The key an entry's tag names, from ".B name" or ".BR name \" (...)\"", into e. */
+static void
+entry_name(const char *tag, struct man_entry *e)
+{
+	const char *p;
+
+	if (strncmp(tag, ".BR ", 4) == 0)
+		p = tag + 4;
+	else if (strncmp(tag, ".B ", 3) == 0)
+		p = tag + 3;
+	else {
+		add_problem("line %d: an entry whose tag is not .B name or .BR name: %s", e->line, tag);
+		p = "";
+	}
+	snprintf(e->name, sizeof(e->name), "%.*s", (int)strcspn(p, " "), p);
+}
+
+/* The key entries of the page at path, at most cap of them, into e; returns their number. */
+static size_t
+read_man_entries(const char *path, struct man_entry *e, size_t cap)
+{
+	int lineno = 0, depth = 0, sec = -1;
+	bool tag_next = false;
+	char line[1024];
+	size_t n = 0;
+	FILE *fp;
+
+	fp = fopen(path, "r");
+	ck_assert_msg(fp != NULL, "%s: %s", path, strerror(errno));
+	while (fgets(line, sizeof(line), fp) != NULL) {
+		lineno++;
+		line[strcspn(line, "\n")] = '\0';
+		if (strncmp(line, ".SH ", 4) == 0) {
+			sec = heading_section(line + 4, lineno);
+			depth = 0;
+		} else if (strncmp(line, ".RS", 3) == 0 && (line[3] == '\0' || line[3] == ' '))
+			depth++; /* an indented list inside an entry, such as the values of access_log_format
+			          */
+		else if (strcmp(line, ".RE") == 0)
+			depth--;
+		else if (sec != -1 && depth == 0 && tag_next) {
+			ck_assert_uint_lt(n, cap);
+			e[n].section = sec;
+			e[n].line = lineno;
+			entry_name(line, &e[n++]);
+		}
+		tag_next = strcmp(line, ".TP") == 0;
+	}
+	ck_assert_int_eq(fclose(fp), 0);
+	return n;
+}
+
+static size_t
+count_entries(const struct man_entry *e, size_t n, enum config_section sec, const char *name)
+{
+	size_t i, found = 0;
+
+	for (i = 0; i < n; i++)
+		found += e[i].section == sec && strcmp(e[i].name, name) == 0;
+	return found;
+}
+
+static bool
+is_key(enum config_section sec, const char *name)
+{
+	const struct config_key *keys;
+	size_t i, n;
+
+	keys = config_keys(sec, &n);
+	for (i = 0; i < n; i++)
+		if (strcmp(keys[i].name, name) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * tinyhttpd.conf(5) has an entry for every key of every section the loader knows (the top level's keys are
+ * the sections), once, and no entry for a key it does not know.
+ */
+START_TEST(test_man_page)
+{
+	const char *top = getenv("TOP_SRCDIR") != NULL ? getenv("TOP_SRCDIR") : ".";
+	struct man_entry entries[128];
+	const struct config_key *keys;
+	size_t i, k, n, nkeys, found;
+	char path[PATH_MAX];
+	int sec;
+
+	snprintf(path, sizeof(path), "%s/man/tinyhttpd.conf.5.in", top);
+	problems[0] = '\0';
+	n = read_man_entries(path, entries, nitems(entries));
+	for (sec = 0; sec < CONFIG_NSECTIONS; sec++) {
+		if (config_section_name(sec)[0] == '\0')
+			continue;
+		keys = config_keys(sec, &nkeys);
+		for (k = 0; k < nkeys; k++)
+			if ((found = count_entries(entries, n, sec, keys[k].name)) != 1)
+				add_problem("%s key %s: %zu entries, want 1", config_section_name(sec),
+				            keys[k].name, found);
+	}
+	for (i = 0; i < n; i++)
+		if (!is_key(entries[i].section, entries[i].name))
+			add_problem("line %d: an entry for %s key \"%s\", which the loader does not know",
+			            entries[i].line, config_section_name(entries[i].section),
+			            entries[i].name);
+	ck_assert_msg(problems[0] == '\0', "%s:\n%s", path, problems);
 }
 END_TEST
 
@@ -618,7 +938,11 @@ config_suite(void)
 	tcase_add_test(tc, test_small_buffer);
 	tcase_add_loop_test(tc, test_bad, 0, (int)nitems(bad_configs));
 	tcase_add_test(tc, test_bad_include);
+	tcase_add_test(tc, test_default_status);
 	tcase_add_test(tc, test_not_duplicates);
+	tcase_add_test(tc, test_print);
+	tcase_add_test(tc, test_key_tables);
+	tcase_add_test(tc, test_man_page);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* check_file_cache.c: the open small files: lookups, time to live, eviction, and that no descriptor leaks. */
 #include <check.h>
 #include <fcntl.h>

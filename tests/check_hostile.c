@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* check_hostile.c: integration tests: tinyhttpd against malformed, slow, greedy and vanishing clients. */
 #include <arpa/inet.h>
 #include <check.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* check_http_parser.c: tests for the request head parser and the chunked body decoder. */
 #include <sys/mman.h>
 
@@ -202,7 +203,7 @@ START_TEST(valid_split_every_byte)
 
 	for (n = 0; n < len; n++) {
 		r = http_parse_request(at_guard(c->raw, n), n, MAX_HEAD, &req);
-		ck_assert_msg(r == HTTP_AGAIN, "%s: prefix %zu gave %zd (%d %s)", c->raw, n, r, req.status,
+		ck_assert_msg(r == TH_AGAIN, "%s: prefix %zu gave %zd (%d %s)", c->raw, n, r, req.status,
 		              req.error);
 	}
 	check_valid(c, at_guard(c->raw, len), len);
@@ -448,7 +449,7 @@ check_bad(const struct bad_case *c, size_t max_head, int i)
 	ssize_t r;
 
 	r = http_parse_request(at_guard(c->raw, c->len), c->len, max_head, &req);
-	ck_assert_msg(r == HTTP_ERROR, "case %d: got %zd, want error", i, r);
+	ck_assert_msg(r == TH_ERROR, "case %d: got %zd, want error", i, r);
 	ck_assert_msg(req.status == c->status && strcmp(req.error, c->error) == 0,
 	              "case %d: got %d \"%s\", want %d \"%s\"", i, req.status, req.error, c->status,
 	              c->error);
@@ -465,11 +466,11 @@ check_bad_every_prefix(const struct bad_case *c, size_t max_head, int i)
 
 	for (n = 0; n <= c->len; n++) {
 		r = http_parse_request(at_guard(c->raw, n), n, max_head, &req);
-		if (r == HTTP_AGAIN) {
+		if (r == TH_AGAIN) {
 			ck_assert_msg(!failed, "case %d: prefix %zu is AGAIN after an error", i, n);
 			continue;
 		}
-		ck_assert_msg(r == HTTP_ERROR, "case %d: prefix %zu parsed as %zd", i, n, r);
+		ck_assert_msg(r == TH_ERROR, "case %d: prefix %zu parsed as %zd", i, n, r);
 		ck_assert_msg(req.status == c->status && strcmp(req.error, c->error) == 0,
 		              "case %d: prefix %zu gave %d \"%s\"", i, n, req.status, req.error);
 		failed = true;
@@ -532,7 +533,7 @@ START_TEST(too_many_headers)
 	size_t len = make_head(raw, sizeof(raw), HTTP_MAX_HEADERS + 1);
 	struct http_request req;
 
-	ck_assert_int_eq(http_parse_request(at_guard(raw, len), len, MAX_HEAD, &req), HTTP_ERROR);
+	ck_assert_int_eq(http_parse_request(at_guard(raw, len), len, MAX_HEAD, &req), TH_ERROR);
 	ck_assert_int_eq(req.status, 431);
 	ck_assert_str_eq(req.error, "too many header fields");
 }
@@ -548,8 +549,8 @@ START_TEST(head_exactly_max_head)
 	ck_assert_int_eq(http_parse_request(at_guard(raw, head + 4), head + 4, head, &req), head);
 	ck_assert_int_eq(http_parse_request(at_guard(raw, head), head, head, &req), head);
 	/* Below the limit an incomplete head is a wait, not an error. */
-	ck_assert_int_eq(http_parse_request(at_guard(raw, head - 1), head - 1, head, &req), HTTP_AGAIN);
-	ck_assert_int_eq(http_parse_request(at_guard(raw, 10), 10, 16, &req), HTTP_AGAIN);
+	ck_assert_int_eq(http_parse_request(at_guard(raw, head - 1), head - 1, head, &req), TH_AGAIN);
+	ck_assert_int_eq(http_parse_request(at_guard(raw, 10), 10, 16, &req), TH_AGAIN);
 }
 END_TEST
 
@@ -594,13 +595,13 @@ START_TEST(chunked_byte_at_a_time)
 	size_t rawlen = strlen(c->raw), body = rawlen - c->rest, got = 0, i;
 	struct http_chunked dec = { 0 };
 	char out[256];
-	ssize_t r = HTTP_AGAIN;
+	ssize_t r = TH_AGAIN;
 
 	for (i = 0; i < body; i++) {
 		char *buf = at_guard(c->raw + i, 1);
 		size_t len = 1;
 
-		ck_assert_int_eq(r, HTTP_AGAIN);
+		ck_assert_int_eq(r, TH_AGAIN);
 		r = http_decode_chunked(&dec, buf, &len);
 		ck_assert_uint_le(len, 1);
 		memcpy(out + got, buf, len);
@@ -628,7 +629,7 @@ START_TEST(chunked_split_every_byte)
 		memcpy(out, buf, len);
 		got = len;
 		if (k < body) {
-			ck_assert_int_eq(r, HTTP_AGAIN);
+			ck_assert_int_eq(r, TH_AGAIN);
 			len = rawlen - k;
 			buf = at_guard(c->raw + k, len);
 			r = http_decode_chunked(&dec, buf, &len);
@@ -647,7 +648,7 @@ START_TEST(chunked_large_chunk_in_pieces)
 	static char raw[8192], want[4096];
 	struct http_chunked dec = { 0 };
 	size_t rawlen, off, got = 0;
-	ssize_t r = HTTP_AGAIN;
+	ssize_t r = TH_AGAIN;
 
 	memset(want, 'z', sizeof(want));
 	rawlen = (size_t)snprintf(raw, sizeof(raw), "1000\r\n%.*s\r\n0\r\n\r\n", (int)sizeof(want), want);
@@ -655,7 +656,7 @@ START_TEST(chunked_large_chunk_in_pieces)
 		size_t len = rawlen - off < 7 ? rawlen - off : 7;
 		char *buf = at_guard(raw + off, len);
 
-		ck_assert_int_eq(r, HTTP_AGAIN);
+		ck_assert_int_eq(r, TH_AGAIN);
 		r = http_decode_chunked(&dec, buf, &len);
 		ck_assert_mem_eq(buf, want, len);
 		got += len;
@@ -712,7 +713,7 @@ START_TEST(chunked_bad_whole)
 	size_t len = strlen(raw);
 	struct http_chunked dec = { 0 };
 
-	ck_assert_msg(http_decode_chunked(&dec, at_guard(raw, len), &len) == HTTP_ERROR, "case %d", _i);
+	ck_assert_msg(http_decode_chunked(&dec, at_guard(raw, len), &len) == TH_ERROR, "case %d", _i);
 }
 END_TEST
 
@@ -721,14 +722,14 @@ START_TEST(chunked_bad_byte_at_a_time)
 	const char *raw = bad_chunked[_i];
 	size_t rawlen = strlen(raw), i;
 	struct http_chunked dec = { 0 };
-	ssize_t r = HTTP_AGAIN;
+	ssize_t r = TH_AGAIN;
 
-	for (i = 0; i < rawlen && r == HTTP_AGAIN; i++) {
+	for (i = 0; i < rawlen && r == TH_AGAIN; i++) {
 		size_t len = 1;
 
 		r = http_decode_chunked(&dec, at_guard(raw + i, 1), &len);
 	}
-	ck_assert_msg(r == HTTP_ERROR, "case %d: got %zd", _i, r);
+	ck_assert_msg(r == TH_ERROR, "case %d: got %zd", _i, r);
 }
 END_TEST
 
@@ -758,7 +759,7 @@ START_TEST(chunked_extension_bound)
 
 	memset(&dec, 0, sizeof(dec));
 	len = make_ext(raw, sizeof(raw), 4097);
-	ck_assert_int_eq(http_decode_chunked(&dec, at_guard(raw, len), &len), HTTP_ERROR);
+	ck_assert_int_eq(http_decode_chunked(&dec, at_guard(raw, len), &len), TH_ERROR);
 }
 END_TEST
 
@@ -803,7 +804,7 @@ START_TEST(chunked_trailer_bound)
 
 	memset(&dec, 0, sizeof(dec));
 	len = make_trailer(raw, sizeof(raw), 8193);
-	ck_assert_int_eq(http_decode_chunked(&dec, at_guard(raw, len), &len), HTTP_ERROR);
+	ck_assert_int_eq(http_decode_chunked(&dec, at_guard(raw, len), &len), TH_ERROR);
 }
 END_TEST
 
@@ -813,7 +814,7 @@ START_TEST(chunked_largest_size)
 	struct http_chunked dec = { 0 };
 	size_t len = sizeof(raw) - 1;
 
-	ck_assert_int_eq(http_decode_chunked(&dec, at_guard(raw, len), &len), HTTP_AGAIN);
+	ck_assert_int_eq(http_decode_chunked(&dec, at_guard(raw, len), &len), TH_AGAIN);
 	ck_assert_uint_eq(len, 3);
 	ck_assert_uint_eq(dec.remaining, INT64_MAX - 3);
 }

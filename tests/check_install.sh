@@ -1,7 +1,8 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # check_install.sh: make install DESTDIR=<tmp>, check the installed tree (binary, config, demo pages,
-# systemd units, man pages), verify the unit with systemd-analyze when it is there, check that the man
-# page documents every key src/config.c accepts, then make uninstall and check nothing is left.
+# systemd units, man pages), verify the unit with systemd-analyze when it is there, then make uninstall
+# and check nothing is left. (That tinyhttpd.conf(5) documents every key: tests/check_config.c.)
 # Run by make check, which sets MAKE, abs_top_builddir, TOP_SRCDIR and the install directories.
 # shellcheck disable=SC2154 # sbindir, pkgsysconfdir, ... come from the environment, checked below.
 
@@ -108,23 +109,6 @@ case $sysconfdir in
 /usr/local/*) ;;
 *) check "man pages do not name /usr/local" sh -c '! grep -q /usr/local "$1" "$2"' sh "$man8" "$man5" ;;
 esac
-
-# Every key the config loader accepts is documented in the installed tinyhttpd.conf(5).
-keys=$(sed -n '/^static const char \*const \(server\|route\)_keys\[\]/,/};/p' "$TOP_SRCDIR/src/config.c" |
-	grep -o '"[a-z_]*"' | tr -d '"')
-nkeys=$(echo "$keys" | wc -w)
-if test "$nkeys" -lt 20; then
-	ko "found only $nkeys keys in src/config.c's server_keys and route_keys"
-fi
-missing=
-for k in $keys; do
-	grep -q "^\.BR $k \|^\.B $k\$" "$man5" || missing="$missing $k"
-done
-if test -z "$missing"; then
-	ok "tinyhttpd.conf(5) documents all $nkeys keys of src/config.c"
-else
-	ko "tinyhttpd.conf(5) does not document:$missing"
-fi
 
 # Uninstall removes everything install added.
 if $MAKE -C "$abs_top_builddir" uninstall DESTDIR="$dest" >"$tmp/uninstall.log" 2>&1; then

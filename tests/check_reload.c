@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* check_reload.c: reloads under load: clients that never retry see no failed request, port changes included.
  */
 #include <check.h>

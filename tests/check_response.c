@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* check_response.c: the exact bytes of status lines and headers, and the Date format. */
 #include <check.h>
 #include <stdint.h>

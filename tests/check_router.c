@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* check_router.c: unit tests for route matching: exact paths, prefixes, methods, HEAD, OPTIONS and Allow. */
 #include <check.h>
 #include <stdio.h>

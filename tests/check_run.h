@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* check_run.h: what every test program's main() does: run its suite, exit non-zero on any failure. */
 #ifndef CHECK_RUN_H
 #define CHECK_RUN_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* check_server.c: integration tests: the real tinyhttpd on a loopback port, over real sockets. */
 #include <arpa/inet.h>
 #include <check.h>
@@ -913,12 +914,22 @@ run_binary(const char *args, char *out, size_t cap)
 
 START_TEST(test_command_line)
 {
-	char out[4096], args[512];
+	char out[4096], args[512], want[64], dump[32768];
 	FILE *f;
 
 	itest_start(&srv, NULL, itest_seed_routes);
 	snprintf(args, sizeof(args), "-t -c %s", srv.conf);
 	ck_assert_int_eq(run_binary(args, out, sizeof(out)), 0);
+	/* -T: the check, then every setting in effect with its help, and the routes as understood. */
+	snprintf(args, sizeof(args), "-T -c %s", srv.conf);
+	ck_assert_int_eq(run_binary(args, dump, sizeof(dump)), 0);
+	snprintf(want, sizeof(want), "\n\tport = %d;", srv.port);
+	ck_assert_msg(strstr(dump, "configuration is valid") != NULL && strstr(dump, want) != NULL &&
+	                      strstr(dump, "\n\tkeepalive_timeout = 15;") != NULL &&
+	                      strstr(dump, "# seconds an idle keep-alive connection is kept\n") != NULL &&
+	                      strstr(dump, "\n\t\tprefix = \"/static/\";") != NULL &&
+	                      strstr(dump, "\n\t\tstatus = 302;") != NULL && strstr(dump, "\n);\n") != NULL,
+	              "got: %s", dump);
 	f = fopen(srv.conf, "a");
 	ck_assert_ptr_nonnull(f);
 	fprintf(f, "bogus = 1;\n");

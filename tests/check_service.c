@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* check_service.c: what a service manager sees: sd_notify states, socket activation, log reopening. */
 #include <arpa/inet.h>
 #include <check.h>

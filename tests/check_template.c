@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* check_template.c: compile errors, rendering, escaping and snprintf-like sizing of template.c. */
 #include <check.h>
 #include <stdbool.h>

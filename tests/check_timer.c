@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* check_timer.c: the timer heap against a brute-force model, with its invariants checked after each step. */
 #include <check.h>
 #include <errno.h>
@@ -91,7 +92,7 @@ model_run(size_t n, size_t steps, uint64_t range)
 	ck_assert_ptr_nonnull(m.armed = calloc(n, sizeof(*m.armed)));
 	ck_assert_ptr_nonnull(m.deadline = calloc(n, sizeof(*m.deadline)));
 	for (i = 0; i < n; i++)
-		timer_init(&m.timers[i]);
+		timer_init(&m.timers[i], NULL);
 
 	for (step = 0; step < steps; step++) {
 		r = rng_next(&seed);
@@ -143,7 +144,7 @@ START_TEST(test_empty)
 	struct timer_heap h = { 0 };
 	struct timer t;
 
-	timer_init(&t);
+	timer_init(&t, NULL);
 	ck_assert_ptr_null(timer_min(&h));
 	timer_cancel(&h, &t);
 	ck_assert_uint_eq(t.index, TIMER_UNSET);
@@ -157,9 +158,9 @@ START_TEST(test_basic)
 	struct timer_heap h = { 0 };
 	struct timer a, b, c;
 
-	timer_init(&a);
-	timer_init(&b);
-	timer_init(&c);
+	timer_init(&a, NULL);
+	timer_init(&b, NULL);
+	timer_init(&c, NULL);
 	ck_assert_int_eq(timer_set(&h, &a, 30), 0);
 	ck_assert_int_eq(timer_set(&h, &b, 10), 0);
 	ck_assert_int_eq(timer_set(&h, &c, 20), 0);
@@ -203,7 +204,7 @@ START_TEST(test_cancel_sifts_up)
 	size_t i;
 
 	for (i = 0; i < 7; i++) {
-		timer_init(&t[i]);
+		timer_init(&t[i], NULL);
 		ck_assert_int_eq(timer_set(&h, &t[i], d[i]), 0);
 	}
 	heap_check(&h);
@@ -224,7 +225,7 @@ START_TEST(test_equal_deadlines)
 	size_t i;
 
 	for (i = 0; i < 100; i++) {
-		timer_init(&t[i]);
+		timer_init(&t[i], NULL);
 		ck_assert_int_eq(timer_set(&h, &t[i], 7), 0);
 	}
 	for (i = 0; i < 100; i += 3)
@@ -241,8 +242,8 @@ START_TEST(test_extreme_deadlines)
 	struct timer_heap h = { 0 };
 	struct timer a, b;
 
-	timer_init(&a);
-	timer_init(&b);
+	timer_init(&a, NULL);
+	timer_init(&b, NULL);
 	ck_assert_int_eq(timer_set(&h, &a, UINT64_MAX), 0);
 	ck_assert_int_eq(timer_set(&h, &b, 0), 0);
 	ck_assert_ptr_eq(timer_min(&h), &b);
@@ -262,7 +263,7 @@ START_TEST(test_grow_fails)
 	struct timer_heap h = { NULL, SIZE_MAX / 4, SIZE_MAX / 4 };
 	struct timer t;
 
-	timer_init(&t);
+	timer_init(&t, NULL);
 	t.deadline = 123;
 	errno = 0;
 	ck_assert_int_eq(timer_set(&h, &t, 5), -1);
@@ -301,7 +302,7 @@ START_TEST(test_fill_and_drain_10k)
 
 	ck_assert_ptr_nonnull(t = calloc(N, sizeof(*t)));
 	for (i = 0; i < N; i++) {
-		timer_init(&t[i]);
+		timer_init(&t[i], NULL);
 		CHECK(timer_set(&h, &t[i], rng_next(&seed) % 100000) == 0);
 		heap_check(&h);
 	}

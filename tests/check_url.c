@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* check_url.c: tables of decoding, path normalisation, form lookup and host syntax cases for url.c. */
 #include <check.h>
 #include <stdbool.h>

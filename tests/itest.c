@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* itest.c: start tinyhttpd with a temporary config, speak HTTP to it over real sockets, stop it. */
 #include <arpa/inet.h>
 #include <check.h>

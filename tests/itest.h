@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* itest.h: integration test helpers: run the real src/tinyhttpd on a loopback port and talk to it. */
 #ifndef ITEST_H
 #define ITEST_H

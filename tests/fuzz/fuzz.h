@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* fuzz.h: what the harnesses share: libFuzzer's entry point, CHECK for invariants and exact-size copies. */
 #ifndef FUZZ_H
 #define FUZZ_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* fuzz_http_parser.c: libFuzzer harness for http_parse_request on prefixes, http_decode_chunked in pieces. */
 #include <stdbool.h>
 #include <stdint.h>
@@ -38,7 +39,7 @@ check_inside(const struct http_request *req, const char *buf, size_t len)
 static void
 check_meaning(ssize_t r, const struct http_request *req)
 {
-	if (r == HTTP_ERROR) {
+	if (r == TH_ERROR) {
 		CHECK(req->error != NULL);
 		CHECK(req->status == 400 || req->status == 414 || req->status == 431 || req->status == 501 ||
 		      req->status == 505);
@@ -88,7 +89,7 @@ same_request(const struct http_request *a, const char *abuf, const struct http_r
 
 /*
  * The server parses the head again each time more bytes arrive, so every prefix must agree with the whole:
- * before the head ends only HTTP_AGAIN or the whole's own error, and once an error, always that error.
+ * before the head ends only TH_AGAIN or the whole's own error, and once an error, always that error.
  * Prefixes longer than the head, or than max_head, show the parser no byte it has not seen, so the first
  * of them is the last tried; it always is, as the one where a read past the head would show.
  */
@@ -101,7 +102,7 @@ parse_prefixes(const char *in, size_t len, size_t max_head, unsigned seed)
 	ssize_t r = http_parse_request(buf, len, max_head, &whole), rk;
 	size_t last = r > 0 ? (size_t)r : max_head < len ? max_head : len, step = last / MAX_PREFIXES + 1, k;
 
-	CHECK(r == HTTP_AGAIN || r == HTTP_ERROR || (r > 0 && (size_t)r <= len && (size_t)r <= max_head));
+	CHECK(r == TH_AGAIN || r == TH_ERROR || (r > 0 && (size_t)r <= len && (size_t)r <= max_head));
 	check_inside(&whole, buf, r > 0 ? (size_t)r : len);
 	check_meaning(r, &whole);
 	for (k = seed % step;; k += step) {
@@ -114,12 +115,12 @@ parse_prefixes(const char *in, size_t len, size_t max_head, unsigned seed)
 		check_inside(&part, p, k);
 		if (r > 0 && k >= (size_t)r)
 			CHECK(rk == r && same_request(&whole, buf, &part, p));
-		else if (rk == HTTP_ERROR)
-			CHECK(r == HTTP_ERROR && part.status == whole.status &&
+		else if (rk == TH_ERROR)
+			CHECK(r == TH_ERROR && part.status == whole.status &&
 			      strcmp(part.error, whole.error) == 0);
 		else
-			CHECK(rk == HTTP_AGAIN && !failed);
-		failed = rk == HTTP_ERROR;
+			CHECK(rk == TH_AGAIN && !failed);
+		failed = rk == TH_ERROR;
 		free(p);
 		if (k == last)
 			break;
@@ -139,11 +140,11 @@ struct decoded {
 static struct decoded
 decode_in_pieces(const char *in, size_t len, size_t max_piece, uint32_t seed)
 {
-	struct decoded d = { fuzz_alloc(len), 0, HTTP_AGAIN };
+	struct decoded d = { fuzz_alloc(len), 0, TH_AGAIN };
 	struct http_chunked dec = { 0 };
 	size_t off = 0;
 
-	while (d.r == HTTP_AGAIN && off < len) {
+	while (d.r == TH_AGAIN && off < len) {
 		size_t piece = len - off, n;
 		char *p;
 
@@ -182,7 +183,7 @@ check_chunked(const char *in, size_t len, size_t max_piece, uint32_t seed)
 	struct decoded whole = decode_in_pieces(in, len, 0, 0);
 	struct decoded split = decode_in_pieces(in, len, max_piece, seed);
 
-	CHECK(whole.len <= len && whole.r >= HTTP_AGAIN && whole.r <= (ssize_t)(len - whole.len));
+	CHECK(whole.len <= len && whole.r >= TH_AGAIN && whole.r <= (ssize_t)(len - whole.len));
 	CHECK(split.r == whole.r && split.len == whole.len && memcmp(split.data, whole.data, whole.len) == 0);
 	free(whole.data);
 	free(split.data);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* fuzz_template.c: libFuzzer harness for template_compile and template_render at every kind of capacity. */
 #include <stdbool.h>
 #include <stdint.h>

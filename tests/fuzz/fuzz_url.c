@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* fuzz_url.c: libFuzzer harness for every function of url.c. */
 #include <stdbool.h>
 #include <stdint.h>

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: ISC
 # run.sh: builds the libFuzzer harnesses and runs each for FUZZ_SECONDS; fails on any crash, leak or UB.
 #
 #   FUZZ_SECONDS=60 tests/fuzz/run.sh [harness ...]    (harnesses: http_parser url template config)
@@ -31,7 +32,7 @@ sources() {
 	http_parser) echo src/http_parser.c src/url.c ;;
 	url) echo src/url.c ;;
 	template) echo src/template.c ;;
-	config) echo src/config.c src/template.c src/http_parser.c src/url.c ;;
+	config) echo src/config.c src/config_keys.c src/template.c src/http_parser.c src/url.c ;;
 	*) return 1 ;;
 	esac
 }

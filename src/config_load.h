@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: ISC */
+/* config_load.h: what the generic loader (config.c) lends the checks of single keys (config_keys.c). */
+#ifndef CONFIG_LOAD_H
+#define CONFIG_LOAD_H
+
+#include <libconfig.h>
+#include <stddef.h>
+
+#include "config.h"
+
+#define CONFIG_PRINTFLIKE(f, a) __attribute__((__format__(__printf__, f, a)))
+
+#define CONFIG_TYPE_BIT(t) (1 << (t))
+
+/* What every check needs: where messages go and what relative paths resolve against. */
+struct config_loader {
+	const char *file; /* the path as given, for messages */
+	char *dir;        /* the config file's directory, absolute and without symlinks */
+	char *err;
+	size_t errlen;
+};
+
+/* A section: its keys, and how messages name them. */
+struct config_section_info {
+	const char *name;  /* config_section_name() */
+	const char *scope; /* put before a key's name in messages: "server." (server.port), "route " */
+	const char *where; /* after an unknown key's name: " in server" */
+	const struct config_key *keys;
+	size_t nkeys;
+};
+
+/* config_keys.c */
+const struct config_section_info *config_section(enum config_section section);
+/* Writes the names of the route kinds in kinds, "text, file or root", into buf. */
+const char *config_kind_names(unsigned kinds, char *buf, size_t len);
+
+/* config.c */
+/* Reports a problem with setting s (NULL: the start of the file) as "file:line: ..."; returns -1. */
+int config_fail(struct config_loader *ld, const config_setting_t *s, const char *fmt, ...)
+        CONFIG_PRINTFLIKE(3, 4);
+int config_nomem(struct config_loader *ld);
+/* rel made absolute against the config file's directory. */
+int config_join_path(struct config_loader *ld, const char *rel, char **out);
+/* Writes "a, b, c or d" into buf, for messages that say what is allowed. */
+const char *config_join_names(const char *const *names, char *buf, size_t len);
+/* Fails unless s has one of the CONFIG_TYPE_BITs in mask; what names s and want says what it must be. */
+int config_check_type(struct config_loader *ld, const config_setting_t *s, const char *what, int mask,
+                      const char *want);
+/* Fails on a key of g that section does not have: a typo would otherwise leave its default in effect. */
+int config_check_keys(struct config_loader *ld, enum config_section section, const config_setting_t *g);
+/*
+ * Loads the keys of section from group g (NULL: all defaults) into base, in table order; a route key is
+ * loaded only when kind (a ROUTE_KIND bit) is among its kinds, and is an error in g otherwise.
+ */
+int config_load_keys(struct config_loader *ld, enum config_section section, const config_setting_t *g,
+                     void *base, unsigned kind);
+
+#endif

@@ -1,0 +1,556 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * check_handlers.c: the route kinds answered from a temporary tree, without a process or a socket: files,
+ * roots with symlinks and listings, the file cache, templated text, redirects, OPTIONS and refused methods.
+ */
+#include <check.h>
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "check_run.h"
+#include "handlers.h"
+
+#define DATE       "Tue, 24 Nov 2026 22:33:58 GMT"
+#define SMALL_FILE 16384 /* as in handlers.c: larger files are sent with sendfile() */
+#define INDEX      "<!DOCTYPE html>\n<title>home</title>\n"
+#define SMALL      "small text\n"
+#define SECRET     "outside the root\n"
+#define ODD        "<&\"'>.txt"                         /* a name that needs escaping in a listing */
+#define GREETING   "text = \"<p>Hello, {name}!</p>\"; " /* a route's template, HTML or not */
+#define HTML       "content_type = \"text/html; charset=utf-8\"; "
+
+/* The tree under the temporary directory, made in this order and removed in the reverse one. */
+static const struct entry {
+	const char *name;
+	char kind;        /* 'd' directory, 'f' file, 'l' symlink */
+	const char *text; /* a file's content (NULL: size bytes of pattern()), a symlink's target */
+	size_t size;
+} tree[] = {
+	{ "www", 'd', NULL, 0 },
+	{ "www/index.html", 'f', INDEX, 0 },
+	{ "www/small.txt", 'f', SMALL, 0 },
+	{ "www/edge.bin", 'f', NULL, SMALL_FILE },
+	{ "www/big.bin", 'f', NULL, SMALL_FILE + 1 },
+	{ "www/sub", 'd', NULL, 0 },
+	{ "www/sub/a.txt", 'f', "a\n", 0 },
+	{ "www/sub/" ODD, 'f', "odd\n", 0 },
+	{ "www/sub/.hidden", 'f', "hidden\n", 0 },
+	{ "www/sub/deeper", 'd', NULL, 0 },
+	{ "www/in.txt", 'l', "small.txt", 0 },
+	{ "www/out.txt", 'l', "../secret.txt", 0 },
+	{ "secret.txt", 'f', SECRET, 0 },
+	{ "gone.txt", 'f', "soon gone\n", 0 },
+};
+
+static char dir[64], conf[128];
+static struct config *cfg;
+static struct handlers *h;
+static struct buf out, scratch;
+static struct file_cache files;
+static uint64_t now = 1000000;
+static int fds; /* open before setup, to find a descriptor left open */
+
+/* What handle_request() produced for one request. */
+struct answer {
+	int status;
+	const char *text; /* the output buffer, NUL-terminated */
+	uint64_t body_bytes;
+	off_t file_size; /* of the file to send after text, or -1 when there is none */
+	ino_t file_ino;
+};
+
+/* Generated content for the large files: letters that differ from byte to byte, so an offset shows. */
+static char *
+pattern(size_t size)
+{
+	char *p = malloc(size + 1);
+	size_t i;
+
+	ck_assert_ptr_nonnull(p);
+	for (i = 0; i < size; i++)
+		p[i] = (char)('a' + i % 26);
+	p[size] = '\0';
+	return p;
+}
+
+static void
+in_dir(char *path, size_t cap, const char *name)
+{
+	ck_assert_int_lt(snprintf(path, cap, "%s/%s", dir, name), (int)cap);
+}
+
+static void
+write_file(const char *name, const char *text, size_t len)
+{
+	char path[256];
+	FILE *f;
+
+	in_dir(path, sizeof(path), name);
+	ck_assert_ptr_nonnull(f = fopen(path, "w"));
+	ck_assert_uint_eq(fwrite(text, 1, len, f), len);
+	ck_assert_int_eq(fclose(f), 0);
+}
+
+static void
+remove_file(const char *name)
+{
+	char path[256];
+
+	in_dir(path, sizeof(path), name);
+	ck_assert_int_eq(unlink(path), 0);
+}
+
+static void
+make_tree(void)
+{
+	const struct entry *e;
+	char path[256], *p;
+
+	for (e = tree; e < tree + sizeof(tree) / sizeof(tree[0]); e++) {
+		in_dir(path, sizeof(path), e->name);
+		if (e->kind == 'd') {
+			ck_assert_int_eq(mkdir(path, 0755), 0);
+		} else if (e->kind == 'l') {
+			ck_assert_int_eq(symlink(e->text, path), 0);
+		} else if (e->text != NULL) {
+			write_file(e->name, e->text, strlen(e->text));
+		} else {
+			p = pattern(e->size);
+			write_file(e->name, p, e->size);
+			free(p);
+		}
+	}
+}
+
+/* How many descriptors this process has open. */
+static int
+open_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *de;
+	int n = 0;
+
+	ck_assert_ptr_nonnull(d);
+	while ((de = readdir(d)) != NULL)
+		n += de->d_name[0] != '.';
+	ck_assert_int_eq(closedir(d), 0);
+	return n;
+}
+
+static void
+setup(void)
+{
+	static const char text[] =
+	        "routes = (\n"
+	        "{ path = \"/file\"; file = \"www/small.txt\"; },\n"
+	        "{ path = \"/page\"; file = \"www/index.html\"; },\n"
+	        "{ path = \"/gone\"; file = \"gone.txt\"; },\n"
+	        "{ prefix = \"/static/\"; root = \"www\"; },\n"
+	        "{ prefix = \"/index/\"; root = \"www\"; autoindex = true; },\n"
+	        "{ prefix = \"/follow/\"; root = \"www\"; follow_symlinks = true; },\n"
+	        "{ path = \"/hello\"; params = [ \"name\" ]; " GREETING HTML "},\n"
+	        "{ method = \"POST\"; path = \"/hello\"; params = [ \"name\" ]; " GREETING HTML "},\n"
+	        "{ path = \"/plain\"; params = [ \"name\" ]; " GREETING "},\n"
+	        "{ path = \"/pair\"; params = [ \"first\", \"last\" ]; text = \"{first} {last}\"; },\n"
+	        "{ path = \"/old\"; redirect = \"/new\"; },\n"
+	        "{ path = \"/moved\"; redirect = \"https://example.com/x\"; status = 308; }\n"
+	        ");\n";
+	char err[512];
+
+	fds = open_fds();
+	snprintf(dir, sizeof(dir), "/tmp/check_handlers.XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	make_tree();
+	in_dir(conf, sizeof(conf), "t.conf");
+	write_file("t.conf", text, strlen(text));
+	cfg = config_load(conf, err, sizeof(err));
+	ck_assert_msg(cfg != NULL, "%s", err);
+	ck_assert_ptr_nonnull(h = handlers_new(cfg));
+}
+
+static void
+teardown(void)
+{
+	const struct entry *e;
+	char path[256];
+
+	file_cache_clear(&files);
+	buf_free(&out);
+	buf_free(&scratch);
+	handlers_free(h);
+	config_free(cfg);
+	/* Tests remove some files themselves. */
+	for (e = tree + sizeof(tree) / sizeof(tree[0]); e-- > tree;) {
+		in_dir(path, sizeof(path), e->name);
+		ck_assert_msg(remove(path) == 0 || errno == ENOENT, "%s: %s", path, strerror(errno));
+	}
+	ck_assert_int_eq(unlink(conf), 0);
+	ck_assert_int_eq(rmdir(dir), 0);
+	ck_assert_int_eq(open_fds(), fds);
+}
+
+/*
+ * Answers the raw request, whose bytes after the head are its body. A file to send is checked (size,
+ * inode) and closed, so a descriptor left open shows as a leak.
+ */
+static struct answer
+ask(const char *request)
+{
+	static struct http_request req;
+	size_t len = strlen(request);
+	ssize_t head = http_parse_request(request, len, 8192, &req);
+	struct answer a = { .file_size = -1 };
+	struct exchange x;
+	struct stat st;
+
+	ck_assert_int_gt(head, 0);
+	x = (struct exchange){
+		.req = &req,
+		.body = { request + head, len - (size_t)head },
+		.date = DATE,
+		.close = !req.keep_alive,
+		.scratch = &scratch,
+		.files = &files,
+		.now = now,
+		.out = &out,
+	};
+	out.len = 0;
+	ck_assert_int_eq(handle_request(h, &x), TH_OK);
+	if (x.file_fd != -1) {
+		ck_assert_int_ge(x.file_fd, 0);
+		ck_assert_int_eq(fstat(x.file_fd, &st), 0);
+		a.file_size = st.st_size;
+		a.file_ino = st.st_ino;
+		ck_assert_int_eq(close(x.file_fd), 0);
+	}
+	ck_assert_int_eq(buf_append(&out, "", 1), 0);
+	a.status = x.status;
+	a.text = out.data;
+	out.len--;
+	a.body_bytes = x.body_bytes;
+	return a;
+}
+
+/* A request without a body: "GET /file". */
+static struct answer
+ask_for(const char *method, const char *target)
+{
+	char request[512];
+
+	ck_assert_int_lt(
+	        snprintf(request, sizeof(request), "%s %s HTTP/1.1\r\nHost: a\r\n\r\n", method, target),
+	        (int)sizeof(request));
+	return ask(request);
+}
+
+/* A POST with a body of type. */
+static struct answer
+post(const char *target, const char *type, const char *body)
+{
+	char request[512];
+
+	ck_assert_int_lt(
+	        snprintf(request, sizeof(request),
+	                 "POST %s HTTP/1.1\r\nHost: a\r\nContent-Type: %s\r\nContent-Length: %zu\r\n\r\n%s",
+	                 target, type, strlen(body), body),
+	        (int)sizeof(request));
+	return ask(request);
+}
+
+/*
+ * The whole response is exactly the status line ("404 Not Found"), Server, Date, headers (each with its
+ * CRLF), the empty line and body; body_bytes counts the body.
+ */
+static void
+expect(struct answer a, const char *status, const char *headers, const char *body)
+{
+	size_t cap = strlen(status) + strlen(headers) + strlen(body) + 128;
+	char *want = malloc(cap);
+
+	ck_assert_ptr_nonnull(want);
+	ck_assert_int_lt(snprintf(want, cap, "HTTP/1.1 %s\r\nServer: tinyhttpd\r\nDate: " DATE "\r\n%s\r\n%s",
+	                          status, headers, body),
+	                 (int)cap);
+	ck_assert_int_eq(a.status, atoi(status));
+	/* Not ck_assert_str_eq: a message as long as a whole small file is more than Check can carry. */
+	ck_assert_msg(strcmp(a.text, want) == 0, "got:\n%.1000s\nwant:\n%.1000s", a.text, want);
+	ck_assert_uint_eq(a.body_bytes, strlen(body));
+	ck_assert_int_eq(a.file_size, -1);
+	free(want);
+}
+
+/* A plain-text answer whose body is msg and a newline; extra holds the headers between type and length. */
+static void
+expect_text(struct answer a, const char *status, const char *extra, const char *msg)
+{
+	char headers[512], body[512];
+
+	snprintf(body, sizeof(body), "%s\n", msg);
+	snprintf(headers, sizeof(headers),
+	         "Content-Type: text/plain; charset=utf-8\r\n%sContent-Length: %zu\r\n", extra, strlen(body));
+	expect(a, status, headers, body);
+}
+
+/* A 200 with body (a file's content, a rendered text) of type, copied after the head. */
+static void
+expect_ok(struct answer a, const char *type, const char *body)
+{
+	char headers[256];
+
+	snprintf(headers, sizeof(headers), "Content-Type: %s\r\nContent-Length: %zu\r\n", type, strlen(body));
+	expect(a, "200 OK", headers, body);
+}
+
+START_TEST(test_file)
+{
+	struct answer a;
+
+	expect_ok(ask_for("GET", "/file"), "text/plain; charset=utf-8", SMALL);
+	expect_ok(ask_for("GET", "/page"), "text/html; charset=utf-8", INDEX);
+	/* HEAD: the same headers, Content-Length included, and no body. */
+	a = ask_for("HEAD", "/file");
+	expect(a, "200 OK", "Content-Type: text/plain; charset=utf-8\r\nContent-Length: 11\r\n", "");
+}
+END_TEST
+
+/* The file went away after the config was loaded: 404, not a crash or a 500. */
+START_TEST(test_file_gone)
+{
+	remove_file("gone.txt");
+	expect_text(ask_for("GET", "/gone"), "404 Not Found", "", "the file of this route cannot be read");
+}
+END_TEST
+
+START_TEST(test_root_files)
+{
+	expect_ok(ask_for("GET", "/static/"), "text/html; charset=utf-8", INDEX);
+	expect_ok(ask_for("GET", "/static/small.txt"), "text/plain; charset=utf-8", SMALL);
+	expect_ok(ask_for("GET", "/static/sub/a.txt"), "text/plain; charset=utf-8", "a\n");
+	expect_ok(ask_for("GET", "/static/index.html"), "text/html; charset=utf-8", INDEX);
+	expect_text(ask_for("GET", "/static/nothing.txt"), "404 Not Found", "", "not found");
+	expect_text(ask_for("GET", "/static/sub/nothing/"), "404 Not Found", "", "not found");
+}
+END_TEST
+
+/* A directory without its slash: relative links would break, so the client is sent to the name with it. */
+START_TEST(test_root_slash)
+{
+	expect_text(ask_for("GET", "/static/sub"), "301 Moved Permanently", "Location: /static/sub/\r\n",
+	            "moved to /static/sub/");
+	expect_text(ask_for("GET", "/static/sub?x=1"), "301 Moved Permanently",
+	            "Location: /static/sub/?x=1\r\n", "moved to /static/sub/?x=1");
+}
+END_TEST
+
+/* Up to SMALL_FILE bytes the body is copied after the head; one byte more and it is sent from the file. */
+START_TEST(test_root_large)
+{
+	char *edge = pattern(SMALL_FILE), path[256];
+	struct answer a;
+	struct stat st;
+
+	expect_ok(ask_for("GET", "/static/edge.bin"), "application/octet-stream", edge);
+	free(edge);
+
+	in_dir(path, sizeof(path), "www/big.bin");
+	ck_assert_int_eq(stat(path, &st), 0);
+	a = ask_for("GET", "/static/big.bin");
+	ck_assert_int_eq(a.status, 200);
+	ck_assert_str_eq(a.text, "HTTP/1.1 200 OK\r\nServer: tinyhttpd\r\nDate: " DATE "\r\n"
+	                         "Content-Type: application/octet-stream\r\nContent-Length: 16385\r\n\r\n");
+	ck_assert_int_eq(a.file_size, SMALL_FILE + 1);
+	ck_assert_uint_eq(a.file_ino, st.st_ino);
+	ck_assert_uint_eq(a.body_bytes, SMALL_FILE + 1);
+
+	/* HEAD: the same head, no file to send. */
+	expect(ask_for("HEAD", "/static/big.bin"), "200 OK",
+	       "Content-Type: application/octet-stream\r\nContent-Length: 16385\r\n", "");
+}
+END_TEST
+
+/* ".." is resolved before routing: inside the root it is fine, above "/" it is malformed. */
+START_TEST(test_root_dotdot)
+{
+	static const char *const above[] = {
+		"/static/../../secret.txt",
+		"/static/%2e%2e/%2e%2e/secret.txt",
+		"/static/sub/..%2f..%2f..%2fsecret.txt",
+		"/static/%2E%2E/%2e./secret.txt",
+	};
+	const char *msg = "malformed path: bad percent-encoding, NUL byte or .. above the root";
+	size_t i;
+
+	for (i = 0; i < sizeof(above) / sizeof(above[0]); i++)
+		expect_text(ask_for("GET", above[i]), "400 Bad Request", "", msg);
+	/* Out of the prefix but not above "/": another path, which no route has. */
+	expect_text(ask_for("GET", "/static/../secret.txt"), "404 Not Found", "", "not found");
+	expect_text(ask_for("GET", "/static/sub/%2e%2e/%2e%2e/secret.txt"), "404 Not Found", "", "not found");
+	expect_ok(ask_for("GET", "/static/sub/../small.txt"), "text/plain; charset=utf-8", SMALL);
+}
+END_TEST
+
+START_TEST(test_root_symlinks)
+{
+	expect_ok(ask_for("GET", "/static/in.txt"), "text/plain; charset=utf-8", SMALL);
+	expect_text(ask_for("GET", "/static/out.txt"), "404 Not Found", "", "not found");
+	expect_ok(ask_for("GET", "/follow/out.txt"), "text/plain; charset=utf-8", SECRET);
+	expect_ok(ask_for("GET", "/follow/in.txt"), "text/plain; charset=utf-8", SMALL);
+}
+END_TEST
+
+START_TEST(test_autoindex)
+{
+	static const char listing[] =
+	        "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>Index of "
+	        "/index/sub/</title></head>\n"
+	        "<body><h1>Index of /index/sub/</h1>\n<ul>\n"
+	        "<li><a href=\"../\">../</a></li>\n"
+	        "<li><a href=\"%3C%26%22%27%3E.txt\">&lt;&amp;&quot;&#39;&gt;.txt</a></li>\n"
+	        "<li><a href=\"a.txt\">a.txt</a></li>\n"
+	        "<li><a href=\"deeper/\">deeper/</a></li>\n"
+	        "</ul>\n</body></html>\n";
+	char headers[128];
+	struct answer a;
+
+	a = ask_for("GET", "/index/sub/");
+	snprintf(headers, sizeof(headers),
+	         "Content-Type: text/html; charset=utf-8\r\nContent-Length: %zu\r\n", strlen(listing));
+	expect(a, "200 OK", headers, listing);
+	ck_assert_ptr_null(strstr(a.text, ODD));
+	ck_assert_ptr_null(strstr(a.text, ".hidden"));
+	/* The route's own root is not listed when it has an index.html, and has no "../". */
+	expect_ok(ask_for("GET", "/index/"), "text/html; charset=utf-8", INDEX);
+	/* Without autoindex, the same directory is not found. */
+	expect_text(ask_for("GET", "/static/sub/"), "404 Not Found", "", "not found");
+}
+END_TEST
+
+/* Within its time to live a small file is answered from the descriptor kept open: removed, it is still
+ * served. */
+START_TEST(test_cache_used)
+{
+	expect_ok(ask_for("GET", "/static/small.txt"), "text/plain; charset=utf-8", SMALL);
+	ck_assert_uint_eq(files.n, 1);
+	ck_assert_str_eq(files.slots[0].name, "./small.txt");
+	ck_assert_uint_eq(files.slots[0].expires, now + FILE_CACHE_TTL_MS);
+	remove_file("www/small.txt");
+	now += FILE_CACHE_TTL_MS - 1;
+	expect_ok(ask_for("GET", "/static/small.txt"), "text/plain; charset=utf-8", SMALL);
+	now += 1;
+	expect_text(ask_for("GET", "/static/small.txt"), "404 Not Found", "", "not found");
+	ck_assert_uint_eq(files.n, 0);
+}
+END_TEST
+
+/*
+ * Changed in place while cached: the same size is read as it is now; a smaller or a larger one no longer
+ * matches the cached Content-Length, so the entry is dropped and the file opened afresh, with its new length.
+ */
+START_TEST(test_cache_changed)
+{
+	expect_ok(ask_for("GET", "/static/small.txt"), "text/plain; charset=utf-8", SMALL);
+	write_file("www/small.txt", "SMALL TEXT\n", strlen(SMALL));
+	expect_ok(ask_for("GET", "/static/small.txt"), "text/plain; charset=utf-8", "SMALL TEXT\n");
+	write_file("www/small.txt", "tiny\n", 5);
+	expect_ok(ask_for("GET", "/static/small.txt"), "text/plain; charset=utf-8", "tiny\n");
+	ck_assert_uint_eq(files.n, 1);
+	ck_assert_int_eq(files.slots[0].st.st_size, 5);
+	expect_ok(ask_for("GET", "/static/small.txt"), "text/plain; charset=utf-8", "tiny\n");
+	/* Grown: the cached length would cut it short. */
+	write_file("www/small.txt", "tiny, and then some more\n", 25);
+	expect_ok(ask_for("GET", "/static/small.txt"), "text/plain; charset=utf-8",
+	          "tiny, and then some more\n");
+	ck_assert_int_eq(files.slots[0].st.st_size, 25);
+}
+END_TEST
+
+/* The same template as HTML escapes what the client sent, and as plain text does not. */
+START_TEST(test_text)
+{
+	expect_ok(ask_for("GET", "/hello?name=%3Cb%3E%26%22%27"), "text/html; charset=utf-8",
+	          "<p>Hello, &lt;b&gt;&amp;&quot;&#39;!</p>");
+	expect_ok(ask_for("GET", "/plain?name=%3Cb%3E%26%22%27"), "text/plain; charset=utf-8",
+	          "<p>Hello, <b>&\"'!</p>");
+	expect(ask_for("HEAD", "/plain?name=x"), "200 OK",
+	       "Content-Type: text/plain; charset=utf-8\r\nContent-Length: 16\r\n", "");
+}
+END_TEST
+
+START_TEST(test_text_missing)
+{
+	expect_text(ask_for("GET", "/hello"), "400 Bad Request", "", "missing parameter: name");
+	expect_text(ask_for("GET", "/pair?last=b"), "400 Bad Request", "", "missing parameter: first");
+	expect_text(ask_for("GET", "/pair?middle=b"), "400 Bad Request", "",
+	            "missing parameter: first, last");
+	expect_text(ask_for("GET", "/hello?name=%zz"), "400 Bad Request", "",
+	            "malformed percent-encoding in the parameters");
+}
+END_TEST
+
+/* A form body supplies parameters; a body of another type does not. */
+START_TEST(test_text_form)
+{
+	expect_ok(post("/hello", "application/x-www-form-urlencoded", "name=%3Ci%3E+%26+x"),
+	          "text/html; charset=utf-8", "<p>Hello, &lt;i&gt; &amp; x!</p>");
+	expect_ok(post("/hello?name=query", "application/x-www-form-urlencoded; charset=utf-8", "name=body"),
+	          "text/html; charset=utf-8", "<p>Hello, query!</p>");
+	expect_text(post("/hello", "text/plain", "name=x"), "400 Bad Request", "", "missing parameter: name");
+}
+END_TEST
+
+START_TEST(test_redirect)
+{
+	expect_text(ask_for("GET", "/old"), "302 Found", "Location: /new\r\n", "moved to /new");
+	expect_text(ask_for("GET", "/moved"), "308 Permanent Redirect", "Location: https://example.com/x\r\n",
+	            "moved to https://example.com/x");
+}
+END_TEST
+
+START_TEST(test_methods)
+{
+	expect(ask_for("OPTIONS", "/hello"), "200 OK",
+	       "Allow: GET, HEAD, POST, OPTIONS\r\nContent-Length: 0\r\n", "");
+	expect(ask_for("OPTIONS", "/static/small.txt"), "200 OK",
+	       "Allow: GET, HEAD, OPTIONS\r\nContent-Length: 0\r\n", "");
+	expect(ask_for("OPTIONS", "*"), "200 OK",
+	       "Allow: GET, HEAD, POST, PUT, DELETE, PATCH, OPTIONS\r\nContent-Length: 0\r\n", "");
+	expect_text(ask_for("BREW", "/file"), "501 Not Implemented", "", "method not implemented");
+	expect_text(ask_for("BREW", "/nothing"), "501 Not Implemented", "", "method not implemented");
+	expect_text(ask_for("PUT", "/hello"), "405 Method Not Allowed", "Allow: GET, HEAD, POST, OPTIONS\r\n",
+	            "method not allowed");
+	expect_text(ask_for("DELETE", "/static/small.txt"), "405 Method Not Allowed",
+	            "Allow: GET, HEAD, OPTIONS\r\n", "method not allowed");
+	expect_text(ask_for("GET", "/nothing"), "404 Not Found", "", "not found");
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite *s = suite_create("handlers");
+	TCase *tc = tcase_create("tree");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_file);
+	tcase_add_test(tc, test_file_gone);
+	tcase_add_test(tc, test_root_files);
+	tcase_add_test(tc, test_root_slash);
+	tcase_add_test(tc, test_root_large);
+	tcase_add_test(tc, test_root_dotdot);
+	tcase_add_test(tc, test_root_symlinks);
+	tcase_add_test(tc, test_autoindex);
+	tcase_add_test(tc, test_cache_used);
+	tcase_add_test(tc, test_cache_changed);
+	tcase_add_test(tc, test_text);
+	tcase_add_test(tc, test_text_missing);
+	tcase_add_test(tc, test_text_form);
+	tcase_add_test(tc, test_redirect);
+	tcase_add_test(tc, test_methods);
+	suite_add_tcase(s, tc);
+	return check_run(s);
+}
