@@ -246,11 +246,12 @@ conn_log(const struct conn *c, int status, uint64_t bytes)
 	enum access_format fmt = ctx->cfg->access_log_format;
 	const struct http_request *req = &ctx->req;
 	char peer[INET6_ADDRSTRLEN];
-	struct access_entry e = { .time = ctx->log_time, .status = status, .body_bytes = bytes };
+	struct access_entry e;
 	uint64_t now_us;
 
 	if (!ctx->access_log)
 		return;
+	e = (struct access_entry){ .time = ctx->log_time, .status = status, .body_bytes = bytes };
 	e.remote_addr = conn_peer(c, peer);
 	/* No head: it could not be parsed, and what the parser left in ctx->req is not a request to log. */
 	if (c->head_len > 0) {
