@@ -35,6 +35,36 @@ struct route {
 	bool follow_symlinks; /* ROUTE_DIR: symlinks may lead out of the root */
 	bool autoindex;       /* ROUTE_DIR: a directory without index.html is listed, not 404 */
 	int line;             /* where the route starts in the config file, for messages */
+	size_t host;          /* its host, an index into cfg->hosts */
+};
+
+/*
+ * One listening socket: a TCP address and port, or a unix socket path. A file without listen = ( ... )
+ * has one, from server.address and server.port.
+ */
+struct listen_cfg {
+	char *name;          /* NULL: unnamed; a host's listen = [ ... ] names the listeners it is served on */
+	char *address;       /* TCP: a numeric IPv4 or IPv6 address; NULL for a unix socket */
+	int port;            /* TCP */
+	bool ipv6_only;      /* TCP on "::": IPv6 only, so "0.0.0.0" can have the same port */
+	char *path;          /* a unix socket: its absolute path; NULL for TCP */
+	mode_t mode;         /* a unix socket: its permissions, written as an octal string ("0660") */
+	bool proxy_protocol; /* each connection starts with a PROXY protocol v1 or v2 header */
+	int line;
+};
+
+/*
+ * A virtual host: the names it answers to and its routes, routes[first_route .. first_route + nroutes) of
+ * struct config. A file without hosts = ( ... ) has one, named "*", holding the top-level routes.
+ */
+struct host_cfg {
+	char **names;  /* "example.com", "*.example.org" (any name that ends in ".example.org"), "*" (any) */
+	size_t nnames;
+	char **listen; /* the names of the listeners it is served on; none: every listener */
+	size_t nlisten;
+	size_t first_route;
+	size_t nroutes;
+	int line;
 };
 
 struct config {
@@ -54,8 +84,12 @@ struct config {
 	size_t max_body_size;
 	char *access_log; /* absolute path, "-" for stderr, "" for none */
 	enum access_format access_log_format;
-	struct route *routes;
+	struct route *routes; /* every host's, in order; each host has a slice of them */
 	size_t nroutes;
+	struct listen_cfg *listeners;
+	size_t nlisteners;
+	struct host_cfg *hosts;
+	size_t nhosts;
 };
 
 /* The parts of the file, each with its table of keys. */
