@@ -403,6 +403,12 @@ load(struct config_loader *ld, config_t *lc, FILE *fp, struct config *cfg)
 	if (copy_str(ld, ld->file, &cfg->file) == -1 || config_check_keys(ld, CONFIG_TOP, root) == -1 ||
 	    config_load_keys(ld, CONFIG_TOP, root, cfg, 0) == -1)
 		return -1;
+	/* Stand-in until listen = ( ... ) loads: server.address and server.port are the one listener. */
+	if ((cfg->listeners = calloc(1, sizeof(*cfg->listeners))) == NULL ||
+	    copy_str(ld, cfg->address, &cfg->listeners[0].address) == -1)
+		return config_nomem(ld);
+	cfg->listeners[0].port = cfg->port;
+	cfg->nlisteners = 1;
 	return 0;
 }
 
@@ -599,6 +605,9 @@ config_free(struct config *cfg)
 	for (i = 0; i < cfg->nroutes; i++)
 		route_free(&cfg->routes[i]);
 	free(cfg->routes);
+	for (i = 0; i < cfg->nlisteners; i++)
+		free(cfg->listeners[i].address);
+	free(cfg->listeners);
 	free(cfg->file);
 	free(cfg->address);
 	free(cfg->user);

@@ -43,12 +43,12 @@ struct route {
  * has one, from server.address and server.port.
  */
 struct listen_cfg {
-	char *name;          /* NULL: unnamed; a host's listen = [ ... ] names the listeners it is served on */
-	char *address;       /* TCP: a numeric IPv4 or IPv6 address; NULL for a unix socket */
-	int port;            /* TCP */
-	bool ipv6_only;      /* TCP on "::": IPv6 only, so "0.0.0.0" can have the same port */
-	char *path;          /* a unix socket: its absolute path; NULL for TCP */
-	mode_t mode;         /* a unix socket: its permissions, written as an octal string ("0660") */
+	char *name;     /* NULL: unnamed; a host's listen = [ ... ] names the listeners it is served on */
+	char *address;  /* TCP: a numeric IPv4 or IPv6 address; NULL for a unix socket */
+	int port;       /* TCP */
+	bool ipv6_only; /* TCP on "::": IPv6 only, so "0.0.0.0" can have the same port */
+	char *path;     /* a unix socket: its absolute path; NULL for TCP */
+	mode_t mode;    /* a unix socket: its permissions, written as an octal string ("0660") */
 	bool proxy_protocol; /* each connection starts with a PROXY protocol v1 or v2 header */
 	int line;
 };
@@ -58,7 +58,7 @@ struct listen_cfg {
  * struct config. A file without hosts = ( ... ) has one, named "*", holding the top-level routes.
  */
 struct host_cfg {
-	char **names;  /* "example.com", "*.example.org" (any name that ends in ".example.org"), "*" (any) */
+	char **names; /* "example.com", "*.example.org" (any name that ends in ".example.org"), "*" (any) */
 	size_t nnames;
 	char **listen; /* the names of the listeners it is served on; none: every listener */
 	size_t nlisten;

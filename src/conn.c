@@ -26,7 +26,7 @@ static const char continue_line[] = "HTTP/1.1 100 Continue\r\n\r\n";
 static void conn_on_timeout(struct timer *t);
 
 struct conn *
-conn_new(struct conn_ctx *ctx, int fd, const struct sockaddr *sa)
+conn_new(struct conn_ctx *ctx, int fd, const struct sockaddr *sa, size_t listener)
 {
 	struct conn *c;
 
@@ -40,11 +40,14 @@ conn_new(struct conn_ctx *ctx, int fd, const struct sockaddr *sa)
 	c->file_fd = -1;
 	c->tp = &transport_tcp;
 	timer_init(&c->timer, conn_on_timeout);
-	c->family = (uint8_t)sa->sa_family;
-	if (sa->sa_family == AF_INET)
+	c->listener = (uint8_t)listener;
+	if (sa->sa_family == AF_INET) {
+		c->family = CONN_ADDR_V4;
 		c->addr.v4 = ((const struct sockaddr_in *)sa)->sin_addr;
-	else if (sa->sa_family == AF_INET6)
+	} else if (sa->sa_family == AF_INET6) {
+		c->family = CONN_ADDR_V6;
 		c->addr.v6 = ((const struct sockaddr_in6 *)sa)->sin6_addr;
+	}
 	c->next = ctx->conns;
 	if (ctx->conns != NULL)
 		ctx->conns->prev = c;
@@ -56,8 +59,8 @@ conn_new(struct conn_ctx *ctx, int fd, const struct sockaddr *sa)
 const char *
 conn_peer(const struct conn *c, char *buf)
 {
-	if ((c->family != AF_INET && c->family != AF_INET6) ||
-	    inet_ntop(c->family, &c->addr, buf, INET6_ADDRSTRLEN) == NULL)
+	if (c->family == CONN_ADDR_NONE || inet_ntop(c->family == CONN_ADDR_V4 ? AF_INET : AF_INET6, &c->addr,
+	                                             buf, INET6_ADDRSTRLEN) == NULL)
 		return "-";
 	return buf;
 }

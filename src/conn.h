@@ -77,7 +77,8 @@ struct conn {
 	int fd;                 /* -1 once closed: events still queued for it are ignored */
 	uint8_t state;          /* enum conn_state */
 	uint8_t events;         /* what epoll watches: EPOLLIN or EPOLLOUT, 0 before the first watch */
-	uint8_t family;         /* of addr: AF_INET or AF_INET6, for the access log */
+	uint8_t listener;       /* the one it came in on: an index into cfg->listeners */
+	unsigned family : 2;    /* what addr holds, the client's address: CONN_ADDR_* */
 	bool close_after : 1;   /* close once the output is written */
 	bool linger : 1;        /* on close, drain what the peer still sends so it reads our answer */
 	bool peer_eof : 1;      /* the peer shut down its side: answer what is buffered, then close */
@@ -106,14 +107,16 @@ struct conn {
 	} addr;
 };
 
+enum { CONN_ADDR_NONE, CONN_ADDR_V4, CONN_ADDR_V6 }; /* struct conn's family */
+
 /* The client's address as text, for the access log; buf has room for INET6_ADDRSTRLEN bytes. */
 const char *conn_peer(const struct conn *c, char *buf);
 
 /*
- * Takes the accepted non-blocking socket fd into ctx, not yet watched by epoll. Returns NULL (fd closed) on
- * failure.
+ * Takes the accepted non-blocking socket fd, from the peer sa, into ctx, not yet watched by epoll; listener
+ * is the index in cfg->listeners of the listener it came in on. Returns NULL (fd closed) on failure.
  */
-struct conn *conn_new(struct conn_ctx *ctx, int fd, const struct sockaddr *sa);
+struct conn *conn_new(struct conn_ctx *ctx, int fd, const struct sockaddr *sa, size_t listener);
 
 /*
  * Serves a new connection as far as what it already sent allows. idle says it comes from an older

@@ -51,8 +51,10 @@ struct generation {
 	unsigned id;
 	enum gen_state state;
 	struct config *cfg;
-	struct listener *lst;
-	int access_fd; /* -1: none; STDERR_FILENO is shared, not owned */
+	struct listener **lst; /* indexed like cfg->listeners */
+	int *lfds;             /* their descriptors, for the workers */
+	char where[256];       /* "127.0.0.1:8080, unix:/run/x.sock", for messages */
+	int access_fd;         /* -1: none; STDERR_FILENO is shared, not owned */
 	struct proc *procs;
 	size_t nprocs;
 	unsigned failures; /* quick deaths in a row */
@@ -96,6 +98,44 @@ gen_signal(struct generation *g, int sig)
 }
 
 static void
+gen_put_listeners(struct generation *g, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		listener_put(&m.listeners, g->lst[i]);
+	free(g->lst);
+	free(g->lfds);
+}
+
+/* Takes cfg's listeners, binding those no generation has yet. Returns 0, or -1 (none taken) with why logged.
+ */
+static int
+gen_get_listeners(struct generation *g, const struct config *cfg)
+{
+	size_t i, n = 0;
+	int w;
+
+	if ((g->lst = calloc(cfg->nlisteners, sizeof(*g->lst))) == NULL ||
+	    (g->lfds = calloc(cfg->nlisteners, sizeof(*g->lfds))) == NULL) {
+		log_errno("cannot start a generation");
+		free(g->lst);
+		return -1;
+	}
+	for (i = 0; i < cfg->nlisteners; i++) {
+		if ((g->lst[i] = listener_get(&m.listeners, &cfg->listeners[i], cfg->backlog)) == NULL) {
+			gen_put_listeners(g, i);
+			return -1;
+		}
+		g->lfds[i] = g->lst[i]->fd;
+		w = snprintf(g->where + n, sizeof(g->where) - n, "%s%s", i ? ", " : "", g->lst[i]->name);
+		if (w > 0 && (size_t)w < sizeof(g->where) - n)
+			n += (size_t)w;
+	}
+	return 0;
+}
+
+static void
 gen_free(struct generation *g)
 {
 	struct generation **pp;
@@ -106,7 +146,7 @@ gen_free(struct generation *g)
 			break;
 		}
 	}
-	listener_put(&m.listeners, g->lst);
+	gen_put_listeners(g, g->cfg->nlisteners);
 	if (g->access_fd > STDERR_FILENO)
 		close(g->access_fd);
 	config_free(g->cfg);
@@ -141,14 +181,14 @@ gen_new(struct config *cfg)
 		return NULL;
 	}
 	g->nprocs = (size_t)cfg->workers;
-	if ((g->lst = listener_get(&m.listeners, cfg->address, cfg->port, cfg->backlog)) == NULL) {
+	if (gen_get_listeners(g, cfg) == -1) {
 		free(g->procs);
 		free(g);
 		return NULL;
 	}
 	g->access_fd = open_access_log(cfg);
 	if (g->access_fd == -1 && cfg->access_log[0] != '\0') {
-		listener_put(&m.listeners, g->lst);
+		gen_put_listeners(g, cfg->nlisteners);
 		free(g->procs);
 		free(g);
 		return NULL;
@@ -159,8 +199,19 @@ gen_new(struct config *cfg)
 	g->deadline = m.now + START_TIMEOUT_MS;
 	g->next = m.gens;
 	m.gens = g;
-	log_info("generation %u: starting %zu workers on %s", g->id, g->nprocs, g->lst->name);
+	log_info("generation %u: starting %zu workers on %s", g->id, g->nprocs, g->where);
 	return g;
+}
+
+static bool
+gen_uses(const struct generation *g, const struct listener *l)
+{
+	size_t i;
+
+	for (i = 0; i < g->cfg->nlisteners; i++)
+		if (g->lst[i] == l)
+			return true;
+	return false;
 }
 
 /* In a new worker: keep only what this worker uses of the master's descriptors. */
@@ -173,7 +224,7 @@ child_close_inherited(const struct generation *mine)
 
 	close(m.sigfd);
 	for (l = m.listeners; l != NULL; l = l->next)
-		if (l != mine->lst)
+		if (!gen_uses(mine, l))
 			close(l->fd);
 	for (g = m.gens; g != NULL; g = g->next) {
 		for (i = 0; i < g->nprocs; i++)
@@ -212,7 +263,7 @@ proc_spawn(struct generation *g, struct proc *p)
 		child_close_inherited(g);
 		snprintf(role, sizeof(role), "worker g%u", g->id);
 		log_set_role(role);
-		exit(worker_run(g->cfg, g->lst->fd, sv[1], g->access_fd));
+		exit(worker_run(g->cfg, g->lfds, sv[1], g->access_fd));
 	}
 	close(sv[1]);
 	p->pid = pid;
@@ -222,36 +273,39 @@ proc_spawn(struct generation *g, struct proc *p)
 }
 
 /*
- * Tells g's workers to finish and exit: how is CHANNEL_DRAIN_KEEP or CHANNEL_DRAIN_RETIRE on a reload
- * (idle connections move to the serving generation), CHANNEL_STOP on a graceful stop. Sent again to a
- * generation already draining, a stop withdraws the handoff.
+ * Tells g's workers to finish and exit: for the serving generation s on a reload (idle connections move
+ * to it, and each listener s does not use is retired: served until it is quiet), or with s NULL on a
+ * graceful stop. Sent again to a generation already draining, a stop withdraws the handoff.
  */
 static void
-gen_drain(struct generation *g, char how)
+gen_drain(struct generation *g, const struct generation *s)
 {
-	size_t i;
+	size_t i, j, retiring = 0;
 
+	for (j = 0; s != NULL && j < g->cfg->nlisteners; j++)
+		retiring += !gen_uses(s, g->lst[j]);
 	if (g->state != GEN_DRAINING) {
 		g->state = GEN_DRAINING;
 		g->deadline = m.now + (uint64_t)g->cfg->shutdown_timeout * 1000 + KILL_GRACE_MS;
 		log_info("generation %u: draining %zu workers%s", g->id, gen_alive(g),
-		         how == CHANNEL_DRAIN_RETIRE ? ", its listener retiring" : "");
+		         retiring ? ", listeners retiring" : "");
 	}
 	for (i = 0; i < g->nprocs; i++) {
 		struct proc *p = &g->procs[i];
+		int rc = 0;
 
+		if (p->pid == 0)
+			continue;
+		/* The listeners that go away travel as themselves: the worker knows them by their socket. */
+		for (j = 0; s != NULL && j < g->cfg->nlisteners && rc == 0; j++)
+			if (!gen_uses(s, g->lst[j]))
+				rc = channel_send(p->channel, CHANNEL_RETIRE, g->lst[j]->fd);
 		/* A worker whose channel is full or gone still understands the signal. */
-		if (p->pid != 0 && channel_send(p->channel, how, -1) == -1 && kill(p->pid, SIGQUIT) == -1 &&
-		    errno != ESRCH)
+		if ((rc == -1 ||
+		     channel_send(p->channel, s != NULL ? CHANNEL_DRAIN : CHANNEL_STOP, -1) == -1) &&
+		    kill(p->pid, SIGQUIT) == -1 && errno != ESRCH)
 			log_errno("kill %ld", (long)p->pid);
 	}
-}
-
-/* How g drains in favour of the serving generation s: does its listener go away? */
-static char
-drain_for(const struct generation *g, const struct generation *s)
-{
-	return g->lst == s->lst ? CHANNEL_DRAIN_KEEP : CHANNEL_DRAIN_RETIRE;
 }
 
 static struct generation *
@@ -295,11 +349,11 @@ gen_promote(struct generation *g)
 	struct generation *o;
 
 	g->state = GEN_ACTIVE;
-	log_info("generation %u: serving %s with %zu workers", g->id, g->lst->name, g->nprocs);
-	notify("READY=1\nSTATUS=generation %u serving %s with %zu workers", g->id, g->lst->name, g->nprocs);
+	log_info("generation %u: serving %s with %zu workers", g->id, g->where, g->nprocs);
+	notify("READY=1\nSTATUS=generation %u serving %s with %zu workers", g->id, g->where, g->nprocs);
 	for (o = m.gens; o != NULL; o = o->next)
 		if (o != g && o->state != GEN_DRAINING)
-			gen_drain(o, drain_for(o, g));
+			gen_drain(o, g);
 }
 
 static void
@@ -322,7 +376,7 @@ master_stop(bool graceful)
 		if (g->cfg->shutdown_timeout > timeout)
 			timeout = g->cfg->shutdown_timeout;
 		if (graceful)
-			gen_drain(g, CHANNEL_STOP);
+			gen_drain(g, NULL);
 		else
 			gen_signal(g, SIGTERM);
 	}
@@ -346,7 +400,7 @@ gen_abandon(struct generation *g, const char *why)
 	}
 	log_err("generation %u: %s; generation %u keeps serving", g->id, why, o->id);
 	notify("READY=1\nSTATUS=reload failed: %s; generation %u keeps serving", why, o->id);
-	gen_drain(g, drain_for(g, o));
+	gen_drain(g, o);
 }
 
 static void
@@ -375,7 +429,7 @@ master_reload(void)
 	/* A reload that had not finished starting is superseded by this one. */
 	for (o = g->next; o != NULL; o = o->next)
 		if (o->state == GEN_STARTING)
-			gen_drain(o, drain_for(o, g));
+			gen_drain(o, g);
 	for (i = 0; i < g->nprocs; i++)
 		proc_spawn(g, &g->procs[i]);
 }

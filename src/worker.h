@@ -6,9 +6,10 @@
 #include "config.h"
 
 /*
- * Runs a worker until it is told to stop or has drained: lfd is the listener, channel the socket to the
- * master, access_fd the access log or -1. Returns the process exit status.
+ * Runs a worker until it is told to stop or has drained: lfds are the listeners, indexed like
+ * cfg->listeners, channel the socket to the master, access_fd the access log or -1. Returns the process
+ * exit status.
  */
-int worker_run(const struct config *cfg, int lfd, int channel, int access_fd);
+int worker_run(const struct config *cfg, const int *lfds, int channel, int access_fd);
 
 #endif

@@ -78,7 +78,7 @@ setup(void)
 	peer = sv[1];
 	/* A small socket buffer, so that a large answer takes several turns. */
 	ck_assert_int_eq(setsockopt(sv[0], SOL_SOCKET, SO_SNDBUF, &(int){ 16384 }, sizeof(int)), 0);
-	c = conn_new(&ctx, sv[0], (struct sockaddr *)&sun);
+	c = conn_new(&ctx, sv[0], (struct sockaddr *)&sun, 0);
 	ck_assert_ptr_nonnull(c);
 }
 
