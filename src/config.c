@@ -409,6 +409,14 @@ load(struct config_loader *ld, config_t *lc, FILE *fp, struct config *cfg)
 		return config_nomem(ld);
 	cfg->listeners[0].port = cfg->port;
 	cfg->nlisteners = 1;
+	/* And the top-level routes one host that answers every name. */
+	if ((cfg->hosts = calloc(1, sizeof(*cfg->hosts))) == NULL ||
+	    (cfg->hosts[0].names = calloc(1, sizeof(char *))) == NULL ||
+	    copy_str(ld, "*", &cfg->hosts[0].names[0]) == -1)
+		return config_nomem(ld);
+	cfg->hosts[0].nnames = 1;
+	cfg->hosts[0].nroutes = cfg->nroutes;
+	cfg->nhosts = 1;
 	return 0;
 }
 
@@ -608,6 +616,12 @@ config_free(struct config *cfg)
 	for (i = 0; i < cfg->nlisteners; i++)
 		free(cfg->listeners[i].address);
 	free(cfg->listeners);
+	for (i = 0; i < cfg->nhosts; i++) {
+		if (cfg->hosts[i].names != NULL)
+			free(cfg->hosts[i].names[0]);
+		free(cfg->hosts[i].names);
+	}
+	free(cfg->hosts);
 	free(cfg->file);
 	free(cfg->address);
 	free(cfg->user);

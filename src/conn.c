@@ -351,6 +351,7 @@ conn_exchange(struct conn *c, struct exchange *x, struct str body)
 		.scratch = &ctx->scratch,
 		.files = &ctx->files,
 		.now = ctx->loop->now,
+		.listener = c->listener,
 		.route = c->continue_route ? &ctx->cfg->routes[c->continue_route - 1] : NULL,
 		.out = &c->out,
 	};

@@ -19,18 +19,21 @@
 #include "router.h"
 #include "template.h"
 #include "url.h"
+#include "vhost.h"
 
 #define MAX_PARAMS 64
 #define SMALL_FILE 16384 /* bytes: a file up to this size is copied into the response, not sendfile()d */
 
 /*
- * What answering needs beyond one request, for one process and one configuration: the route table, and
+ * What answering needs beyond one request, for one process and one configuration: the route tables of the
+ * virtual hosts and which host answers a name on each listener, and
  * the roots of static routes opened once (indexed like cfg->routes; -1 for other kinds, or a root that
  * could not be opened, which is tried again at each request).
  */
 struct handlers {
 	const struct config *cfg;
-	struct router *router;
+	struct router **routers;     /* one per host, indexed like cfg->hosts */
+	struct vhost_table **vhosts; /* one per listener: the hosts it serves; NULL when none */
 	int *root_fds;
 	bool no_openat2; /* the kernel (or valgrind, or a seccomp filter) lacks openat2: resolve by hand */
 };
@@ -392,11 +395,36 @@ root_fd(struct handlers *h, const struct route *rt)
 	return *fd;
 }
 
+/* Whether host is served on listener l: it names l, or it names no listener at all. */
+static bool
+host_on(const struct host_cfg *host, const struct listen_cfg *l)
+{
+	size_t i;
+
+	for (i = 0; i < host->nlisten; i++)
+		if (l->name != NULL && strcmp(host->listen[i], l->name) == 0)
+			return true;
+	return host->nlisten == 0;
+}
+
+/* The lookup of the hosts served on listener l; NULL (and errno 0) when it serves none. */
+static struct vhost_table *
+vhosts_for(const struct config *cfg, const struct listen_cfg *l, size_t *which)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < cfg->nhosts; i++)
+		if (host_on(&cfg->hosts[i], l))
+			which[n++] = i;
+	errno = 0;
+	return n > 0 ? vhost_new(cfg->hosts, which, n) : NULL;
+}
+
 struct handlers *
 handlers_new(const struct config *cfg)
 {
 	struct handlers *h;
-	size_t i;
+	size_t i, *which;
 
 	if ((h = calloc(1, sizeof(*h))) == NULL)
 		return NULL;
@@ -407,16 +435,32 @@ handlers_new(const struct config *cfg)
 	}
 	for (i = 0; i < cfg->nroutes; i++)
 		h->root_fds[i] = -1;
-	if ((h->router = router_new(cfg->routes, cfg->nroutes)) == NULL) {
+	if ((h->routers = calloc(cfg->nhosts, sizeof(*h->routers))) == NULL ||
+	    (h->vhosts = calloc(cfg->nlisteners, sizeof(*h->vhosts))) == NULL ||
+	    (which = malloc((cfg->nhosts ? cfg->nhosts : 1) * sizeof(*which))) == NULL) {
+		free(h->vhosts);
+		h->vhosts = NULL;
 		handlers_free(h);
 		return NULL;
 	}
+	for (i = 0; i < cfg->nhosts; i++)
+		if ((h->routers[i] = router_new(cfg->routes + cfg->hosts[i].first_route,
+		                                cfg->hosts[i].nroutes)) == NULL)
+			goto fail;
+	for (i = 0; i < cfg->nlisteners; i++)
+		if ((h->vhosts[i] = vhosts_for(cfg, &cfg->listeners[i], which)) == NULL && errno != 0)
+			goto fail;
+	free(which);
 	for (i = 0; i < cfg->nroutes; i++)
 		if (cfg->routes[i].kind == ROUTE_DIR && root_fd(h, &cfg->routes[i]) == -1)
 			log_errno(
 			        "route at line %d: cannot open root %s; its requests get 500 until it can be",
 			        cfg->routes[i].line, cfg->routes[i].target);
 	return h;
+fail:
+	free(which);
+	handlers_free(h);
+	return NULL;
 }
 
 void
@@ -430,7 +474,12 @@ handlers_free(struct handlers *h)
 		if (h->root_fds[i] != -1)
 			close(h->root_fds[i]);
 	free(h->root_fds);
-	router_free(h->router);
+	for (i = 0; h->routers != NULL && i < h->cfg->nhosts; i++)
+		router_free(h->routers[i]);
+	free(h->routers);
+	for (i = 0; h->vhosts != NULL && i < h->cfg->nlisteners; i++)
+		vhost_free(h->vhosts[i]);
+	free(h->vhosts);
 	free(h);
 }
 
@@ -592,6 +641,12 @@ route_request(struct handlers *h, struct exchange *x, size_t *len)
 	x->status = 0;
 	x->body_bytes = 0;
 	x->file_fd = -1;
+	if (x->route != NULL)
+		x->host = x->route->host;
+	else if (h->vhosts[x->listener] != NULL)
+		x->host = vhost_match(h->vhosts[x->listener], req->host);
+	else
+		return handle_error(x, 404, "no host is served on this listener");
 	/* Before any route is looked at: a method no route can name is the server's to refuse, not a path's.
 	 */
 	if (!http_method_known(req->method))
@@ -612,7 +667,7 @@ route_request(struct handlers *h, struct exchange *x, size_t *len)
 	*len = (size_t)n;
 	if (x->route != NULL)
 		return TH_OK;
-	switch (router_match(h->router, req->method, (struct str){ path, *len }, &x->route, allow,
+	switch (router_match(h->routers[x->host], req->method, (struct str){ path, *len }, &x->route, allow,
 	                     sizeof(allow))) {
 	case ROUTER_NOT_FOUND: return handle_error(x, 404, "not found");
 	case ROUTER_BAD_METHOD:

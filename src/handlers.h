@@ -23,12 +23,14 @@ struct exchange {
 	struct buf *scratch;      /* room for the decoded path and parameters */
 	struct file_cache *files; /* small files served lately, still open */
 	uint64_t now;             /* ms, for the file cache */
+	size_t listener;          /* the one the request came in on: an index into cfg->listeners */
 	/* The route handle_route() found before the body came, or NULL; on return, the route taken. */
 	const struct route *route;
 
 	/* out */
 	struct buf *out; /* the head, and the body unless it comes from file_fd */
 	int status;
+	size_t host;         /* the virtual host that answered, an index into cfg->hosts */
 	uint64_t body_bytes; /* body length, for the access log */
 	int file_fd;         /* >= 0: send body_bytes of this file after out */
 };
