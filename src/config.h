@@ -16,6 +16,7 @@ enum route_kind {
 	ROUTE_FILE,     /* file = "path" */
 	ROUTE_DIR,      /* prefix = "/static/"; root = "dir" */
 	ROUTE_REDIRECT, /* redirect = "/elsewhere" */
+	ROUTE_METRICS,  /* metrics = true: the counters of every worker, in Prometheus' text format */
 };
 
 #define ROUTE_KIND(k) (1u << (k)) /* a bit of struct config_key's kinds */
@@ -34,6 +35,7 @@ struct route {
 	int status;           /* 200 by default; 302 for redirects */
 	bool follow_symlinks; /* ROUTE_DIR: symlinks may lead out of the root */
 	bool autoindex;       /* ROUTE_DIR: a directory without index.html is listed, not 404 */
+	bool metrics;         /* ROUTE_METRICS */
 	int line;             /* where the route starts in the config file, for messages */
 	size_t host;          /* its host, an index into cfg->hosts */
 };

@@ -355,11 +355,22 @@ static const struct config_key server_keys[] = {
 	  CFG(access_log_format), .help = "how access log lines are written" },
 };
 
+/* metrics = false would be a route of no kind at all. */
+static int
+check_metrics(struct config_loader *ld, const config_setting_t *g, const config_setting_t *s, void *base)
+{
+	(void)g;
+	if (s != NULL && !((struct route *)base)->metrics)
+		return config_fail(ld, s, "metrics must be true; to drop the route, remove it");
+	return 0;
+}
+
 static const struct config_key route_keys[] = {
 	{ "method", KEY_STRING, .choices = http_methods, .def_str = "GET", ROUTE(method),
 	  .help = "the method it answers; GET also answers HEAD" },
 	{ "path", KEY_STRING, ROUTE(path), .check = check_path,
-	  .kinds = ROUTE_KIND(ROUTE_TEXT) | ROUTE_KIND(ROUTE_FILE) | ROUTE_KIND(ROUTE_REDIRECT),
+	  .kinds = ROUTE_KIND(ROUTE_TEXT) | ROUTE_KIND(ROUTE_FILE) | ROUTE_KIND(ROUTE_REDIRECT) |
+	           ROUTE_KIND(ROUTE_METRICS),
 	  .hint = "a root route takes prefix = \"/dir/\"", .help = "the exact path it answers" },
 	{ "prefix", KEY_STRING, ROUTE(path), .check = check_path, .kinds = ROUTE_KIND(ROUTE_DIR),
 	  .hint = "use path = \"/...\"", .help = "the paths under it are the files under root" },
@@ -374,6 +385,8 @@ static const struct config_key route_keys[] = {
 	  .help = "a directory whose files it serves" },
 	{ "redirect", KEY_STRING, ROUTE(target), .check = check_redirect, KIND_KEY(ROUTE_REDIRECT),
 	  .help = "the Location it sends" },
+	{ "metrics", KEY_BOOL, ROUTE(metrics), .check = check_metrics, KIND_KEY(ROUTE_METRICS),
+	  .help = "answers with the server's counters, in Prometheus' text format" },
 	{ "status", KEY_INT, .min = 200, .max = 599, .def = 200, ROUTE(status), .check = check_status,
 	  .help = "the status code; 302 by default for a redirect" },
 	{ "content_type", KEY_STRING, ROUTE(content_type), .check = check_content_type,

@@ -53,6 +53,7 @@ conn_new(struct conn_ctx *ctx, int fd, const struct sockaddr *sa, size_t listene
 		ctx->conns->prev = c;
 	ctx->conns = c;
 	ctx->nconns++;
+	metrics_gauge_add(ctx->shard, METRICS_OPEN, 1);
 	return c;
 }
 
@@ -103,6 +104,8 @@ conn_set_state(struct conn *c, enum conn_state state)
 		deadline = now + (uint64_t)cfg->request_timeout * 1000;
 		break;
 	}
+	if ((state == CONN_IDLE) != (c->state == CONN_IDLE))
+		metrics_gauge_add(ctx->shard, METRICS_IDLE, state == CONN_IDLE ? 1 : -1);
 	c->state = (uint8_t)state;
 	if (c->events != events) {
 		if (loop_ctl(ctx->loop, c->events == 0 ? EPOLL_CTL_ADD : EPOLL_CTL_MOD, c->fd, events, c) ==
@@ -150,6 +153,9 @@ conn_close(struct conn *c)
 	if (c->next != NULL)
 		c->next->prev = c->prev;
 	ctx->nconns--;
+	metrics_gauge_add(ctx->shard, METRICS_OPEN, -1);
+	if (c->state == CONN_IDLE)
+		metrics_gauge_add(ctx->shard, METRICS_IDLE, -1);
 	c->next = ctx->closed;
 	ctx->closed = c;
 }
@@ -276,6 +282,16 @@ conn_log(const struct conn *c, int status, uint64_t bytes)
 		log_errno("cannot format an access log line");
 }
 
+/* One answered request in the metrics, timed from its first byte to this loop turn. */
+static void
+conn_count(const struct conn *c, int host_slot, int status, uint64_t bytes)
+{
+	uint64_t now = c->ctx->loop->now_us;
+
+	metrics_request(c->ctx->shard, host_slot, status, bytes,
+	                c->first_byte_us != 0 && now > c->first_byte_us ? now - c->first_byte_us : 0);
+}
+
 /* Answers a request that cannot be read further, then closes: its framing is no longer trustworthy. */
 static int
 conn_fail(struct conn *c, int status, const char *msg)
@@ -288,6 +304,8 @@ conn_fail(struct conn *c, int status, const char *msg)
 	if ((body = response_text(&c->out, &r, msg, false, c->ctx->date)) == -1)
 		return TH_ERROR;
 	conn_log(c, status, (uint64_t)body);
+	/* Before the head is read there is no host to count it under. */
+	conn_count(c, METRICS_OTHER, status, (uint64_t)body);
 	return TH_OK;
 }
 
@@ -369,6 +387,7 @@ conn_answered(struct conn *c, const struct exchange *x)
 		c->file_left = x->body_bytes;
 	}
 	conn_log(c, x->status, x->body_bytes);
+	conn_count(c, c->ctx->host_slots[x->host], x->status, x->body_bytes);
 	return TH_OK;
 }
 

@@ -15,6 +15,7 @@
 #include "handlers.h"
 #include "http_parser.h"
 #include "loop.h"
+#include "metrics.h"
 #include "transport.h"
 
 #define CONN_BUF_SIZE 4096 /* bytes of the buffers a connection takes from the pool to read and write */
@@ -29,10 +30,12 @@ struct conn_ctx {
 	const struct config *cfg;
 	struct handlers *handlers;
 	struct loop *loop;
-	const char *date;     /* for the Date header, "Sun, 06 Nov 1994 08:49:37 GMT" */
-	const char *log_time; /* this second in the access log's format (access_format_time()) */
-	bool access_log;      /* format access log lines into access */
-	bool keepalive;       /* an answer may leave its connection open; false while stopping */
+	const char *date;            /* for the Date header, "Sun, 06 Nov 1994 08:49:37 GMT" */
+	const char *log_time;        /* this second in the access log's format (access_format_time()) */
+	bool access_log;             /* format access log lines into access */
+	bool keepalive;              /* an answer may leave its connection open; false while stopping */
+	struct metrics_shard *shard; /* where this process counts requests and connections */
+	const int *host_slots;       /* the metrics slot of each of cfg->hosts */
 
 	/* shared working space */
 	struct buf_pool pool;    /* connections' input and output buffers */

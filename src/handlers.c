@@ -32,8 +32,9 @@
  */
 struct handlers {
 	const struct config *cfg;
-	struct router **routers;     /* one per host, indexed like cfg->hosts */
-	struct vhost_table **vhosts; /* one per listener: the hosts it serves; NULL when none */
+	struct router **routers;       /* one per host, indexed like cfg->hosts */
+	struct vhost_table **vhosts;   /* one per listener: the hosts it serves; NULL when none */
+	const struct metrics *metrics; /* what the metrics route shows */
 	int *root_fds;
 	bool no_openat2; /* the kernel (or valgrind, or a seccomp filter) lacks openat2: resolve by hand */
 };
@@ -121,6 +122,29 @@ send_redirect(struct exchange *x, int status, const char *location)
 	r.location = location;
 	snprintf(msg, sizeof(msg), "moved to %s", location);
 	return send_text(x, &r, msg);
+}
+
+/* The counters of every worker, summed, as Prometheus scrapes them. */
+static int
+send_metrics(const struct handlers *h, struct exchange *x)
+{
+	struct response r = response_for(x, 200);
+
+	if (h->metrics == NULL)
+		return handle_error(x, 404, "not found");
+	/* The path is decoded and routed: scratch is free to hold the text. */
+	x->scratch->len = 0;
+	if (metrics_format(h->metrics, x->scratch) == TH_ERROR)
+		return TH_ERROR;
+	r.content_type = "text/plain; version=0.0.4; charset=utf-8";
+	r.content_length = x->scratch->len;
+	x->status = r.status;
+	if (response_head(x->out, &r, x->date) == -1)
+		return TH_ERROR;
+	if (head_only(x))
+		return TH_OK;
+	x->body_bytes = x->scratch->len;
+	return buf_append(x->out, x->scratch->data, x->scratch->len) == -1 ? TH_ERROR : TH_OK;
 }
 
 /* OPTIONS that no route takes: the target's methods in Allow, and no content (RFC 9110 section 9.3.7). */
@@ -421,7 +445,7 @@ vhosts_for(const struct config *cfg, const struct listen_cfg *l, size_t *which)
 }
 
 struct handlers *
-handlers_new(const struct config *cfg)
+handlers_new(const struct config *cfg, const struct metrics *metrics)
 {
 	struct handlers *h;
 	size_t i, *which;
@@ -429,6 +453,7 @@ handlers_new(const struct config *cfg)
 	if ((h = calloc(1, sizeof(*h))) == NULL)
 		return NULL;
 	h->cfg = cfg;
+	h->metrics = metrics;
 	if ((h->root_fds = malloc((cfg->nroutes ? cfg->nroutes : 1) * sizeof(*h->root_fds))) == NULL) {
 		free(h);
 		return NULL;
@@ -707,6 +732,7 @@ handle_request(struct handlers *h, struct exchange *x)
 	case ROUTE_FILE: return handle_file(x, rt);
 	case ROUTE_DIR: path[len] = '\0'; return handle_dir(h, x, rt, path, len);
 	case ROUTE_REDIRECT: return send_redirect(x, rt->status, rt->target);
+	case ROUTE_METRICS: return send_metrics(h, x);
 	}
 	return handle_error(x, 500, "unknown route kind");
 }

@@ -10,6 +10,7 @@
 #include "config.h"
 #include "file_cache.h"
 #include "http_parser.h"
+#include "metrics.h"
 #include "status.h"
 #include "str.h"
 
@@ -38,11 +39,12 @@ struct exchange {
 struct handlers;
 
 /*
- * Prepares answering for cfg's routes in this process: the route table, and each static route's root
- * opened once (one that cannot be opened is logged and tried again at each request). cfg must outlive
- * it. Returns NULL when memory runs out.
+ * Prepares answering for cfg's hosts in this process: their route tables, which host answers a name on
+ * each listener, and each static route's root opened once (one that cannot be opened is logged and tried
+ * again at each request). metrics is what a metrics route shows. cfg must outlive it. Returns NULL when
+ * memory runs out.
  */
-struct handlers *handlers_new(const struct config *cfg);
+struct handlers *handlers_new(const struct config *cfg, const struct metrics *metrics);
 
 void handlers_free(struct handlers *h);
 

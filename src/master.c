@@ -21,6 +21,7 @@
 #include "listener.h"
 #include "log.h"
 #include "master.h"
+#include "metrics.h"
 #include "notify.h"
 #include "timer.h"
 #include "worker.h"
@@ -43,7 +44,8 @@ struct proc {
 	int channel; /* the master's end of the socket pair; -1 when the slot is empty */
 	bool ready;
 	uint64_t started;
-	uint64_t respawn_at; /* an empty slot of a live generation forks again then */
+	uint64_t respawn_at;         /* an empty slot of a live generation forks again then */
+	struct metrics_shard *shard; /* where the worker counts; given back when it is reaped */
 };
 
 struct generation {
@@ -55,6 +57,7 @@ struct generation {
 	int *lfds;             /* their descriptors, for the workers */
 	char where[256];       /* "127.0.0.1:8080, unix:/run/x.sock", for messages */
 	int access_fd;         /* -1: none; STDERR_FILENO is shared, not owned */
+	int *host_slots;       /* the metrics slot of each of cfg->hosts */
 	struct proc *procs;
 	size_t nprocs;
 	unsigned failures; /* quick deaths in a row */
@@ -75,6 +78,8 @@ static struct {
 	uint64_t now;
 	struct pollfd *pfds;
 	size_t npfds;
+	struct metrics *metrics;     /* counters shared with every worker, mapped before the first fork */
+	struct metrics_shard *shard; /* the master's own: reloads, restarts */
 } m;
 
 static size_t
@@ -149,6 +154,7 @@ gen_free(struct generation *g)
 	gen_put_listeners(g, g->cfg->nlisteners);
 	if (g->access_fd > STDERR_FILENO)
 		close(g->access_fd);
+	free(g->host_slots);
 	config_free(g->cfg);
 	free(g->procs);
 	free(g);
@@ -173,6 +179,7 @@ static struct generation *
 gen_new(struct config *cfg)
 {
 	struct generation *g;
+	size_t i;
 
 	if ((g = calloc(1, sizeof(*g))) == NULL ||
 	    (g->procs = calloc((size_t)cfg->workers, sizeof(*g->procs))) == NULL) {
@@ -181,7 +188,17 @@ gen_new(struct config *cfg)
 		return NULL;
 	}
 	g->nprocs = (size_t)cfg->workers;
+	if ((g->host_slots = calloc(cfg->nhosts, sizeof(*g->host_slots))) == NULL) {
+		log_errno("cannot start a generation");
+		free(g->procs);
+		free(g);
+		return NULL;
+	}
+	/* A host keeps its slot across reloads by its first name, so its counts go on. */
+	for (i = 0; i < cfg->nhosts; i++)
+		g->host_slots[i] = metrics_host_slot(m.metrics, cfg->hosts[i].names[0]);
 	if (gen_get_listeners(g, cfg) == -1) {
+		free(g->host_slots);
 		free(g->procs);
 		free(g);
 		return NULL;
@@ -189,6 +206,7 @@ gen_new(struct config *cfg)
 	g->access_fd = open_access_log(cfg);
 	if (g->access_fd == -1 && cfg->access_log[0] != '\0') {
 		gen_put_listeners(g, cfg->nlisteners);
+		free(g->host_slots);
 		free(g->procs);
 		free(g);
 		return NULL;
@@ -238,6 +256,7 @@ child_close_inherited(const struct generation *mine)
 static void
 proc_spawn(struct generation *g, struct proc *p)
 {
+	struct worker_args a = { g->cfg, g->lfds, -1, g->access_fd, m.metrics, NULL, g->host_slots };
 	char role[32];
 	int sv[2];
 	pid_t pid;
@@ -248,8 +267,11 @@ proc_spawn(struct generation *g, struct proc *p)
 		p->respawn_at = m.now + RESPAWN_MAX_MS;
 		return;
 	}
+	a.shard = p->shard = metrics_shard_get(m.metrics);
 	if ((pid = fork()) == -1) {
 		log_errno("fork");
+		metrics_shard_put(m.metrics, p->shard);
+		p->shard = NULL;
 		close(sv[0]);
 		close(sv[1]);
 		p->respawn_at = m.now + RESPAWN_MAX_MS;
@@ -263,7 +285,8 @@ proc_spawn(struct generation *g, struct proc *p)
 		child_close_inherited(g);
 		snprintf(role, sizeof(role), "worker g%u", g->id);
 		log_set_role(role);
-		exit(worker_run(g->cfg, g->lfds, sv[1], g->access_fd));
+		a.channel = sv[1];
+		exit(worker_run(&a));
 	}
 	close(sv[1]);
 	p->pid = pid;
@@ -349,6 +372,7 @@ gen_promote(struct generation *g)
 	struct generation *o;
 
 	g->state = GEN_ACTIVE;
+	metrics_set_generation(m.metrics, g->id);
 	log_info("generation %u: serving %s with %zu workers", g->id, g->where, g->nprocs);
 	notify("READY=1\nSTATUS=generation %u serving %s with %zu workers", g->id, g->where, g->nprocs);
 	for (o = m.gens; o != NULL; o = o->next)
@@ -426,6 +450,7 @@ master_reload(void)
 		config_free(cfg);
 		return;
 	}
+	metrics_count(m.shard, METRICS_RELOADS, 1);
 	/* A reload that had not finished starting is superseded by this one. */
 	for (o = g->next; o != NULL; o = o->next)
 		if (o->state == GEN_STARTING)
@@ -474,6 +499,9 @@ proc_died(struct generation *g, struct proc *p, int wstatus)
 	p->channel = -1;
 	p->pid = 0;
 	p->ready = false;
+	/* Its counts stay; its gauges go, unless another worker still shares the shard. */
+	metrics_shard_put(m.metrics, p->shard);
+	p->shard = NULL;
 	if (g->state == GEN_DRAINING || m.stopping) {
 		if (gen_alive(g) == 0) {
 			log_info("generation %u: ended", g->id);
@@ -487,6 +515,7 @@ proc_died(struct generation *g, struct proc *p, int wstatus)
 		gen_abandon(g, "workers keep dying before they are ready");
 		return;
 	}
+	metrics_count(m.shard, METRICS_RESTARTS, 1);
 	delay = g->failures ? 100ull << (g->failures - 1 < 7 ? g->failures - 1 : 7) : 0;
 	p->respawn_at = m.now + (delay < RESPAWN_MAX_MS ? delay : RESPAWN_MAX_MS);
 	if (delay)
@@ -746,6 +775,14 @@ master_run(struct config *cfg)
 	m.pid = getpid();
 	m.now = timer_now();
 	m.status = EXIT_SUCCESS;
+	/* Mapped once, before any fork, so every worker of every generation counts into the same memory. */
+	if ((m.metrics = metrics_map()) == NULL) {
+		log_errno("cannot map the metrics counters");
+		free(m.path);
+		config_free(cfg);
+		return EXIT_FAILURE;
+	}
+	m.shard = metrics_shard_get(m.metrics);
 	master_raise_nofile();
 	notify_init();
 	listener_adopt_activated(&m.listeners);
@@ -783,5 +820,6 @@ master_run(struct config *cfg)
 	free(m.pfds);
 	free(m.path);
 	close(m.sigfd);
+	metrics_unmap(m.metrics);
 	return m.status;
 }

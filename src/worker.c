@@ -127,6 +127,7 @@ worker_handoff(struct worker *w, struct conn *c)
 		return;
 	}
 	w->handed_off++;
+	metrics_count(w->ctx.shard, METRICS_HANDOFFS, 1);
 	conn_handed_over(c);
 }
 
@@ -195,6 +196,7 @@ worker_accept(struct worker *w, struct wlistener *l)
 			default: log_errno("accept"); return;
 			}
 		}
+		metrics_count(w->ctx.shard, METRICS_ACCEPTS, 1);
 		if (l->retiring)
 			worker_arm(w, &w->retire_timer, w->loop.now + RETIRE_QUIET_MS);
 		/* Read first: what already arrived is a request in flight, answered here even when draining.
@@ -492,7 +494,7 @@ worker_drop_privileges(const struct config *cfg)
 }
 
 static int
-worker_setup(struct worker *w, int access_fd)
+worker_setup(struct worker *w, int access_fd, const struct metrics *metrics)
 {
 	sigset_t mask;
 	size_t i;
@@ -512,7 +514,7 @@ worker_setup(struct worker *w, int access_fd)
 	}
 	if (worker_drop_privileges(w->cfg) == -1)
 		return -1;
-	if ((w->ctx.handlers = handlers_new(w->cfg)) == NULL) {
+	if ((w->ctx.handlers = handlers_new(w->cfg, metrics)) == NULL) {
 		log_errno("cannot build the route table");
 		return -1;
 	}
@@ -538,14 +540,15 @@ worker_setup(struct worker *w, int access_fd)
 }
 
 int
-worker_run(const struct config *cfg, const int *lfds, int channel, int access_fd)
+worker_run(const struct worker_args *a)
 {
+	const struct config *cfg = a->cfg;
 	struct worker w = {
 		.cfg = cfg,
 		.loop = { .epfd = -1 },
 		.nlst = cfg->nlisteners,
 		.sigfd = -1,
-		.channel = channel,
+		.channel = a->channel,
 	};
 	int status = EXIT_FAILURE;
 	size_t i;
@@ -555,7 +558,7 @@ worker_run(const struct config *cfg, const int *lfds, int channel, int access_fd
 		return EXIT_FAILURE;
 	}
 	for (i = 0; i < w.nlst; i++)
-		w.lst[i].fd = lfds[i];
+		w.lst[i].fd = a->lfds[i];
 	w.nopen = w.nlst;
 
 	w.ctx = (struct conn_ctx){
@@ -564,6 +567,8 @@ worker_run(const struct config *cfg, const int *lfds, int channel, int access_fd
 		.date = w.date,
 		.log_time = w.log_time,
 		.keepalive = true,
+		.shard = a->shard,
+		.host_slots = a->host_slots,
 		.pool = { .size = CONN_BUF_SIZE, .max = POOL_KEEP },
 	};
 	timer_init(&w.accept_timer, worker_on_accept_resume);
@@ -572,8 +577,8 @@ worker_run(const struct config *cfg, const int *lfds, int channel, int access_fd
 	timer_init(&w.flush_timer, worker_on_flush);
 	timer_init(&w.files_timer, worker_on_files_expire);
 	worker_clock(&w);
-	if (worker_setup(&w, access_fd) == 0) {
-		if (channel_send(channel, CHANNEL_READY, -1) == -1)
+	if (worker_setup(&w, a->access_fd, a->metrics) == 0) {
+		if (channel_send(w.channel, CHANNEL_READY, -1) == -1)
 			log_errno("cannot tell the master this worker is ready");
 		else {
 			worker_loop(&w);

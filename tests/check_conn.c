@@ -25,6 +25,8 @@ static struct loop loop;
 static struct conn_ctx ctx;
 static struct conn *c;
 static int peer = -1;
+static struct metrics *metrics;
+static const int host_slot = 0;
 
 static void
 write_file(const char *path, const char *text, size_t len)
@@ -71,7 +73,10 @@ setup(void)
 		.keepalive = true,
 		.pool = { .size = CONN_BUF_SIZE, .max = 4 },
 	};
-	ctx.handlers = handlers_new(cfg);
+	ck_assert_ptr_nonnull(metrics = metrics_map());
+	ck_assert_ptr_nonnull(ctx.shard = metrics_shard_get(metrics));
+	ctx.host_slots = &host_slot;
+	ctx.handlers = handlers_new(cfg, metrics);
 	ck_assert_ptr_nonnull(ctx.handlers);
 
 	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv), 0);
@@ -96,6 +101,7 @@ teardown(void)
 	buf_pool_free(&ctx.pool);
 	file_cache_clear(&ctx.files);
 	handlers_free(ctx.handlers);
+	metrics_unmap(metrics);
 	loop_free(&loop);
 	config_free(cfg);
 	snprintf(path, sizeof(path), "%s/big.bin", dir);

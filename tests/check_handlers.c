@@ -170,7 +170,7 @@ setup(void)
 	write_file("t.conf", text, strlen(text));
 	cfg = config_load(conf, err, sizeof(err));
 	ck_assert_msg(cfg != NULL, "%s", err);
-	ck_assert_ptr_nonnull(h = handlers_new(cfg));
+	ck_assert_ptr_nonnull(h = handlers_new(cfg, NULL));
 }
 
 static void

@@ -991,6 +991,88 @@ START_TEST(test_curl)
 }
 END_TEST
 
+/* The value of the metrics line that starts with name (labels included), or -1 when there is none. */
+static long long
+metric(const char *body, const char *name)
+{
+	const char *p = body;
+	size_t len = strlen(name);
+
+	for (; p != NULL && *p != '\0'; p = strchr(p, '\n'), p = p ? p + 1 : NULL)
+		if (strncmp(p, name, len) == 0 && p[len] == ' ')
+			return atoll(p + len + 1);
+	return -1;
+}
+
+static long long
+scrape(const char *name)
+{
+	expect("GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n", 200, NULL);
+	ck_assert_str_eq(itest_header(&rs, "Content-Type"), "text/plain; version=0.0.4; charset=utf-8");
+	return metric(rs.body, name);
+}
+
+/*
+ * The metrics route sums every worker's counts; they survive a worker that is killed and a reload, which
+ * counts itself and moves the generation on. promtool, when it is installed, reads the text as Prometheus.
+ */
+START_TEST(test_metrics)
+{
+	static const char ok[] = "tinyhttpd_requests_total{host=\"*\",status=\"2xx\"}";
+	long long before, after;
+	pid_t workers[8];
+	char path[400];
+	FILE *f;
+	int i;
+
+	itest_start(
+	        &srv, "workers = 2;",
+	        "{ path = \"/hello\"; text = \"Hello World!\"; },\n{ path = \"/metrics\"; metrics = true; }");
+	before = scrape(ok);
+	ck_assert_int_ge(before, 0);
+	for (i = 0; i < 10; i++)
+		expect("GET /hello HTTP/1.1\r\nHost: x\r\n\r\n", 200, "Hello World!");
+	expect("GET /nothing HTTP/1.1\r\nHost: x\r\n\r\n", 404, NULL);
+	/* The scrape before counts once it is answered: 1 + 10 since. */
+	ck_assert_int_eq(scrape(ok), before + 11);
+	ck_assert_int_ge(metric(rs.body, "tinyhttpd_requests_total{host=\"*\",status=\"4xx\"}"), 1);
+	ck_assert_int_ge(metric(rs.body, "tinyhttpd_connections_accepted_total"), 12);
+	ck_assert_int_eq(metric(rs.body, "tinyhttpd_generation"), 1);
+	ck_assert_int_ge(metric(rs.body, "tinyhttpd_request_duration_seconds_count"), before + 12);
+
+	snprintf(path, sizeof(path), "%s/metrics.txt", srv.dir);
+	ck_assert_ptr_nonnull(f = fopen(path, "w"));
+	fputs(rs.body, f);
+	fclose(f);
+	if (system("command -v promtool >/dev/null") == 0) {
+		char cmd[512];
+
+		snprintf(cmd, sizeof(cmd), "promtool check metrics < '%s'", path);
+		ck_assert_msg(system(cmd) == 0, "promtool check metrics refused the text");
+	} else {
+		fprintf(stderr,
+		        "test_metrics: promtool not installed; the text is not checked by Prometheus\n");
+	}
+
+	/* A worker killed outright: its counts stay in the sum. */
+	after = scrape(ok);
+	ck_assert_uint_eq(itest_workers(srv.pid, workers, 8), 2);
+	ck_assert_int_eq(kill(workers[0], SIGKILL), 0);
+	ck_assert(itest_wait_log(&srv, "killed by signal 9", 10000));
+	ck_assert_int_ge(scrape(ok), after + 1);
+	ck_assert_int_eq(metric(rs.body, "tinyhttpd_worker_restarts_total"), 1);
+
+	/* A reload: the counts go on, the reload is counted, the new generation serves. */
+	after = scrape(ok);
+	kill(srv.pid, SIGHUP);
+	ck_assert(itest_wait_log(&srv, "generation 2: serving", 15000));
+	ck_assert_int_eq(scrape(ok), after + 1);
+	ck_assert_int_eq(metric(rs.body, "tinyhttpd_reloads_total"), 1);
+	ck_assert_int_eq(metric(rs.body, "tinyhttpd_generation"), 2);
+	itest_stop(&srv, SIGTERM);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -1001,5 +1083,5 @@ main(void)
 	        test_reload_bind_failure, test_reload_limits_and_shutdown_timeout, test_reload_bad_config,
 	        test_worker_replaced, test_respawn_backoff, test_ipv6, test_graceful_stop,
 	        test_second_stop_signal, test_sigint_stops, test_command_line, test_port_in_use, test_curl,
-	        test_no_content, test_expect_continue, test_host_syntax, test_options);
+	        test_no_content, test_expect_continue, test_host_syntax, test_options, test_metrics);
 }
