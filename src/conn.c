@@ -12,6 +12,7 @@
 #include "conn.h"
 #include "handlers.h"
 #include "log.h"
+#include "proxy_proto.h"
 #include "response.h"
 
 #define HEAD_ROOM      1024       /* free bytes below which a head's input grows by CONN_BUF_SIZE */
@@ -97,6 +98,13 @@ conn_set_state(struct conn *c, enum conn_state state)
 	case CONN_HEAD:
 	case CONN_BODY: deadline = c->first_byte_us / 1000 + (uint64_t)cfg->request_timeout * 1000; break;
 	case CONN_LINGER: deadline = now + LINGER_MS; break;
+	case CONN_PROXY:
+		if (c->in.len == 0)
+			conn_release_buffers(c);
+		/* A header trickled in does not move the deadline: it runs from accept. */
+		deadline = c->timer.index != TIMER_UNSET ? c->timer.deadline
+		                                         : now + (uint64_t)cfg->request_timeout * 1000;
+		break;
 	case CONN_NEW: conn_release_buffers(c); /* fall through */
 	case CONN_SEND:
 	default:
@@ -373,7 +381,9 @@ conn_exchange(struct conn *c, struct exchange *x, struct str body)
 		.route = c->continue_route ? &ctx->cfg->routes[c->continue_route - 1] : NULL,
 		.out = &c->out,
 	};
-	x->close = !ctx->req.keep_alive || c->peer_eof || !ctx->keepalive || c->stay;
+	/* A proxied connection cannot be handed over: while draining, it finishes here. */
+	x->close = !ctx->req.keep_alive || c->peer_eof || !ctx->keepalive || c->stay ||
+	           (c->proxied && ctx->draining);
 }
 
 /* The answer to x is queued: the file to send after it, whether to close, the access log. */
@@ -548,11 +558,49 @@ conn_finish(struct conn *c)
 	conn_set_state(c, CONN_LINGER);
 }
 
+/*
+ * The PROXY header a load balancer sends first: its source is the client from now on. Returns TH_OK once it
+ * is read (the request may follow in the same bytes), TH_AGAIN while it is coming (c waits in CONN_PROXY),
+ * or TH_ERROR when c was closed: a connection without a valid header gets no answer, since it is not
+ * speaking HTTP to us.
+ */
+static int
+conn_proxy(struct conn *c)
+{
+	struct proxy_header h;
+	ssize_t n;
+
+	if ((n = proxy_parse(c->in.data, c->in.len, &h)) == TH_AGAIN && !c->peer_eof &&
+	    c->in.len < PROXY_MAX_LEN) {
+		conn_set_state(c, CONN_PROXY);
+		return TH_AGAIN;
+	}
+	if (n < 0) {
+		conn_close(c);
+		return TH_ERROR;
+	}
+	if (!h.local && h.src.ss_family == AF_INET) {
+		c->family = CONN_ADDR_V4;
+		c->addr.v4 = ((const struct sockaddr_in *)&h.src)->sin_addr;
+	} else if (!h.local && h.src.ss_family == AF_INET6) {
+		c->family = CONN_ADDR_V6;
+		c->addr.v6 = ((const struct sockaddr_in6 *)&h.src)->sin6_addr;
+	}
+	buf_consume(&c->in, (size_t)n);
+	c->first_byte_us = c->in.len > 0 ? c->ctx->loop->now_us : 0;
+	c->proxied = true;
+	c->state = CONN_NEW;
+	return TH_OK;
+}
+
 /* Moves the connection as far as it can go without blocking, and into the state it then waits in. */
 static void
 conn_run(struct conn *c)
 {
 	int r;
+
+	if (c->state == CONN_PROXY && conn_proxy(c) != TH_OK)
+		return;
 
 	for (;;) {
 		if (output_pending(c)) {
@@ -622,6 +670,8 @@ conn_on_event(struct conn *c, uint32_t events)
 void
 conn_start(struct conn *c, bool idle)
 {
+	if (!idle && c->ctx->cfg->listeners[c->listener].proxy_protocol)
+		c->state = CONN_PROXY;
 	/* The listener defers accepting until the request is there (TCP_DEFER_ACCEPT): read it now. */
 	if (conn_read(c) == TH_ERROR) {
 		conn_close(c);
@@ -631,7 +681,7 @@ conn_start(struct conn *c, bool idle)
 		conn_run(c);
 		return;
 	}
-	conn_set_state(c, idle ? CONN_IDLE : CONN_NEW);
+	conn_set_state(c, c->state == CONN_PROXY ? CONN_PROXY : idle ? CONN_IDLE : CONN_NEW);
 }
 
 static void

@@ -34,6 +34,7 @@ struct conn_ctx {
 	const char *log_time;        /* this second in the access log's format (access_format_time()) */
 	bool access_log;             /* format access log lines into access */
 	bool keepalive;              /* an answer may leave its connection open; false while stopping */
+	bool draining;               /* this process hands its idle connections over, or closes them */
 	struct metrics_shard *shard; /* where this process counts requests and connections */
 	const int *host_slots;       /* the metrics slot of each of cfg->hosts */
 
@@ -53,6 +54,7 @@ struct conn_ctx {
 /*
  * Where a connection is. Each state has one epoll interest and one deadline, both set by conn_set_state():
  *   NEW     accepted, nothing read yet     in   request_timeout, then closed without a word
+ *   PROXY   waiting for the PROXY header   in   request_timeout from accept, then closed without a word
  *   IDLE    between requests, no buffers   in   keepalive_timeout, then closed
  *   HEAD    reading a request head         in   request_timeout from its first byte, then 408
  *   BODY    reading a request body         in   the same deadline as its head
@@ -61,6 +63,7 @@ struct conn_ctx {
  */
 enum conn_state {
 	CONN_NEW,
+	CONN_PROXY,
 	CONN_IDLE,
 	CONN_HEAD,
 	CONN_BODY,
@@ -87,6 +90,7 @@ struct conn {
 	bool peer_eof : 1;      /* the peer shut down its side: answer what is buffered, then close */
 	bool shared : 1;        /* handed over, in or out: another process may hold the socket too */
 	bool stay : 1;          /* a handoff failed: keep it here, and close after its next answer */
+	bool proxied : 1;       /* addr came in a PROXY header: handed over, the socket would lose it */
 	uint64_t first_byte_us; /* when the current request's first byte came, in loop->now_us; 0: none */
 
 	struct buf in;     /* received bytes, the current request first */

@@ -118,7 +118,7 @@ worker_may_accept(const struct worker *w, const struct wlistener *l)
 static void
 worker_handoff(struct worker *w, struct conn *c)
 {
-	if (c->stay)
+	if (c->stay || c->proxied)
 		return;
 	if (channel_send(w->channel, CHANNEL_CONN, c->fd) == -1) {
 		/* It stays here; its next answer says Connection: close. */
@@ -276,6 +276,7 @@ worker_drain(struct worker *w, char how)
 		return;
 	}
 	w->draining = true;
+	w->ctx.draining = true;
 	w->handoff = how != CHANNEL_STOP;
 	/* A draining worker keeps a connection alive only when it can hand it over afterwards. */
 	w->ctx.keepalive = w->handoff;

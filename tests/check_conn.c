@@ -381,6 +381,79 @@ START_TEST(test_no_keepalive)
 }
 END_TEST
 
+/* Behind a load balancer: the PROXY header comes first, and its source is the client from then on. */
+START_TEST(test_proxy_v1)
+{
+	char buf[4096];
+
+	cfg->listeners[0].proxy_protocol = true;
+	conn_start(c, false);
+	ck_assert_int_eq(c->state, CONN_PROXY);
+	send_peer("PROXY TCP4 203.0.113.7 192.0.2.1 51000 80\r\nGET /hello HTTP/1.1\r\nHost: a\r\n\r\n");
+	recv_peer(buf, sizeof(buf));
+	ck_assert_ptr_nonnull(strstr(buf, "HTTP/1.1 200 OK\r\n"));
+	ck_assert_ptr_nonnull(strstr(access_text(), "203.0.113.7 - - ["));
+	ck_assert_int_eq(c->state, CONN_IDLE);
+	/* The next request on the connection needs no header of its own. */
+	send_peer("GET /hello HTTP/1.1\r\nHost: a\r\n\r\n");
+	recv_peer(buf, sizeof(buf));
+	ck_assert_ptr_nonnull(strstr(buf, "HTTP/1.1 200 OK\r\n"));
+}
+END_TEST
+
+/* A header trickled a byte at a time is read whole, and the trickle does not move the deadline. */
+START_TEST(test_proxy_trickled)
+{
+	static const char header[] = "PROXY TCP6 2001:db8::1 2001:db8::2 51000 443\r\n";
+	char buf[4096];
+	uint64_t deadline;
+	size_t i;
+
+	cfg->listeners[0].proxy_protocol = true;
+	conn_start(c, false);
+	deadline = c->timer.deadline;
+	for (i = 0; i < sizeof(header) - 2; i++) {
+		ck_assert_int_eq(write(peer, header + i, 1), 1);
+		loop.now += 10;
+		turn();
+		ck_assert_int_eq(c->state, CONN_PROXY);
+		ck_assert_uint_eq(c->timer.deadline, deadline);
+	}
+	send_peer("\nGET /hello HTTP/1.1\r\nHost: a\r\n\r\n");
+	recv_peer(buf, sizeof(buf));
+	ck_assert_ptr_nonnull(strstr(buf, "HTTP/1.1 200 OK\r\n"));
+	ck_assert_ptr_nonnull(strstr(access_text(), "2001:db8::1 - - ["));
+}
+END_TEST
+
+/* Without a valid header the connection is closed without a word: it is not speaking to us. */
+START_TEST(test_proxy_garbage)
+{
+	char buf[64];
+
+	cfg->listeners[0].proxy_protocol = true;
+	conn_start(c, false);
+	send_peer("GET /hello HTTP/1.1\r\nHost: a\r\n\r\n");
+	turn();
+	ck_assert_int_eq(ctx.nconns, 0);
+	ck_assert_int_eq(read(peer, buf, sizeof(buf)), 0);
+}
+END_TEST
+
+/* A header that never comes: closed at request_timeout from accept. */
+START_TEST(test_proxy_timeout)
+{
+	cfg->listeners[0].proxy_protocol = true;
+	conn_start(c, false);
+	send_peer("PROXY TCP4 ");
+	turn();
+	ck_assert_int_eq(c->state, CONN_PROXY);
+	loop.now = c->timer.deadline;
+	turn();
+	ck_assert_int_eq(ctx.nconns, 0);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -399,6 +472,10 @@ main(void)
 	tcase_add_test(tc, test_file_in_turns);
 	tcase_add_test(tc, test_send_stall);
 	tcase_add_test(tc, test_no_keepalive);
+	tcase_add_test(tc, test_proxy_v1);
+	tcase_add_test(tc, test_proxy_trickled);
+	tcase_add_test(tc, test_proxy_garbage);
+	tcase_add_test(tc, test_proxy_timeout);
 	suite_add_tcase(s, tc);
 	return check_run(s);
 }
