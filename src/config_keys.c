@@ -208,8 +208,8 @@ compile_text(struct config_loader *ld, const config_setting_t *g, const config_s
 	struct route *rt = base;
 	char msg[512];
 
-	if (template_compile(&rt->text, rt->target, (const char *const *)rt->params, rt->nparams, msg,
-	                     sizeof(msg)) == -1)
+	if (template_compile(&rt->text, rt->target, (const char *const *)rt->params, rt->nparams,
+	                     "declare it in params", msg, sizeof(msg)) == -1)
 		return config_fail(ld, s, "%s", msg);
 	return 0;
 }

@@ -501,7 +501,7 @@ static const struct bad bad_configs[] = {
 	{ "routes = (\n  { path = \"/\"; text = \"x\";\n    params = [ \"\" ]; }\n);\n", 3,
 	  "may only use letters" },
 	{ "routes = (\n  { path = \"/\"; params = [ \"name\" ];\n    text = \"{nmae}\"; }\n);\n", 3,
-	  "unknown parameter {nmae}" },
+	  "unknown placeholder {nmae}; declare it in params" },
 	{ "routes = (\n  { path = \"/\";\n    text = \"a } b\"; }\n);\n", 3, "lone '}'" },
 	/* file and root */
 	{ "routes = (\n  { path = \"/\";\n    file = \"www/missing.html\"; }\n);\n", 3,
