@@ -106,7 +106,7 @@ struct conn {
 	} addr;
 };
 
-/* The client's address as text, for the access log; buf has room for INET6_ADDRSTRLEN bytes. */
+/* Writes the client's address as text, "-" when unknown, to buf (INET6_ADDRSTRLEN bytes); returns buf. */
 const char *conn_peer(const struct conn *c, char *buf);
 
 /*

@@ -3,6 +3,7 @@
 #ifndef HANDLERS_H
 #define HANDLERS_H
 
+#include <netinet/in.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -25,6 +26,8 @@ struct exchange {
 	uint64_t now;             /* ms, for the file cache */
 	/* The route handle_route() found before the body came, or NULL; on return, the route taken. */
 	const struct route *route;
+	/* The client's address as text, "-" when unknown: for {remote_addr}, and the access log. */
+	char remote_addr[INET6_ADDRSTRLEN];
 
 	/* out */
 	struct buf *out; /* the head, and the body unless it comes from file_fd */
