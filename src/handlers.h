@@ -21,7 +21,7 @@ struct exchange {
 	struct str body;          /* the whole decoded request body */
 	const char *date;         /* for the Date header */
 	bool close;               /* the connection closes after this response */
-	struct buf *scratch;      /* room for the decoded path and parameters */
+	struct buf *scratch;      /* room for the decoded path, parameters and host name */
 	struct file_cache *files; /* small files served lately, still open */
 	uint64_t now;             /* ms, for the file cache */
 	/* The route handle_route() found before the body came, or NULL; on return, the route taken. */
