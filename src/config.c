@@ -596,7 +596,7 @@ route_free(struct route *rt)
 	for (i = 0; i < rt->nparams; i++)
 		free(rt->params[i]);
 	free(rt->params);
-	template_free(&rt->text);
+	template_free(&rt->tmpl);
 	free(rt->method);
 	free(rt->path);
 	free(rt->target);

@@ -12,12 +12,26 @@
 #include "template.h"
 
 enum route_kind {
-	ROUTE_TEXT,     /* text = "..." with {param} placeholders */
+	ROUTE_TEXT,     /* text = "..." with {param} and {variable} placeholders */
 	ROUTE_FILE,     /* file = "path" */
 	ROUTE_DIR,      /* prefix = "/static/"; root = "dir" */
-	ROUTE_REDIRECT, /* redirect = "/elsewhere" */
+	ROUTE_REDIRECT, /* redirect = "/elsewhere", or with {variable} placeholders */
 	ROUTE_METRICS,  /* metrics = true: the counters of every worker, in Prometheus' text format */
 };
+
+/*
+ * The request variables a text or redirect may name besides its params: their values follow the params'
+ * in what the route's template is rendered with, in this order. A param of the same name hides one.
+ */
+enum route_var {
+	ROUTE_VAR_HOST,        /* the host the request is for, as nginx's $host: no port, lower case */
+	ROUTE_VAR_PATH,        /* the path as sent, still percent-encoded */
+	ROUTE_VAR_QUERY,       /* the query, without '?' */
+	ROUTE_VAR_REMOTE_ADDR, /* the client's address */
+	ROUTE_NVARS
+};
+
+extern const char *const route_vars[ROUTE_NVARS]; /* their names: "host", ... */
 
 #define ROUTE_KIND(k) (1u << (k)) /* a bit of struct config_key's kinds */
 
@@ -27,9 +41,9 @@ struct route {
 	char *path;    /* the exact path; for ROUTE_DIR the prefix, ending in '/' */
 	char **params; /* ROUTE_TEXT: required parameter names */
 	size_t nparams;
-	struct template text; /* ROUTE_TEXT */
-	char *target;         /* ROUTE_TEXT: the text as written; ROUTE_FILE: absolute file path;
-	                         ROUTE_DIR: absolute root dir; ROUTE_REDIRECT: the Location */
+	struct template tmpl; /* ROUTE_TEXT: the body; ROUTE_REDIRECT: the Location */
+	char *target;         /* ROUTE_TEXT, ROUTE_REDIRECT: the template as written; ROUTE_FILE: absolute
+	                         file path; ROUTE_DIR: absolute root dir */
 	char *content_type;   /* NULL: text/plain; charset=utf-8 for text, by extension for files */
 	bool html;            /* content_type is an HTML type */
 	int status;           /* 200 by default; 302 for redirects */

@@ -202,16 +202,46 @@ check_params(struct config_loader *ld, const config_setting_t *g, const config_s
 	return 0;
 }
 
+const char *const route_vars[ROUTE_NVARS] = {
+	[ROUTE_VAR_HOST] = "host",
+	[ROUTE_VAR_PATH] = "path",
+	[ROUTE_VAR_QUERY] = "query",
+	[ROUTE_VAR_REMOTE_ADDR] = "remote_addr",
+};
+
+/* route_vars as an operator writes them, for messages. */
+#define ROUTE_VARS_TEXT "{host}, {path}, {query} or {remote_addr}"
+
+/*
+ * Compiles the text or redirect of a route once, at load: its params, then the request variables, are the
+ * names it may use; the first of a name wins, so a param hides a variable it shares a name with, as it did
+ * before there were variables. hint says what to do about an unknown name.
+ */
+static int
+compile_template(struct config_loader *ld, const config_setting_t *s, struct route *rt, const char *hint)
+{
+	size_t n = rt->nparams + ROUTE_NVARS, i;
+	const char **names;
+	char msg[512];
+	int rc;
+
+	if ((names = calloc(n, sizeof(*names))) == NULL)
+		return config_nomem(ld);
+	for (i = 0; i < rt->nparams; i++)
+		names[i] = rt->params[i];
+	for (i = 0; i < ROUTE_NVARS; i++)
+		names[rt->nparams + i] = route_vars[i];
+	rc = template_compile(&rt->tmpl, rt->target, names, n, hint, msg, sizeof(msg));
+	free(names);
+	if (rc == -1)
+		return config_fail(ld, s, "%s", msg);
+	return 0;
+}
+
 static int
 compile_text(struct config_loader *ld, const config_setting_t *g, const config_setting_t *s, void *base)
 {
-	struct route *rt = base;
-	char msg[512];
-
-	if (template_compile(&rt->text, rt->target, (const char *const *)rt->params, rt->nparams, msg,
-	                     sizeof(msg)) == -1)
-		return config_fail(ld, s, "%s", msg);
-	return 0;
+	return compile_template(ld, s, base, "declare it in params, or use " ROUTE_VARS_TEXT);
 }
 
 /*
@@ -261,17 +291,23 @@ all_in_range(const char *s, int lo, int hi)
 	return true;
 }
 
+/*
+ * The Location goes into a header: the text must be printable ASCII, and what the variables put in is too
+ * (the parser took host, path and query only so). The template is compiled here so that no request
+ * parses it.
+ */
 static int
 check_redirect(struct config_loader *ld, const config_setting_t *g, const config_setting_t *s, void *base)
 {
-	const struct route *rt = base;
+	struct route *rt = base;
 
-	if (all_in_range(rt->target, '!', '~'))
-		return 0;
-	return config_fail(ld, s,
-	                   "route redirect must be a non-empty URL of printable ASCII without spaces "
-	                   "(percent-encode the rest), not \"%s\"",
-	                   rt->target);
+	if (!all_in_range(rt->target, '!', '~'))
+		return config_fail(ld, s,
+		                   "route redirect must be a non-empty URL of printable ASCII without spaces "
+		                   "(percent-encode the rest), not \"%s\"",
+		                   rt->target);
+	return compile_template(ld, s, rt,
+	                        "a redirect may use " ROUTE_VARS_TEXT "; write {{ and }} for literal braces");
 }
 
 static int
@@ -300,7 +336,7 @@ check_status(struct config_loader *ld, const config_setting_t *g, const config_s
 		                   "route status 304 answers only conditional requests, which routes do not "
 		                   "evaluate; use 200");
 	/* These say there is no content (RFC 9110 sections 15.3.5, 15.3.6): a text or file would be lost. */
-	if ((rt->status == 204 || rt->status == 205) && (rt->kind != ROUTE_TEXT || rt->text.nparts != 0))
+	if ((rt->status == 204 || rt->status == 205) && (rt->kind != ROUTE_TEXT || rt->tmpl.nparts != 0))
 		return config_fail(ld, s,
 		                   "route status %d sends no content: only a text route with text = \"\" may "
 		                   "have it",
@@ -378,13 +414,13 @@ static const struct config_key route_keys[] = {
 	  .check = check_params, .kinds = ROUTE_KIND(ROUTE_TEXT),
 	  .help = "parameters it requires, from the query or a form body" },
 	{ "text", KEY_STRING, ROUTE(target), .check = compile_text, KIND_KEY(ROUTE_TEXT),
-	  .help = "the body; {name} is the parameter name" },
+	  .help = "the body, with {param} and {host}, {path}, {query}, {remote_addr} filled in" },
 	{ "file", KEY_STRING, ROUTE(target), .check = resolve_target, KIND_KEY(ROUTE_FILE),
 	  .help = "a file to send" },
 	{ "root", KEY_STRING, ROUTE(target), .check = resolve_target, KIND_KEY(ROUTE_DIR),
 	  .help = "a directory whose files it serves" },
 	{ "redirect", KEY_STRING, ROUTE(target), .check = check_redirect, KIND_KEY(ROUTE_REDIRECT),
-	  .help = "the Location it sends" },
+	  .help = "the Location it sends, with {host}, {path}, {query}, {remote_addr} filled in" },
 	{ "metrics", KEY_BOOL, ROUTE(metrics), .check = check_metrics, KIND_KEY(ROUTE_METRICS),
 	  .help = "answers with the server's counters, in Prometheus' text format" },
 	{ "status", KEY_INT, .min = 200, .max = 599, .def = 200, ROUTE(status), .check = check_status,

@@ -116,7 +116,7 @@ struct conn {
 
 enum { CONN_ADDR_NONE, CONN_ADDR_V4, CONN_ADDR_V6 }; /* struct conn's family */
 
-/* The client's address as text, for the access log; buf has room for INET6_ADDRSTRLEN bytes. */
+/* Writes the client's address as text, "-" when unknown, to buf (INET6_ADDRSTRLEN bytes); returns buf. */
 const char *conn_peer(const struct conn *c, char *buf);
 
 /*

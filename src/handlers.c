@@ -199,10 +199,28 @@ collect_params(struct exchange *x, const struct route *rt, struct str *values, c
 	return len == sizeof(missing) - 1 ? TH_OK : TH_ERROR;
 }
 
-static int
-handle_text(struct exchange *x, const struct route *rt, char *dst)
+/*
+ * The request variables, indexed by enum route_var, into vars; the host name is written to host, which
+ * has room for the authority. Host, path and query are what the parser let through: printable ASCII
+ * without spaces, so that a Location made of them and of a redirect's text holds nothing else either.
+ */
+static void
+request_vars(const struct exchange *x, char *host, struct str *vars)
 {
-	struct str values[MAX_PARAMS];
+	const struct http_request *req = x->req;
+
+	vars[ROUTE_VAR_HOST] =
+	        (struct str){ host, url_host_name(req->authority.p, req->authority.len, host) };
+	vars[ROUTE_VAR_PATH] = req->path;
+	vars[ROUTE_VAR_QUERY] = req->query;
+	vars[ROUTE_VAR_REMOTE_ADDR] = (struct str){ x->remote_addr, strlen(x->remote_addr) };
+}
+
+/* dst has room for the decoded parameters, host for the host name. */
+static int
+handle_text(struct exchange *x, const struct route *rt, char *dst, char *host)
+{
+	struct str values[MAX_PARAMS + ROUTE_NVARS];
 	struct response r = response_for(x, rt->status);
 	char msg[512];
 	size_t len;
@@ -211,8 +229,9 @@ handle_text(struct exchange *x, const struct route *rt, char *dst)
 		return handle_error(x, 500, "route has too many parameters");
 	if (collect_params(x, rt, values, dst, msg, sizeof(msg)) == TH_ERROR)
 		return handle_error(x, 400, msg);
+	request_vars(x, host, values + rt->nparams);
 	r.content_type = rt->content_type ? rt->content_type : "text/plain; charset=utf-8";
-	len = template_render(&rt->text, values, rt->html, NULL, 0);
+	len = template_render(&rt->tmpl, values, rt->html, NULL, 0);
 	r.content_length = len;
 	x->status = r.status;
 	if (response_head(x->out, &r, x->date) == -1)
@@ -221,9 +240,27 @@ handle_text(struct exchange *x, const struct route *rt, char *dst)
 		return TH_OK;
 	if (buf_reserve(x->out, len) == -1)
 		return TH_ERROR;
-	x->out->len += template_render(&rt->text, values, rt->html, x->out->data + x->out->len, len);
+	x->out->len += template_render(&rt->tmpl, values, rt->html, x->out->data + x->out->len, len);
 	x->body_bytes = len;
 	return TH_OK;
+}
+
+/* The Location as written, or with the request's variables filled in; host has room for the host name. */
+static int
+handle_redirect(struct exchange *x, const struct route *rt, char *host)
+{
+	struct str vars[ROUTE_NVARS];
+	char location[4096];
+	size_t len;
+
+	if (template_is_literal(&rt->tmpl))
+		return send_redirect(x, rt->status, rt->tmpl.src);
+	request_vars(x, host, vars);
+	if ((len = template_render(&rt->tmpl, vars, false, location, sizeof(location) - 1)) >=
+	    sizeof(location))
+		return handle_error(x, 414, "the location to redirect to would be too long");
+	location[len] = '\0';
+	return send_redirect(x, rt->status, location);
 }
 
 /* The head of a file's response, with the route's or the extension's type. Returns TH_OK or TH_ERROR (no
@@ -669,16 +706,20 @@ route_request(struct handlers *h, struct exchange *x, size_t *len)
 	if (x->route != NULL)
 		x->host = x->route->host;
 	else if (h->vhosts[x->listener] != NULL)
-		x->host = vhost_match(h->vhosts[x->listener], req->host);
+		x->host = vhost_match(h->vhosts[x->listener], req->authority);
 	else
 		return handle_error(x, 404, "no host is served on this listener");
 	/* Before any route is looked at: a method no route can name is the server's to refuse, not a path's.
 	 */
 	if (!http_method_known(req->method))
 		return handle_error(x, 501, "method not implemented");
-	/* Room for the decoded path, then the decoded parameters; decoding never grows a string. */
+	/*
+	 * Room for the decoded path, then the decoded parameters, then the host name, as handle_request()
+	 * lays them out; decoding never grows a string, nor does taking the host's name.
+	 */
 	x->scratch->len = 0;
-	if (buf_reserve(x->scratch, req->path.len + 1 + req->query.len + x->body.len) == -1)
+	if (buf_reserve(x->scratch, req->path.len + 1 + req->query.len + x->body.len + req->authority.len) ==
+	    -1)
 		return TH_ERROR;
 	path = x->scratch->data;
 	/* "*" comes only with OPTIONS (the parser sees to it), and the router takes it as it is. */
@@ -717,8 +758,9 @@ handle_route(struct handlers *h, struct exchange *x)
 int
 handle_request(struct handlers *h, struct exchange *x)
 {
+	const struct http_request *req = x->req;
 	const struct route *rt;
-	char *path;
+	char *path, *params, *host;
 	size_t len;
 
 	if (route_request(h, x, &len) == -1)
@@ -727,11 +769,13 @@ handle_request(struct handlers *h, struct exchange *x)
 		return TH_OK;
 	rt = x->route;
 	path = x->scratch->data;
+	params = path + req->path.len + 1;
+	host = params + req->query.len + x->body.len;
 	switch (rt->kind) {
-	case ROUTE_TEXT: return handle_text(x, rt, path + x->req->path.len + 1);
+	case ROUTE_TEXT: return handle_text(x, rt, params, host);
 	case ROUTE_FILE: return handle_file(x, rt);
 	case ROUTE_DIR: path[len] = '\0'; return handle_dir(h, x, rt, path, len);
-	case ROUTE_REDIRECT: return send_redirect(x, rt->status, rt->target);
+	case ROUTE_REDIRECT: return handle_redirect(x, rt, host);
 	case ROUTE_METRICS: return send_metrics(h, x);
 	}
 	return handle_error(x, 500, "unknown route kind");

@@ -3,6 +3,7 @@
 #ifndef HANDLERS_H
 #define HANDLERS_H
 
+#include <netinet/in.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -21,12 +22,14 @@ struct exchange {
 	struct str body;          /* the whole decoded request body */
 	const char *date;         /* for the Date header */
 	bool close;               /* the connection closes after this response */
-	struct buf *scratch;      /* room for the decoded path and parameters */
+	struct buf *scratch;      /* room for the decoded path, parameters and host name */
 	struct file_cache *files; /* small files served lately, still open */
 	uint64_t now;             /* ms, for the file cache */
 	size_t listener;          /* the one the request came in on: an index into cfg->listeners */
 	/* The route handle_route() found before the body came, or NULL; on return, the route taken. */
 	const struct route *route;
+	/* The client's address as text, "-" when unknown: for {remote_addr}, and the access log. */
+	char remote_addr[INET6_ADDRSTRLEN];
 
 	/* out */
 	struct buf *out; /* the head, and the body unless it comes from file_fd */

@@ -117,7 +117,7 @@ check_render(const struct route *rt, const struct str *values, const char *want)
 	char out[256];
 	size_t n;
 
-	n = template_render(&rt->text, values, false, out, sizeof(out));
+	n = template_render(&rt->tmpl, values, false, out, sizeof(out));
 	ck_assert_uint_lt(n, sizeof(out));
 	out[n] = '\0';
 	ck_assert_str_eq(out, want);
@@ -501,8 +501,12 @@ static const struct bad bad_configs[] = {
 	{ "routes = (\n  { path = \"/\"; text = \"x\";\n    params = [ \"\" ]; }\n);\n", 3,
 	  "may only use letters" },
 	{ "routes = (\n  { path = \"/\"; params = [ \"name\" ];\n    text = \"{nmae}\"; }\n);\n", 3,
-	  "unknown parameter {nmae}" },
+	  "unknown placeholder {nmae}; declare it in params, or use {host}, {path}, {query} or "
+	  "{remote_addr}" },
 	{ "routes = (\n  { path = \"/\";\n    text = \"a } b\"; }\n);\n", 3, "lone '}'" },
+	{ "routes = (\n  { path = \"/\";\n    text = \"{Host}\"; }\n);\n", 3,
+	  "unknown placeholder {Host}; declare it in params, or use {host}, {path}, {query} or "
+	  "{remote_addr}" },
 	/* file and root */
 	{ "routes = (\n  { path = \"/\";\n    file = \"www/missing.html\"; }\n);\n", 3,
 	  "file \"www/missing.html\"" },
@@ -537,6 +541,15 @@ static const struct bad bad_configs[] = {
 	  "route redirect must be a non-empty URL" },
 	{ "routes = (\n  { path = \"/\";\n    redirect = \"/a b\"; }\n);\n", 3, "without spaces" },
 	{ "routes = (\n  { path = \"/\";\n    redirect = \"/a\\nb\"; }\n);\n", 3, "not \"/a\\x0ab\"" },
+	{ "routes = (\n  { path = \"/\";\n    redirect = \"https://{hots}{path}\"; }\n);\n", 3,
+	  "unknown placeholder {hots}; a redirect may use {host}, {path}, {query} or {remote_addr}; write {{ "
+	  "and }} for literal braces" },
+	{ "routes = (\n  { path = \"/\";\n    redirect = \"/{name}\"; }\n);\n", 3,
+	  "unknown placeholder {name}" },
+	{ "routes = (\n  { path = \"/\";\n    redirect = \"/a}b\"; }\n);\n", 3, "lone '}' at offset 2" },
+	{ "routes = (\n  { path = \"/\";\n    redirect = \"/{host\"; }\n);\n", 3,
+	  "unclosed '{' at offset 1" },
+	{ "routes = (\n  { path = \"/\";\n    redirect = \"/{}\"; }\n);\n", 3, "empty placeholder" },
 	{ "routes = (\n  { path = \"/\"; text = \"x\";\n    content_type = \"\"; }\n);\n", 3,
 	  "route content_type must be a non-empty media type" },
 	{ "routes = (\n  { path = \"/\"; text = \"x\";\n    content_type = \"text/html\\r\\nX: y\"; }\n);\n",
@@ -605,6 +618,39 @@ START_TEST(test_default_status)
 	ck_assert_msg(cfg != NULL, "%s", err);
 	ck_assert_int_eq(cfg->routes[0].status, 302);
 	ck_assert_int_eq(cfg->routes[1].status, 200);
+	config_free(cfg);
+}
+END_TEST
+
+/*
+ * Texts and redirects may use the request variables, after the params in the values they are rendered
+ * with; a param of the same name hides one. A redirect without any stays a literal, braces unescaped.
+ */
+START_TEST(test_variables)
+{
+	struct config *cfg = load_text("routes = (\n"
+	                               "  { path = \"/v\"; params = [ \"name\" ];\n"
+	                               "    text = \"{name}@{host}{path}?{query} {remote_addr}\"; },\n"
+	                               "  { path = \"/r\"; redirect = \"https://{host}:8443{path}\"; },\n"
+	                               "  { path = \"/s\"; params = [ \"host\" ]; text = \"{host}\"; },\n"
+	                               "  { path = \"/l\"; redirect = \"/a{{b}}\"; }\n"
+	                               ");\n");
+	const struct str vars[] = { STR_LIT("h"), STR_LIT("/p"), STR_LIT("q"), STR_LIT("192.0.2.1") };
+	const struct str text[] = { STR_LIT("Ann"), STR_LIT("h"), STR_LIT("/p"), STR_LIT("q"),
+		                    STR_LIT("192.0.2.1") };
+	const struct str hidden[] = { STR_LIT("mine"), STR_LIT("h"), STR_LIT("/p"), STR_LIT("q"),
+		                      STR_LIT("192.0.2.1") };
+
+	ck_assert_msg(cfg != NULL, "%s", err);
+	ck_assert_uint_eq(nitems(vars), ROUTE_NVARS);
+	check_render(&cfg->routes[0], text, "Ann@h/p?q 192.0.2.1");
+	check_render(&cfg->routes[1], vars, "https://h:8443/p");
+	ck_assert(!template_is_literal(&cfg->routes[1].tmpl));
+	ck_assert_str_eq(cfg->routes[1].target, "https://{host}:8443{path}");
+	check_render(&cfg->routes[2], hidden, "mine");
+	ck_assert(template_is_literal(&cfg->routes[3].tmpl));
+	ck_assert_str_eq(cfg->routes[3].tmpl.src, "/a{b}");
+	ck_assert_str_eq(cfg->routes[3].target, "/a{{b}}");
 	config_free(cfg);
 }
 END_TEST
@@ -939,6 +985,7 @@ config_suite(void)
 	tcase_add_loop_test(tc, test_bad, 0, (int)nitems(bad_configs));
 	tcase_add_test(tc, test_bad_include);
 	tcase_add_test(tc, test_default_status);
+	tcase_add_test(tc, test_variables);
 	tcase_add_test(tc, test_not_duplicates);
 	tcase_add_test(tc, test_print);
 	tcase_add_test(tc, test_key_tables);

@@ -151,6 +151,40 @@ START_TEST(test_host_syntax)
 }
 END_TEST
 
+/*
+ * The request variables over a real socket: {host} as nginx's $host (no port, lower case), {path} and
+ * {query} as sent, {remote_addr} the client's, which the access log line names too.
+ */
+START_TEST(test_request_variables)
+{
+	itest_start(&srv, "access_log = \"-\";",
+	            "{ path = \"/secure\"; redirect = \"https://{host}{path}\"; status = 301; },\n"
+	            "{ path = \"/whoami\"; text = \"{host} {path} {query} {remote_addr}\"; },\n"
+	            "{ path = \"/echo\"; text = \"<p>{query}</p>\"; content_type = \"text/html\"; }\n");
+	expect("GET /secure?x=1 HTTP/1.1\r\nHost: Example.COM:8080\r\n\r\n", 301, NULL);
+	ck_assert_str_eq(itest_header(&rs, "Location"), "https://example.com/secure");
+	expect("GET /secure HTTP/1.0\r\n\r\n", 301, NULL);
+	ck_assert_str_eq(itest_header(&rs, "Location"), "https:///secure");
+	expect("GET //secure HTTP/1.1\r\nHost: h%0D%0ASet-Cookie%3Ax=1\r\n\r\n", 301, NULL);
+	ck_assert_str_eq(itest_header(&rs, "Location"), "https://h%0d%0aset-cookie%3ax=1//secure");
+	ck_assert_ptr_null(itest_header(&rs, "Set-Cookie"));
+	expect("GET /echo?<b>&'x' HTTP/1.1\r\nHost: x\r\n\r\n", 200, "<p>&lt;b&gt;&amp;&#39;x&#39;</p>");
+
+	/* Two requests on one connection, each with its own host. */
+	ck_assert_int_eq(itest_connect(&cl, srv.port), 0);
+	itest_sends(&cl, "GET /whoami?a=%20b HTTP/1.1\r\nHost: WWW.Example.org:8080\r\n\r\n"
+	                 "GET http://[::1]:81/whoami HTTP/1.1\r\nHost: other\r\n\r\n");
+	ck_assert_int_eq(itest_read(&cl, &rs, 5000), 0);
+	ck_assert_str_eq(rs.body, "www.example.org /whoami a=%20b 127.0.0.1");
+	ck_assert_int_eq(itest_read(&cl, &rs, 5000), 0);
+	ck_assert_str_eq(rs.body, "[::1] /whoami  127.0.0.1");
+	itest_close(&cl);
+	ck_assert(itest_wait_log(&srv, "127.0.0.1 - - [", 10000));
+	ck_assert(itest_wait_log(&srv, "\"GET http://[::1]:81/whoami HTTP/1.1\" 200 24", 10000));
+	itest_stop(&srv, SIGTERM);
+}
+END_TEST
+
 /* An OPTIONS answer: 200, Allow, and an empty body that leaves the connection ready for the next one. */
 static void
 expect_options(const char *raw, const char *allow)
@@ -1083,5 +1117,6 @@ main(void)
 	        test_reload_bind_failure, test_reload_limits_and_shutdown_timeout, test_reload_bad_config,
 	        test_worker_replaced, test_respawn_backoff, test_ipv6, test_graceful_stop,
 	        test_second_stop_signal, test_sigint_stops, test_command_line, test_port_in_use, test_curl,
-	        test_no_content, test_expect_continue, test_host_syntax, test_options, test_metrics);
+	        test_no_content, test_expect_continue, test_host_syntax, test_request_variables, test_options,
+	        test_metrics);
 }
