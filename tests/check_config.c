@@ -383,7 +383,7 @@ static const struct bad bad_configs[] = {
 	{ "server = {\n  port = ;\n};\n" ROUTES, 2, "syntax error" },
 	{ ROUTES "routes = ();\n", 2, "duplicate setting name" },
 	/* top level */
-	{ ROUTES "listen = 80;\n", 2, "unknown setting 'listen'; expected server or routes" },
+	{ ROUTES "tls = 80;\n", 2, "unknown setting 'tls'; expected server, listen, hosts or routes" },
 	{ "server = 5;\n" ROUTES, 1, "server must be a group" },
 	{ "server = {};\n", 1, "no routes; add at least one route" },
 	{ "server = {};\n\nroutes = ();\n", 3, "no routes" },
@@ -741,12 +741,15 @@ START_TEST(test_key_tables)
 			ck_assert_msg(k->help != NULL && k->help[0] != '\0', "%s has no help", k->name);
 			for (j = 0; j < i; j++)
 				ck_assert_str_ne(keys[j].name, k->name);
-			if (k->type == KEY_INT || k->type == KEY_SIZE) {
+			/* A kind key is always given: it has no default. */
+			if ((k->type == KEY_INT || k->type == KEY_SIZE) && !k->sets_kind) {
 				ck_assert_msg(k->min <= k->def && k->def <= k->max,
 				              "%s: default out of range", k->name);
 				ck_assert(k->type == KEY_INT ? k->min >= INT_MIN && k->max <= INT_MAX
 				                             : k->min >= 0);
 			}
+			if (k->type == KEY_MODE)
+				ck_assert_msg(k->def >= 0 && k->def <= 0777, "%s: default out of range", k->name);
 			if (k->type == KEY_ENUM)
 				ck_assert(k->choices != NULL && k->def >= 0 &&
 				          (size_t)k->def < count_choices(k->choices));
