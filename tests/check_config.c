@@ -973,8 +973,35 @@ drop_line_numbers(char *text)
 }
 
 /*
- * What tinyhttpd -T prints is a config that loads to the same config: printed again, it reads the same. Each
- * key shows the value in effect (defaults, one worker per CPU, absolute paths) with its help.
+ * What tinyhttpd -T prints is a config that loads to the same config: printed again, it reads the same (line
+ * numbers aside). Returns what text printed as (the caller frees it), and in *cfg the config it loads to.
+ */
+static char *
+print_round_trip(const char *text, struct config **cfg)
+{
+	char *first, *bare, *second, path[PATH_MAX + 16];
+
+	*cfg = load_text(text);
+	ck_assert_msg(*cfg != NULL, "%s", err);
+	first = print_config(*cfg);
+	config_free(*cfg);
+	write_file("printed.conf", first);
+	tmp_path(path, sizeof(path), "printed.conf");
+	*cfg = config_load(path, err, sizeof(err));
+	ck_assert_msg(*cfg != NULL, "%s in:\n%s", err, first);
+	second = print_config(*cfg);
+	drop_line_numbers(second);
+	ck_assert_ptr_nonnull(bare = strdup(first));
+	drop_line_numbers(bare);
+	ck_assert_msg(strcmp(bare, second) == 0, "printed:\n%.1000s\nprinted bare:\n%.1000s", bare, second);
+	free(bare);
+	free(second);
+	return first;
+}
+
+/*
+ * Each key shows the value in effect (defaults, one worker per CPU, absolute paths) with its help; a file
+ * of today as it is understood, a listener and a host.
  */
 START_TEST(test_print)
 {
@@ -988,48 +1015,77 @@ START_TEST(test_print)
 	        "  { path = \"/f\"; file = \"www/a.html\"; status = 203; },\n"
 	        "  { path = \"/r\"; redirect = \"/t\"; }\n"
 	        ");\n";
-	char *first, *second, want[PATH_MAX + 64], path[PATH_MAX + 16];
+	char *first, want[PATH_MAX + 64];
 	struct config *cfg;
 
-	cfg = load_text(text);
-	ck_assert_msg(cfg != NULL, "%s", err);
-	first = print_config(cfg);
-	config_free(cfg);
-	write_file("printed.conf", first);
-	tmp_path(path, sizeof(path), "printed.conf");
-	cfg = config_load(path, err, sizeof(err));
-	ck_assert_msg(cfg != NULL, "%s in:\n%s", err, first);
-	second = print_config(cfg);
-	ck_assert_ptr_nonnull(strstr(first, "{\t# line 3\n"));
-	drop_line_numbers(first);
-	drop_line_numbers(second);
-	ck_assert_msg(strcmp(first, second) == 0, "printed:\n%.1000s\nprinted again:\n%.1000s", first,
-	              second);
+	first = print_round_trip(text, &cfg);
+	ck_assert_ptr_nonnull(strstr(first, "\t\t\t{\t# line 3\n"));
+	/* server.port is a listener now, and the routes a host. */
+	ck_assert_ptr_null(strstr(first, "\n\tport"));
+	ck_assert_ptr_null(strstr(first, "\n\taddress"));
+	ck_assert_ptr_nonnull(strstr(first, "\nlisten = (\n\t{\t# line 1\n\t\t# name is not set "));
+	ck_assert_ptr_nonnull(strstr(first, "\n\t\taddress = \"0.0.0.0\";"));
+	ck_assert_ptr_nonnull(strstr(first, "\n\t\tport = 81;"));
+	ck_assert_ptr_nonnull(strstr(first, "\nhosts = (\n\t{\t# line 2\n\t\tnames = [ \"*\" ];"));
+	ck_assert_ptr_nonnull(strstr(first, "\n\t\t# listen is not set "));
+	ck_assert_ptr_nonnull(strstr(first, "\n\t\troutes = (\n"));
+	ck_assert_ptr_null(strstr(first, "\nroutes"));
 
-	ck_assert_ptr_nonnull(strstr(first, "\tport = 81;"));
-	ck_assert_ptr_nonnull(strstr(first, "\tkeepalive_timeout = 15;"));
+	ck_assert_ptr_nonnull(strstr(first, "\n\tkeepalive_timeout = 15;"));
 	ck_assert_ptr_nonnull(strstr(first, "# seconds an idle keep-alive connection is kept\n"));
-	snprintf(want, sizeof(want), "\tworkers = %d;", cpu_count());
+	snprintf(want, sizeof(want), "\n\tworkers = %d;", cpu_count());
 	ck_assert_ptr_nonnull(strstr(first, want));
-	ck_assert_ptr_nonnull(strstr(first, "\taccess_log_format = \"json\";"));
-	snprintf(want, sizeof(want), "\taccess_log = \"%s\";", cfg->access_log);
+	ck_assert_ptr_nonnull(strstr(first, "\n\taccess_log_format = \"json\";"));
+	snprintf(want, sizeof(want), "\n\taccess_log = \"%s\";", cfg->access_log);
 	ck_assert_ptr_nonnull(strstr(first, want));
-	ck_assert_ptr_nonnull(strstr(first, "\t\tparams = [ \"a\", \"b\" ];"));
+	ck_assert_ptr_nonnull(strstr(first, "\n\t\t\t\tparams = [ \"a\", \"b\" ];"));
 	ck_assert_ptr_nonnull(
-	        strstr(first, "\t\ttext = \"q\\\" b\\\\ {a} {{x}}\\x0a\\x09\\x01 caf\xc3\xa9\";"));
-	ck_assert_ptr_nonnull(strstr(first, "\t\tcontent_type = \"text/html\";"));
-	ck_assert_ptr_nonnull(strstr(first, "\t\tautoindex = true;"));
-	ck_assert_ptr_nonnull(strstr(first, "\t\tstatus = 203;"));
-	ck_assert_ptr_nonnull(strstr(first, "\t\tstatus = 302;"));
-	ck_assert_ptr_nonnull(strstr(first, "\t\t# content_type is not set "));
+	        strstr(first, "\n\t\t\t\ttext = \"q\\\" b\\\\ {a} {{x}}\\x0a\\x09\\x01 caf\xc3\xa9\";"));
+	ck_assert_ptr_nonnull(strstr(first, "\n\t\t\t\tcontent_type = \"text/html\";"));
+	ck_assert_ptr_nonnull(strstr(first, "\n\t\t\t\tautoindex = true;"));
+	ck_assert_ptr_nonnull(strstr(first, "\n\t\t\t\tstatus = 203;"));
+	ck_assert_ptr_nonnull(strstr(first, "\n\t\t\t\tstatus = 302;"));
+	ck_assert_ptr_nonnull(strstr(first, "\n\t\t\t\t# content_type is not set "));
 	/* Only the keys a route's kind takes. */
 	ck_assert_ptr_null(strstr(first, "\tpath = \"/s/\""));
 	ck_assert_ptr_nonnull(strstr(first, "\tprefix = \"/s/\""));
-	snprintf(want, sizeof(want), "\t\troot = \"%s\";", cfg->routes[1].target);
+	snprintf(want, sizeof(want), "\n\t\t\t\troot = \"%s\";", cfg->routes[1].target);
 	ck_assert_ptr_nonnull(strstr(first, want));
 	config_free(cfg);
 	free(first);
-	free(second);
+}
+END_TEST
+
+/* Listeners with the keys of their kind, hosts with their names, listeners and routes, as written. */
+START_TEST(test_print_listen_hosts)
+{
+	char *first, want[PATH_MAX + 64];
+	struct config *cfg;
+
+	make_socket_file("logs/old.sock");
+	first = print_round_trip(listen_hosts_text, &cfg);
+	ck_assert_uint_eq(cfg->nlisteners, 6);
+	ck_assert_uint_eq(cfg->nhosts, 5);
+	ck_assert_uint_eq(cfg->nroutes, 7);
+	ck_assert_ptr_null(strstr(first, "\n\tport"));
+	ck_assert_ptr_nonnull(strstr(first, "\nlisten = (\n\t{\t# line 3\n\t\tname = \"public\";"));
+	ck_assert_ptr_nonnull(strstr(first, "\n\t\tipv6_only = true;"));
+	ck_assert_ptr_nonnull(strstr(first, "\n\t\tproxy_protocol = true;"));
+	snprintf(want, sizeof(want), "\n\t\tpath = \"%s\";", cfg->listeners[2].path);
+	ck_assert_ptr_nonnull(strstr(first, want));
+	ck_assert_ptr_nonnull(strstr(first, "\n\t\tmode = \"0660\";"));
+	ck_assert_ptr_nonnull(strstr(first, "\n\t\tmode = \"0666\";"));
+	/* A unix socket has no address, port or ipv6_only; a TCP listener no path or mode. */
+	ck_assert_ptr_nonnull(strstr(first, "\t{\t# line 5\n\t\t# name is not set "));
+	ck_assert_ptr_null(strstr(first, "# path is not set"));
+	ck_assert_ptr_null(strstr(first, "# address is not set"));
+	ck_assert_ptr_nonnull(strstr(
+	        first, "\nhosts = (\n\t{\t# line 11\n\t\tnames = [ \"example.com\", \"www.example.com\" ];"));
+	ck_assert_ptr_nonnull(strstr(first, "\n\t\tlisten = [ \"public\", \"public6\" ];"));
+	ck_assert_ptr_nonnull(strstr(first, "\n\t\tlisten = [ \"lb\" ];"));
+	ck_assert_ptr_nonnull(strstr(first, "\n\t\t\t\ttext = \"e\";"));
+	config_free(cfg);
+	free(first);
 }
 END_TEST
 
@@ -1264,6 +1320,7 @@ config_suite(void)
 	tcase_add_test(tc, test_default_status);
 	tcase_add_test(tc, test_not_duplicates);
 	tcase_add_test(tc, test_print);
+	tcase_add_test(tc, test_print_listen_hosts);
 	tcase_add_test(tc, test_key_tables);
 	tcase_add_test(tc, test_man_page);
 	suite_add_tcase(s, tc);
