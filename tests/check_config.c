@@ -993,7 +993,7 @@ print_round_trip(const char *text, struct config **cfg)
 	drop_line_numbers(second);
 	ck_assert_ptr_nonnull(bare = strdup(first));
 	drop_line_numbers(bare);
-	ck_assert_msg(strcmp(bare, second) == 0, "printed:\n%.1000s\nprinted bare:\n%.1000s", bare, second);
+	ck_assert_msg(strcmp(bare, second) == 0, "printed:\n%.1000s\nprinted again:\n%.1000s", bare, second);
 	free(bare);
 	free(second);
 	return first;
