@@ -954,16 +954,17 @@ START_TEST(test_command_line)
 	itest_start(&srv, NULL, itest_seed_routes);
 	snprintf(args, sizeof(args), "-t -c %s", srv.conf);
 	ck_assert_int_eq(run_binary(args, out, sizeof(out)), 0);
-	/* -T: the check, then every setting in effect with its help, and the routes as understood. */
+	/* -T: the check, then every setting, the listener and the host's routes as understood. */
 	snprintf(args, sizeof(args), "-T -c %s", srv.conf);
 	ck_assert_int_eq(run_binary(args, dump, sizeof(dump)), 0);
-	snprintf(want, sizeof(want), "\n\tport = %d;", srv.port);
+	snprintf(want, sizeof(want), "\n\t\tport = %d;", srv.port);
 	ck_assert_msg(strstr(dump, "configuration is valid") != NULL && strstr(dump, want) != NULL &&
 	                      strstr(dump, "\n\tkeepalive_timeout = 15;") != NULL &&
 	                      strstr(dump, "# seconds an idle keep-alive connection is kept\n") != NULL &&
-	                      strstr(dump, "\n\t\tprefix = \"/static/\";") != NULL &&
-	                      strstr(dump, "\n\t\tstatus = 302;") != NULL && strstr(dump, "\n);\n") != NULL,
-	              "got: %s", dump);
+	                      strstr(dump, "\n\t\t\t\tprefix = \"/static/\";") != NULL &&
+	                      strstr(dump, "\n\t\t\t\tstatus = 302;") != NULL &&
+	                      strstr(dump, "\n);\n") != NULL,
+	              "got: %.2000s", dump);
 	f = fopen(srv.conf, "a");
 	ck_assert_ptr_nonnull(f);
 	fprintf(f, "bogus = 1;\n");
