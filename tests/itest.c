@@ -66,19 +66,26 @@ itest_free_port(void)
 	return port;
 }
 
-/* Replaces every @WWW@ in routes with the source tree's www directory. */
+/* routes with @WWW@ (the demo pages), @DIR@ (the server's temporary directory) and @PORT@ filled in. */
 static void
-expand_www(char *out, size_t cap, const char *routes)
+expand(const struct server *s, char *out, size_t cap, const char *routes)
 {
 	const char *top = getenv("TOP_SRCDIR"), *p;
-	char www[512];
+	char www[512], port[16];
 	size_t len = 0;
 
 	snprintf(www, sizeof(www), "%s/www", top ? top : ".");
-	while ((p = strstr(routes, "@WWW@")) != NULL) {
-		len += (size_t)snprintf(out + len, cap - len, "%.*s%s", (int)(p - routes), routes, www);
+	snprintf(port, sizeof(port), "%d", s->port);
+	while ((p = strchr(routes, '@')) != NULL) {
+		const char *with = strncmp(p, "@WWW@", 5) == 0    ? www
+		                   : strncmp(p, "@DIR@", 5) == 0  ? s->dir
+		                   : strncmp(p, "@PORT@", 6) == 0 ? port
+		                                                  : NULL;
+
+		len += (size_t)snprintf(out + len, cap - len, "%.*s%s", (int)(p - routes), routes,
+		                        with ? with : "@");
 		ck_assert_uint_lt(len, cap);
-		routes = p + 5;
+		routes = p + (with == NULL ? 1 : with == port ? 6 : 5);
 	}
 	snprintf(out + len, cap - len, "%s", routes);
 }
@@ -89,7 +96,7 @@ itest_write_config(struct server *s, const char *server_extra, const char *route
 	char expanded[8192], tmp[320];
 	FILE *f;
 
-	expand_www(expanded, sizeof(expanded), routes);
+	expand(s, expanded, sizeof(expanded), routes);
 	/* Write then rename, so a reload never reads a half-written file. */
 	snprintf(tmp, sizeof(tmp), "%s.tmp", s->conf);
 	f = fopen(tmp, "w");
@@ -97,10 +104,16 @@ itest_write_config(struct server *s, const char *server_extra, const char *route
 	if (server_extra == NULL)
 		server_extra = "";
 	/* Loopback, two workers and no access log unless the test says otherwise. */
-	fprintf(f, "server = {\n  %s\n  port = %d;\n  %s\n  %s\n  %s\n};\nroutes = (\n%s);\n",
-	        strstr(server_extra, "address") ? "" : "address = \"127.0.0.1\";", s->port,
-	        strstr(server_extra, "access_log") ? "" : "access_log = \"\";",
-	        strstr(server_extra, "workers") ? "" : "workers = 2;", server_extra, expanded);
+	if (strncmp(expanded, "listen", 6) == 0)
+		/* The test's own listeners and hosts; @PORT@ is the one to wait for. */
+		fprintf(f, "server = {\n  %s\n  %s\n  %s\n};\n%s\n",
+		        strstr(server_extra, "access_log") ? "" : "access_log = \"\";",
+		        strstr(server_extra, "workers") ? "" : "workers = 2;", server_extra, expanded);
+	else
+		fprintf(f, "server = {\n  %s\n  port = %d;\n  %s\n  %s\n  %s\n};\nroutes = (\n%s);\n",
+		        strstr(server_extra, "address") ? "" : "address = \"127.0.0.1\";", s->port,
+		        strstr(server_extra, "access_log") ? "" : "access_log = \"\";",
+		        strstr(server_extra, "workers") ? "" : "workers = 2;", server_extra, expanded);
 	ck_assert_int_eq(fclose(f), 0);
 	ck_assert_int_eq(rename(tmp, s->conf), 0);
 }

@@ -29,7 +29,11 @@ struct server {
 	char routes[4096];
 };
 
-/* Writes s->conf for s->port with the settings in server_extra ("workers = 1;" ...) and routes. */
+/*
+ * Writes s->conf for s->port with the settings in server_extra ("workers = 1;" ...) and routes. When
+ * routes starts with "listen", it is the rest of the file (listen = ( ... ); hosts = ( ... );), and one
+ * of its listeners should be on @PORT@. @PORT@, @DIR@ (s->dir) and @WWW@ (the demo pages) are filled in.
+ */
 void itest_write_config(struct server *s, const char *server_extra, const char *routes);
 
 /* Starts the server on a free port with that config and waits until it answers; fails the test if not. */
