@@ -255,20 +255,21 @@ conn_log_headers(const struct http_request *req, struct access_entry *e)
 	}
 }
 
-/* One access log line for the exchange just answered; peer is conn_peer()'s text. */
+/* One access log line for the exchange just answered. */
 static void
-conn_log(const struct conn *c, const char *peer, int status, uint64_t bytes)
+conn_log(const struct conn *c, int status, uint64_t bytes)
 {
 	struct conn_ctx *ctx = c->ctx;
 	enum access_format fmt = ctx->cfg->access_log_format;
 	const struct http_request *req = &ctx->req;
+	char peer[INET6_ADDRSTRLEN];
 	struct access_entry e;
 	uint64_t now_us;
 
 	if (!ctx->access_log)
 		return;
 	e = (struct access_entry){ .time = ctx->log_time, .status = status, .body_bytes = bytes };
-	e.remote_addr = peer;
+	e.remote_addr = conn_peer(c, peer);
 	/* No head: it could not be parsed, and what the parser left in ctx->req is not a request to log. */
 	if (c->head_len > 0) {
 		e.method = req->method;
@@ -304,14 +305,13 @@ static int
 conn_fail(struct conn *c, int status, const char *msg)
 {
 	struct response r = { .status = status, .close = true };
-	char peer[INET6_ADDRSTRLEN];
 	ssize_t body;
 
 	c->close_after = true;
 	c->linger = true;
 	if ((body = response_text(&c->out, &r, msg, false, c->ctx->date)) == -1)
 		return TH_ERROR;
-	conn_log(c, conn_peer(c, peer), status, (uint64_t)body);
+	conn_log(c, status, (uint64_t)body);
 	/* Before the head is read there is no host to count it under. */
 	conn_count(c, METRICS_OTHER, status, (uint64_t)body);
 	return TH_OK;
@@ -384,8 +384,10 @@ conn_exchange(struct conn *c, struct exchange *x, struct str body)
 	/* A proxied connection cannot be handed over: while draining, it finishes here. */
 	x->close = !ctx->req.keep_alive || c->peer_eof || !ctx->keepalive || c->stay ||
 	           (c->proxied && ctx->draining);
-	/* Formatted once per request: the access log line takes it from here too. */
-	conn_peer(c, x->remote_addr);
+	x->peer_family = c->family == CONN_ADDR_V4   ? AF_INET
+	                 : c->family == CONN_ADDR_V6 ? AF_INET6
+	                                             : AF_UNSPEC;
+	x->peer_addr = &c->addr;
 }
 
 /* The answer to x is queued: the file to send after it, whether to close, the access log. */
@@ -398,7 +400,7 @@ conn_answered(struct conn *c, const struct exchange *x)
 		c->file_off = 0;
 		c->file_left = x->body_bytes;
 	}
-	conn_log(c, x->remote_addr, x->status, x->body_bytes);
+	conn_log(c, x->status, x->body_bytes);
 	conn_count(c, c->ctx->host_slots[x->host], x->status, x->body_bytes);
 	return TH_OK;
 }

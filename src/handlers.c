@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: ISC */
 /* handlers.c: route kinds: templated text, a file, a static directory under a root, a redirect. */
+#include <arpa/inet.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -205,14 +206,22 @@ collect_params(struct exchange *x, const struct route *rt, struct str *values, c
  * without spaces, so that a Location made of them and of a redirect's text holds nothing else either.
  */
 static void
-request_vars(const struct exchange *x, char *host, struct str *vars)
+request_vars(struct exchange *x, const struct route *rt, char *host, struct str *vars)
 {
 	const struct http_request *req = x->req;
 
+	/* Most templates use none: then none costs anything. */
+	if (!template_uses_from(&rt->tmpl, rt->nparams)) {
+		memset(vars, 0, ROUTE_NVARS * sizeof(*vars));
+		return;
+	}
 	vars[ROUTE_VAR_HOST] =
 	        (struct str){ host, url_host_name(req->authority.p, req->authority.len, host) };
 	vars[ROUTE_VAR_PATH] = req->path;
 	vars[ROUTE_VAR_QUERY] = req->query;
+	if ((x->peer_family != AF_INET && x->peer_family != AF_INET6) ||
+	    inet_ntop(x->peer_family, x->peer_addr, x->remote_addr, sizeof(x->remote_addr)) == NULL)
+		strcpy(x->remote_addr, "-");
 	vars[ROUTE_VAR_REMOTE_ADDR] = (struct str){ x->remote_addr, strlen(x->remote_addr) };
 }
 
@@ -229,7 +238,7 @@ handle_text(struct exchange *x, const struct route *rt, char *dst, char *host)
 		return handle_error(x, 500, "route has too many parameters");
 	if (collect_params(x, rt, values, dst, msg, sizeof(msg)) == TH_ERROR)
 		return handle_error(x, 400, msg);
-	request_vars(x, host, values + rt->nparams);
+	request_vars(x, rt, host, values + rt->nparams);
 	r.content_type = rt->content_type ? rt->content_type : "text/plain; charset=utf-8";
 	len = template_render(&rt->tmpl, values, rt->html, NULL, 0);
 	r.content_length = len;
@@ -255,7 +264,7 @@ handle_redirect(struct exchange *x, const struct route *rt, char *host)
 
 	if (template_is_literal(&rt->tmpl))
 		return send_redirect(x, rt->status, rt->tmpl.src);
-	request_vars(x, host, vars);
+	request_vars(x, rt, host, vars);
 	if ((len = template_render(&rt->tmpl, vars, false, location, sizeof(location) - 1)) >=
 	    sizeof(location))
 		return handle_error(x, 414, "the location to redirect to would be too long");

@@ -28,7 +28,10 @@ struct exchange {
 	size_t listener;          /* the one the request came in on: an index into cfg->listeners */
 	/* The route handle_route() found before the body came, or NULL; on return, the route taken. */
 	const struct route *route;
-	/* The client's address as text, "-" when unknown: for {remote_addr}, and the access log. */
+	/* The client's address, AF_INET or AF_INET6 (anything else: unknown), as text only when a
+	 * template asks for {remote_addr}: formatting it costs more than the rest of a small answer. */
+	int peer_family;
+	const void *peer_addr; /* a struct in_addr or in6_addr */
 	char remote_addr[INET6_ADDRSTRLEN];
 
 	/* out */

@@ -107,6 +107,17 @@ fail:
 }
 
 bool
+template_uses_from(const struct template *t, size_t first)
+{
+	size_t i;
+
+	for (i = 0; i < t->nparts; i++)
+		if (t->parts[i].param >= 0 && (size_t)t->parts[i].param >= first)
+			return true;
+	return false;
+}
+
+bool
 template_is_literal(const struct template *t)
 {
 	/* Literals never stand next to each other: a second part is a placeholder, or follows one. */

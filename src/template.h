@@ -33,6 +33,9 @@ int template_compile(struct template *t, const char *src, const char *const *nam
 /* Whether t has no placeholder: t->src, NUL-terminated, is all its text. */
 bool template_is_literal(const struct template *t);
 
+/* Whether t uses a value at index first or beyond: a route's request variables follow its params. */
+bool template_uses_from(const struct template *t, size_t first);
+
 /*
  * Writes the text with values[param] filled in to out[0..cap), as much as fits, and returns the whole
  * length, like snprintf without the NUL: call with cap 0 to size the output. With html, values are
