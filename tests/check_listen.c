@@ -108,6 +108,29 @@ is_socket(const char *path)
 	return lstat(path, &st) == 0 && S_ISSOCK(st.st_mode);
 }
 
+/*
+ * Connects to the listening unix socket at path until its queue is full, as a server that stopped
+ * accepting leaves it: a blocking connect would now wait. Returns how many of fds it opened.
+ */
+static size_t
+fill_backlog(const char *path, int *fds, size_t n)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	size_t i;
+
+	strcpy(sun.sun_path, path);
+	for (i = 0; i < n; i++) {
+		fds[i] = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+		ck_assert_int_ge(fds[i], 0);
+		if (connect(fds[i], (struct sockaddr *)&sun, sizeof(sun)) == -1) {
+			ck_assert_msg(errno == EAGAIN, "connect: %s", strerror(errno));
+			return i + 1;
+		}
+	}
+	ck_abort_msg("the queue of %s never filled", path);
+	return n;
+}
+
 /* The permission bits of the socket file at path; asserts it is one. */
 static unsigned
 socket_mode(const char *path)
@@ -426,8 +449,9 @@ START_TEST(test_unix_path_taken)
 	static struct server other;
 	static struct client probe;
 	char dir[64] = "/tmp/tinyhttpd-unix.XXXXXX", sock[128], body[1024];
+	int fd, fds[64];
+	size_t nfds;
 	FILE *f;
-	int fd;
 
 	ck_assert_ptr_nonnull(mkdtemp(dir));
 	snprintf(sock, sizeof(sock), "%s/http.sock", dir);
@@ -460,10 +484,19 @@ START_TEST(test_unix_path_taken)
 	itest_close(&probe);
 	/* Nor did it leave its TCP listener bound. */
 	ck_assert_int_eq(itest_connect(&probe, other.port), -1);
+	/* Its queue full, as a hung server leaves it: alive all the same, and no reason to wait on it. */
+	nfds = fill_backlog(sock, fds, sizeof(fds) / sizeof(fds[0]));
+	ck_assert_int_eq(unlink(other.log), 0);
+	ck_assert_int_eq(start_refused(&other), 1);
+	ck_assert(itest_file_has(other.log, "another server accepts on it", 0));
+	ck_assert(is_socket(sock));
+	while (nfds > 0)
+		close(fds[--nfds]);
 	close(fd);
 	ck_assert_int_eq(unlink(sock), 0);
 
 	/* Not a socket: not ours to remove; the loader already says so. */
+	ck_assert_int_eq(unlink(other.log), 0);
 	ck_assert_ptr_nonnull(f = fopen(sock, "w"));
 	fputs("data", f);
 	ck_assert_int_eq(fclose(f), 0);
