@@ -503,6 +503,21 @@ START_TEST(test_unix_path_taken)
 	ck_assert_int_eq(start_refused(&other), 1);
 	ck_assert(itest_file_has(other.log, "exists and is not a socket", 0));
 	ck_assert(itest_file_has(sock, "data", 0));
+	ck_assert_int_eq(unlink(sock), 0);
+
+	/* A later listener that cannot be bound: the socket file made for an earlier one goes again. */
+	snprintf(body, sizeof(body),
+	         "listen = ( { path = \"%s\"; }, { address = \"127.0.0.1\"; port = @PORT@; } );\n"
+	         "hosts = ( { names = [ \"*\" ]; routes = ( { path = \"/\"; text = \"here\"; } ); } );\n",
+	         sock);
+	itest_start(&srv, NULL, itest_seed_routes);
+	other.port = srv.port;
+	itest_write_config(&other, NULL, body);
+	ck_assert_int_eq(unlink(other.log), 0);
+	ck_assert_int_eq(start_refused(&other), 1);
+	ck_assert(itest_file_has(other.log, "cannot bind 127.0.0.1", 0));
+	ck_assert_msg(file_gone(sock), "%s is left after a start that failed", sock);
+	itest_stop(&srv, SIGTERM);
 	remove_dir(dir);
 }
 END_TEST
@@ -607,7 +622,8 @@ END_TEST
 static const char proxy_body[] =
         "listen = (\n"
         "  { name = \"lb\"; address = \"127.0.0.1\"; port = @PORT@; proxy_protocol = true; },\n"
-        "  { name = \"direct\"; address = \"127.0.0.1\"; port = %d; }\n"
+        "  { name = \"direct\"; address = \"127.0.0.1\"; port = %d; },\n"
+        "  { name = \"local\"; path = \"@DIR@/lb.sock\"; proxy_protocol = true; }\n"
         ");\n"
         "hosts = ( { names = [ \"*\" ]; routes = ( { path = \"/whoami\"; text = \"{remote_addr}\"; } ); } "
         ");\n";
@@ -652,7 +668,7 @@ START_TEST(test_proxy_protocol)
 {
 	static const char v1[] = "PROXY TCP4 192.0.2.7 198.51.100.1 56324 443\r\n";
 	unsigned char v2[128];
-	char log[400];
+	char log[400], sock[400];
 	uint64_t took;
 	size_t len;
 	int direct;
@@ -667,6 +683,24 @@ START_TEST(test_proxy_protocol)
 	len = proxy_v2(v2, NULL);
 	proxied(v2, len, "GET /whoami?local HTTP/1.1\r\nHost: x\r\n\r\n", "127.0.0.1");
 	proxied("PROXY UNKNOWN\r\n", 15, "GET /whoami?unknown HTTP/1.1\r\nHost: x\r\n\r\n", "127.0.0.1");
+	/* Over a unix socket, whose clients have no address of their own. */
+	snprintf(sock, sizeof(sock), "%s/lb.sock", srv.dir);
+	ck_assert_int_eq(unix_connect(&cl, sock), 0);
+	itest_sends(&cl, v1);
+	itest_sends(&cl, "GET /whoami?unix HTTP/1.1\r\nHost: x\r\n\r\n");
+	ck_assert_int_eq(itest_read(&cl, &rs, 10000), 0);
+	ck_assert_str_eq(rs.body, "192.0.2.7");
+	itest_close(&cl);
+	ck_assert_int_eq(unix_connect(&cl, sock), 0);
+	itest_send(&cl, (const char *)v2, proxy_v2(v2, NULL));
+	itest_sends(&cl, "GET /whoami?unix-local HTTP/1.1\r\nHost: x\r\n\r\n");
+	ck_assert_int_eq(itest_read(&cl, &rs, 10000), 0);
+	ck_assert_str_eq(rs.body, "-");
+	itest_close(&cl);
+	ck_assert_int_eq(unix_connect(&cl, sock), 0);
+	itest_sends(&cl, "GET /whoami?unix-plain HTTP/1.1\r\nHost: x\r\n\r\n");
+	ck_assert_uint_lt(closed_silently(&cl, 5000), 900);
+	itest_close(&cl);
 	/* The listener without proxy_protocol takes no header: there it is a bad request line. */
 	expect_on(direct, "GET /whoami?direct HTTP/1.1\r\nHost: x\r\n\r\n", 200, "127.0.0.1");
 	expect_on(direct, "PROXY TCP4 192.0.2.7 198.51.100.1 56324 443\r\n\r\n", 400, NULL);
@@ -779,6 +813,19 @@ START_TEST(test_hostile_proxy_trickle)
 	itest_sends(&cl, req);
 	ck_assert_int_eq(itest_read(&cl, &rs, 10000), 0);
 	ck_assert_str_eq(rs.body, "2001:db8::9");
+	itest_close(&cl);
+	/* Headers longer than any the server takes are refused as soon as that is clear. */
+	ck_assert_int_eq(itest_connect(&cl, srv.port), 0);
+	memset(v2, 'x', sizeof(v2));
+	memcpy(v2, "PROXY UNKNOWN ", 14);
+	itest_send(&cl, (const char *)v2, 110);
+	ck_assert_uint_lt(closed_silently(&cl, 5000), 900);
+	itest_close(&cl);
+	ck_assert_int_eq(itest_connect(&cl, srv.port), 0);
+	len = proxy_v2(v2, NULL);
+	v2[14] = v2[15] = 0xff;
+	itest_send(&cl, (const char *)v2, len);
+	ck_assert_uint_lt(closed_silently(&cl, 5000), 900);
 	itest_close(&cl);
 	/* A trickled header that goes wrong is refused at its wrong byte, well before the deadline. */
 	ck_assert_int_eq(itest_connect(&cl, srv.port), 0);
