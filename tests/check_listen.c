@@ -297,11 +297,9 @@ remove_dir(const char *dir)
  * after "*.example.org" and "*" after "example.com", so that file order would pick the wrong ones.
  * status.internal is on "lb" only.
  */
-static const char routing_body[] =
-        "listen = (\n"
-        "  { name = \"public\"; address = \"127.0.0.1\"; port = @PORT@; },\n"
-        "  { name = \"lb\"; address = \"127.0.0.1\"; port = %d; }\n"
-        ");\n"
+static const char routing_public[] = "  { name = \"public\"; address = \"127.0.0.1\"; port = @PORT@; }";
+static const char routing_lb[] = "  { name = \"lb\"; address = \"127.0.0.1\"; port = %d; }";
+static const char routing_hosts[] =
         "hosts = (\n"
         "  { names = [ \"example.com\", \"www.example.com\" ];\n"
         "    routes = ( { path = \"/\"; text = \"example.com for {host}\"; },\n"
@@ -314,6 +312,17 @@ static const char routing_body[] =
         "    routes = ( { path = \"/\"; text = \"status\"; }, { path = \"/metrics\"; metrics = true; } ); }\n"
         ");\n";
 
+/* The routing config with "lb" on port lb, listed after "public" or, swapped, before it. */
+static void
+routing_body(char *out, size_t cap, int lb, bool swapped)
+{
+	char lbl[128];
+
+	snprintf(lbl, sizeof(lbl), routing_lb, lb);
+	snprintf(out, cap, "listen = (\n%s,\n%s\n);\n%s", swapped ? lbl : routing_public,
+	         swapped ? routing_public : lbl, routing_hosts);
+}
+
 /* Starts the routing server; returns the "lb" listener's port. */
 static int
 start_routing(void)
@@ -321,7 +330,7 @@ start_routing(void)
 	char body[4096];
 	int lb = itest_free_port();
 
-	snprintf(body, sizeof(body), routing_body, lb);
+	routing_body(body, sizeof(body), lb, false);
 	itest_start(&srv, NULL, body);
 	/* The "lb" listener is bound before the workers start: it answers once @PORT@ does. */
 	expect_host(lb, "status.internal", "/", "status");
@@ -343,6 +352,8 @@ metric(const char *text, const char *name)
 
 START_TEST(test_host_routing)
 {
+	static struct client held_pub;
+	char body[4096];
 	int pub, lb;
 
 	lb = start_routing();
@@ -394,6 +405,34 @@ START_TEST(test_host_routing)
 	ck_assert_int_eq(metric(rs.body, "tinyhttpd_requests_total{host=\"*.a.example.org\",status=\"2xx\"}"),
 	                 4);
 	ck_assert_int_eq(metric(rs.body, "tinyhttpd_requests_total{host=\"*\",status=\"4xx\"}"), 1);
+
+	/*
+	 * Connections held over a reload that lists the listeners the other way round: handed over, each is
+	 * still served the hosts of the listener it came in on.
+	 */
+	ck_assert_int_eq(itest_connect(&cl, lb), 0);
+	itest_sends(&cl, "GET / HTTP/1.1\r\nHost: status.internal\r\n\r\n");
+	ck_assert_int_eq(itest_read(&cl, &rs, 10000), 0);
+	ck_assert_str_eq(rs.body, "status");
+	ck_assert_int_eq(itest_connect(&held_pub, pub), 0);
+	itest_sends(&held_pub, "GET / HTTP/1.1\r\nHost: status.internal\r\n\r\n");
+	ck_assert_int_eq(itest_read(&held_pub, &rs, 10000), 0);
+	ck_assert_str_eq(rs.body, "any for status.internal");
+	routing_body(body, sizeof(body), lb, true);
+	itest_write_config(&srv, NULL, body);
+	ck_assert_int_eq(kill(srv.pid, SIGHUP), 0);
+	ck_assert(itest_wait_log(&srv, "generation 2: serving", 20000));
+	ck_assert(itest_wait_log(&srv, "generation 1: ended", 20000));
+	itest_sends(&cl, "GET / HTTP/1.1\r\nHost: status.internal\r\n\r\n");
+	ck_assert_int_eq(itest_read(&cl, &rs, 10000), 0);
+	ck_assert_str_eq(rs.body, "status");
+	itest_sends(&held_pub, "GET / HTTP/1.1\r\nHost: status.internal\r\n\r\n");
+	ck_assert_int_eq(itest_read(&held_pub, &rs, 10000), 0);
+	ck_assert_str_eq(rs.body, "any for status.internal");
+	expect_on(lb, "GET /metrics HTTP/1.1\r\nHost: status.internal\r\n\r\n", 200, NULL);
+	ck_assert_int_eq(metric(rs.body, "tinyhttpd_connections_handed_over_total"), 2);
+	itest_close(&held_pub);
+	itest_close(&cl);
 	itest_stop(&srv, SIGTERM);
 }
 END_TEST
@@ -616,12 +655,60 @@ START_TEST(test_reload_listeners)
 }
 END_TEST
 
+/* A and a unix socket at @DIR@/kept.sock with mode, answering version. */
+static void
+kept_body(char *out, size_t cap, const char *mode, const char *version)
+{
+	snprintf(out, cap,
+	         "listen = ( { address = \"127.0.0.1\"; port = @PORT@; },\n"
+	         "  { path = \"@DIR@/kept.sock\"; mode = \"%s\"; } );\n"
+	         "hosts = ( { names = [ \"*\" ]; routes = ( { path = \"/v\"; text = \"%s\"; } ); } );\n",
+	         mode, version);
+}
+
+/*
+ * A unix socket whose path stays across a reload keeps its socket: the same file, never unlinked and bound
+ * again (a client connecting then would be refused), with the new mode; its held connection goes on.
+ */
+START_TEST(test_reload_unix_kept)
+{
+	char body[1024], sock[400];
+	struct stat before, after;
+
+	kept_body(body, sizeof(body), "0600", "one");
+	itest_start(&srv, NULL, body);
+	snprintf(sock, sizeof(sock), "%s/kept.sock", srv.dir);
+	ck_assert_int_eq(lstat(sock, &before), 0);
+	ck_assert_uint_eq(before.st_mode & 07777, 0600);
+	ck_assert_int_eq(unix_connect(&cl, sock), 0);
+	ask(&cl, "unix");
+	ck_assert_str_eq(rs.body, "one");
+
+	kept_body(body, sizeof(body), "0660", "two");
+	itest_write_config(&srv, NULL, body);
+	ck_assert_int_eq(kill(srv.pid, SIGHUP), 0);
+	ck_assert(itest_wait_log(&srv, "generation 2: serving", 20000));
+	ck_assert(itest_wait_log(&srv, "generation 1: ended", 20000));
+	ck_assert_int_eq(lstat(sock, &after), 0);
+	ck_assert_msg(after.st_ino == before.st_ino && after.st_dev == before.st_dev,
+	              "%s was made again on the reload", sock);
+	ck_assert_uint_eq(after.st_mode & 07777, 0660);
+	ask(&cl, "unix");
+	ck_assert_str_eq(rs.body, "two");
+	expect_unix(sock, "GET /v HTTP/1.1\r\nHost: x\r\n\r\n", 200, "two");
+	ck_assert(!itest_wait_log(&srv, "removed a socket", 0));
+	itest_close(&cl);
+	itest_stop(&srv, SIGTERM);
+	ck_assert(file_gone(sock));
+}
+END_TEST
+
 /* ---- the PROXY protocol ---- */
 
 /* A load balancer's listener on @PORT@, and one for direct clients. */
 static const char proxy_body[] =
         "listen = (\n"
-        "  { name = \"lb\"; address = \"127.0.0.1\"; port = @PORT@; proxy_protocol = true; },\n"
+        "  { name = \"lb\"; address = \"127.0.0.1\"; port = @PORT@; proxy_protocol = %s; },\n"
         "  { name = \"direct\"; address = \"127.0.0.1\"; port = %d; },\n"
         "  { name = \"local\"; path = \"@DIR@/lb.sock\"; proxy_protocol = true; }\n"
         ");\n"
@@ -637,7 +724,7 @@ start_proxy(void)
 	char body[2048];
 	int direct = itest_free_port();
 
-	snprintf(body, sizeof(body), proxy_body, direct);
+	snprintf(body, sizeof(body), proxy_body, "true", direct);
 	itest_start(&srv, PROXY_EXTRA, body);
 	return direct;
 }
@@ -724,32 +811,68 @@ START_TEST(test_proxy_protocol)
 }
 END_TEST
 
+/* Reloads to proxy_protocol on @PORT@ (true or false), with the direct listener on a new port. */
+static void
+reload_proxy(const char *on, unsigned gen)
+{
+	char body[2048], serving[64];
+
+	snprintf(body, sizeof(body), proxy_body, on, itest_free_port());
+	itest_write_config(&srv, PROXY_EXTRA, body);
+	ck_assert_int_eq(kill(srv.pid, SIGHUP), 0);
+	snprintf(serving, sizeof(serving), "generation %u: serving", gen);
+	ck_assert(itest_wait_log(&srv, serving, 20000));
+}
+
 /*
  * A proxied keep-alive connection cannot be handed over on a reload (the new worker would not know its
  * address): the old worker answers its next request, still with the header's address, and closes it.
+ * proxy_protocol switched off and on again on the same socket applies to the connections accepted after;
+ * one accepted without a header is handed over as it is, and asked for none.
  */
 START_TEST(test_proxy_reload)
 {
 	static const char v1[] = "PROXY TCP6 2001:db8::7 2001:db8::1 1000 80\r\n";
-	char body[2048];
+	static const char whoami[] = "GET /whoami HTTP/1.1\r\nHost: x\r\n\r\n";
+	static struct client plain;
 
 	start_proxy();
-	snprintf(body, sizeof(body), proxy_body, itest_free_port());
 	ck_assert_int_eq(itest_connect(&cl, srv.port), 0);
 	itest_sends(&cl, v1);
-	itest_sends(&cl, "GET /whoami HTTP/1.1\r\nHost: x\r\n\r\n");
+	itest_sends(&cl, whoami);
 	ck_assert_int_eq(itest_read(&cl, &rs, 10000), 0);
 	ck_assert_str_eq(rs.body, "2001:db8::7");
-	itest_write_config(&srv, PROXY_EXTRA, body);
-	ck_assert_int_eq(kill(srv.pid, SIGHUP), 0);
-	ck_assert(itest_wait_log(&srv, "generation 2: serving", 20000));
-	itest_sends(&cl, "GET /whoami HTTP/1.1\r\nHost: x\r\n\r\n");
+
+	reload_proxy("false", 2);
+	itest_sends(&cl, whoami);
 	ck_assert_int_eq(itest_read(&cl, &rs, 10000), 0);
 	ck_assert_str_eq(rs.body, "2001:db8::7");
 	ck_assert_str_eq(itest_header(&rs, "Connection"), "close");
 	ck_assert(itest_closed(&cl, 10000));
 	itest_close(&cl);
 	ck_assert(itest_wait_log(&srv, "generation 1: ended", 20000));
+	/* Generation 2 alone: no header wanted, and one is a bad request line. */
+	expect_on(srv.port, whoami, 200, "127.0.0.1");
+	expect_on(srv.port, "PROXY TCP4 192.0.2.7 198.51.100.1 56324 443\r\n\r\n", 400, NULL);
+	ck_assert_int_eq(itest_connect(&plain, srv.port), 0);
+	itest_sends(&plain, whoami);
+	ck_assert_int_eq(itest_read(&plain, &rs, 10000), 0);
+	ck_assert_str_eq(rs.body, "127.0.0.1");
+
+	reload_proxy("true", 3);
+	ck_assert(itest_wait_log(&srv, "generation 2: ended", 20000));
+	/* The connection held from generation 2 came over without a header, and goes on without one. */
+	itest_sends(&plain, whoami);
+	ck_assert_int_eq(itest_read(&plain, &rs, 10000), 0);
+	ck_assert_str_eq(rs.body, "127.0.0.1");
+	ck_assert_ptr_null(itest_header(&rs, "Connection"));
+	itest_close(&plain);
+	/* New connections need the header again. */
+	proxied(v1, strlen(v1), whoami, "2001:db8::7");
+	ck_assert_int_eq(itest_connect(&cl, srv.port), 0);
+	itest_sends(&cl, whoami);
+	ck_assert_uint_lt(closed_silently(&cl, 5000), 900);
+	itest_close(&cl);
 	itest_stop(&srv, SIGTERM);
 	remove_dir(srv.dir);
 }
@@ -841,6 +964,7 @@ int
 main(void)
 {
 	return CHECK_RUN_TESTS("listen", "integration", 120, test_host_routing, test_unix_listener,
-	                       test_unix_path_taken, test_reload_listeners, test_proxy_protocol,
-	                       test_proxy_reload, test_hostile_host, test_hostile_proxy_trickle);
+	                       test_unix_path_taken, test_reload_listeners, test_reload_unix_kept,
+	                       test_proxy_protocol, test_proxy_reload, test_hostile_host,
+	                       test_hostile_proxy_trickle);
 }
