@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: ISC */
-/* check_listen.c: integration tests: several listeners, unix sockets, virtual hosts and the PROXY protocol.
- */
+/* check_listen.c: integration tests: listeners, unix sockets, virtual hosts and the PROXY protocol. */
 #include <arpa/inet.h>
 #include <check.h>
 #include <errno.h>
@@ -37,13 +36,13 @@ expect_on(int port, const char *raw, int status, const char *body)
 		ck_assert_msg(strcmp(rs.body, body) == 0, "%s: body \"%s\", want \"%s\"", raw, rs.body, body);
 }
 
-/* GET path with Host: host on port; asserts a 200 with body want. */
+/* GET / with Host: host on port; asserts a 200 with body want. */
 static void
-expect_host(int port, const char *host, const char *path, const char *want)
+expect_host(int port, const char *host, const char *want)
 {
 	char raw[1024];
 
-	snprintf(raw, sizeof(raw), "GET %s HTTP/1.1\r\nHost: %s\r\n\r\n", path, host);
+	snprintf(raw, sizeof(raw), "GET / HTTP/1.1\r\nHost: %s\r\n\r\n", host);
 	expect_on(port, raw, 200, want);
 }
 
@@ -250,7 +249,8 @@ proxy_v2(unsigned char *out, const char *src)
 
 /*
  * Runs the server on s->conf where it must refuse to start: waits (bounded) for it to exit and returns its
- * exit status; its stderr goes to s->log. A server that starts after all is killed and fails the test.
+ * exit status; its stderr goes to s->log. One that does not exit in time (it started after all, or hangs)
+ * is killed and fails the test.
  */
 static int
 start_refused(const struct server *s)
@@ -333,7 +333,7 @@ start_routing(void)
 	routing_body(body, sizeof(body), lb, false);
 	itest_start(&srv, NULL, body);
 	/* The "lb" listener is bound before the workers start: it answers once @PORT@ does. */
-	expect_host(lb, "status.internal", "/", "status");
+	expect_host(lb, "status.internal", "status");
 	return lb;
 }
 
@@ -359,22 +359,22 @@ START_TEST(test_host_routing)
 	lb = start_routing();
 	pub = srv.port;
 	/* Exact names, without case, port or a trailing dot. */
-	expect_host(pub, "example.com", "/", "example.com for example.com");
-	expect_host(pub, "www.example.com", "/", "example.com for www.example.com");
-	expect_host(pub, "WWW.Example.COM:8080", "/", "example.com for www.example.com");
-	expect_host(pub, "example.com.", "/", "example.com for example.com");
-	expect_host(pub, "Example.Com.:80", "/", "example.com for example.com");
+	expect_host(pub, "example.com", "example.com for example.com");
+	expect_host(pub, "www.example.com", "example.com for www.example.com");
+	expect_host(pub, "WWW.Example.COM:8080", "example.com for www.example.com");
+	expect_host(pub, "example.com.", "example.com for example.com");
+	expect_host(pub, "Example.Com.:80", "example.com for example.com");
 	/* Wildcards: the longest that matches, whatever the file order; never the bare domain. */
-	expect_host(pub, "x.example.org", "/", "*.example.org");
-	expect_host(pub, "a.example.org", "/", "*.example.org");
-	expect_host(pub, "b.a.example.org", "/", "*.a.example.org");
-	expect_host(pub, "c.B.A.Example.org.:8080", "/", "*.a.example.org");
-	expect_host(pub, "x.a.example.org.evil.net", "/", "any for x.a.example.org.evil.net");
-	expect_host(pub, "example.org", "/", "any for example.org");
-	expect_host(pub, "xexample.org", "/", "any for xexample.org");
+	expect_host(pub, "x.example.org", "*.example.org");
+	expect_host(pub, "a.example.org", "*.example.org");
+	expect_host(pub, "b.a.example.org", "*.a.example.org");
+	expect_host(pub, "c.B.A.Example.org.:8080", "*.a.example.org");
+	expect_host(pub, "x.a.example.org.evil.net", "any for x.a.example.org.evil.net");
+	expect_host(pub, "example.org", "any for example.org");
+	expect_host(pub, "xexample.org", "any for xexample.org");
 	/* An unknown name, an IP literal and no name at all: the "*" host, not the first one. */
-	expect_host(pub, "unknown.net", "/", "any for unknown.net");
-	expect_host(pub, "[::1]:8080", "/", "any for [::1]");
+	expect_host(pub, "unknown.net", "any for unknown.net");
+	expect_host(pub, "[::1]:8080", "any for [::1]");
 	expect_on(pub, "GET / HTTP/1.0\r\n\r\n", 200, "any for ");
 	expect_on(pub, "GET / HTTP/1.1\r\nHost:\r\n\r\n", 200, "any for ");
 	/* An absolute-form target's authority wins over Host, whichever of them matches a name. */
@@ -390,12 +390,12 @@ START_TEST(test_host_routing)
 	expect_on(pub, "GET http://Example.COM./secure HTTP/1.1\r\nHost: x\r\n\r\n", 301, NULL);
 	ck_assert_str_eq(itest_header(&rs, "Location"), "https://example.com/secure");
 	/* Hosts without listen are on "lb" too: the same answers there. */
-	expect_host(lb, "www.example.com", "/", "example.com for www.example.com");
-	expect_host(lb, "b.a.example.org", "/", "*.a.example.org");
-	expect_host(lb, "unknown.net", "/", "any for unknown.net");
+	expect_host(lb, "www.example.com", "example.com for www.example.com");
+	expect_host(lb, "b.a.example.org", "*.a.example.org");
+	expect_host(lb, "unknown.net", "any for unknown.net");
 
 	/* status.internal is on "lb" only: on "public" the name is unknown, and "*" has no /metrics. */
-	expect_host(pub, "status.internal", "/", "any for status.internal");
+	expect_host(pub, "status.internal", "any for status.internal");
 	expect_on(pub, "GET /metrics HTTP/1.1\r\nHost: status.internal\r\n\r\n", 404, NULL);
 	expect_on(lb, "GET /metrics HTTP/1.1\r\nHost: status.internal\r\n\r\n", 200, NULL);
 	ck_assert_str_eq(itest_header(&rs, "Content-Type"), "text/plain; version=0.0.4; charset=utf-8");
@@ -889,24 +889,24 @@ START_TEST(test_hostile_host)
 	memset(name, 'a', 288);
 	snprintf(name + 288, sizeof(name) - 288, ".example.org");
 	ck_assert_uint_eq(strlen(name), 300);
-	expect_host(srv.port, name, "/", "*.example.org");
+	expect_host(srv.port, name, "*.example.org");
 	/* Upper case and a port: the same. */
 	memset(name, 'B', 288);
 	snprintf(raw, sizeof(raw), "%s:8080", name);
-	expect_host(srv.port, raw, "/", "*.example.org");
+	expect_host(srv.port, raw, "*.example.org");
 	/* Its last 253 bytes end in .a.example.org: the longer wildcard. */
 	snprintf(name + 286, sizeof(name) - 286, ".a.example.org");
-	expect_host(srv.port, name, "/", "*.a.example.org");
+	expect_host(srv.port, name, "*.a.example.org");
 	/* Ending in an exact name is not that name; {host} gives it whole, lowered. */
 	memset(name, 'c', 285);
 	snprintf(name + 285, sizeof(name) - 285, ".example.com");
 	snprintf(want, sizeof(want), "any for %s", name);
-	expect_host(srv.port, name, "/", want);
+	expect_host(srv.port, name, want);
 	/* A label of 300 bytes, no dot at all. */
 	memset(name, 'd', 300);
 	name[300] = '\0';
 	snprintf(want, sizeof(want), "any for %s", name);
-	expect_host(srv.port, name, "/", want);
+	expect_host(srv.port, name, want);
 	/* An absolute-form target as long. */
 	snprintf(raw, sizeof(raw), "GET http://%s.a.example.org/ HTTP/1.1\r\nHost: x\r\n\r\n", name);
 	expect_on(srv.port, raw, 200, "*.a.example.org");
