@@ -85,14 +85,27 @@ listener_clear_path(const struct listener *l)
 		log_err("%s: the path exists and is not a socket; remove it or choose another path", l->name);
 		return -1;
 	}
-	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1) {
+	/*
+	 * Non-blocking: a server that stopped accepting has a full queue, where a blocking connect would
+	 * hold the master forever. Only a refusal says nobody listens; a denial (another user's socket) or
+	 * a socket of another type says nothing of the kind, and a live socket is not ours to remove.
+	 */
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0)) == -1) {
 		log_errno("%s: socket", l->name);
 		return -1;
 	}
-	rc = connect(fd, (const struct sockaddr *)&l->addr, l->addrlen);
+	rc = connect(fd, (const struct sockaddr *)&l->addr, l->addrlen) == 0 ? 0 : errno;
 	close(fd);
-	if (rc == 0) {
+	if (rc == 0 || rc == EAGAIN) {
 		log_err("%s: another server accepts on it; stop it or choose another path", l->name);
+		return -1;
+	}
+	if (rc == ENOENT)
+		return 0;
+	if (rc != ECONNREFUSED) {
+		log_msg(LOG_LVL_ERR, rc,
+		        "%s: cannot tell whether a server accepts on it; remove it or choose another path",
+		        l->name);
 		return -1;
 	}
 	if (unlink(path) == -1 && errno != ENOENT) {
