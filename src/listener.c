@@ -122,15 +122,21 @@ listener_bind_unix(struct listener *l, int fd, mode_t mode)
 {
 	const char *path = ((const struct sockaddr_un *)&l->addr)->sun_path;
 	struct stat st;
+	mode_t old;
+	int rc;
 
 	if (listener_clear_path(l) == -1)
 		return -1;
-	if (bind(fd, (const struct sockaddr *)&l->addr, l->addrlen) == -1) {
+	/* Created with its mode already: a chmod after bind() leaves a moment in which anyone may connect. */
+	old = umask(~mode & 0777);
+	rc = bind(fd, (const struct sockaddr *)&l->addr, l->addrlen);
+	umask(old);
+	if (rc == -1) {
 		log_errno("cannot bind %s", l->name);
 		return -1;
 	}
-	if (chmod(path, mode) == -1 || stat(path, &st) == -1) {
-		log_errno("%s: chmod %04o", l->name, (unsigned)mode);
+	if (stat(path, &st) == -1) {
+		log_errno("%s: stat", l->name);
 		unlink(path);
 		return -1;
 	}
