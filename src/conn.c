@@ -564,9 +564,9 @@ conn_finish(struct conn *c)
 
 /*
  * The PROXY header a load balancer sends first: its source is the client from now on. Returns TH_OK once it
- * is read (the request may follow in the same bytes), TH_AGAIN while it is coming (c waits in CONN_PROXY),
- * or TH_ERROR when c was closed: a connection without a valid header gets no answer, since it is not
- * speaking HTTP to us.
+ * is read and the request follows in the same bytes, TH_AGAIN while c waits (in CONN_PROXY for the rest of
+ * the header, or in CONN_NEW for the request), or TH_ERROR when c was closed: a connection without a valid
+ * header gets no answer, since it is not speaking HTTP to us.
  */
 static int
 conn_proxy(struct conn *c)
@@ -594,7 +594,11 @@ conn_proxy(struct conn *c)
 	c->first_byte_us = c->in.len > 0 ? c->ctx->loop->now_us : 0;
 	c->proxied = true;
 	c->state = CONN_NEW;
-	return TH_OK;
+	if (c->in.len > 0 || c->peer_eof)
+		return TH_OK;
+	/* The request is still to come: request_timeout for it, as for any new connection. */
+	conn_set_state(c, CONN_NEW);
+	return TH_AGAIN;
 }
 
 /* Moves the connection as far as it can go without blocking, and into the state it then waits in. */

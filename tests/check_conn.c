@@ -454,6 +454,25 @@ START_TEST(test_proxy_timeout)
 }
 END_TEST
 
+/* A header and then nothing: the request gets request_timeout, as on any new connection, not keep-alive's. */
+START_TEST(test_proxy_then_nothing)
+{
+	char buf[64];
+
+	cfg->listeners[0].proxy_protocol = true;
+	conn_start(c, false);
+	send_peer("PROXY TCP4 203.0.113.7 192.0.2.1 51000 80\r\n");
+	turn();
+	ck_assert_int_eq(c->state, CONN_NEW);
+	ck_assert_ptr_null(c->in.data);
+	ck_assert_uint_eq(c->timer.deadline, loop.now + 5000);
+	loop.now = c->timer.deadline;
+	turn();
+	ck_assert_int_eq(ctx.nconns, 0);
+	ck_assert_int_eq(read(peer, buf, sizeof(buf)), 0);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -476,6 +495,7 @@ main(void)
 	tcase_add_test(tc, test_proxy_trickled);
 	tcase_add_test(tc, test_proxy_garbage);
 	tcase_add_test(tc, test_proxy_timeout);
+	tcase_add_test(tc, test_proxy_then_nothing);
 	suite_add_tcase(s, tc);
 	return check_run(s);
 }
