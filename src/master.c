@@ -102,15 +102,21 @@ gen_signal(struct generation *g, int sig)
 			log_errno("kill %ld", (long)g->procs[i].pid);
 }
 
+/*
+ * Gives back g's first n listeners (none when a stop gave them back already): the master closes each one no
+ * other generation uses.
+ */
 static void
 gen_put_listeners(struct generation *g, size_t n)
 {
 	size_t i;
 
-	for (i = 0; i < n; i++)
+	for (i = 0; g->lst != NULL && i < n; i++)
 		listener_put(&m.listeners, g->lst[i]);
 	free(g->lst);
 	free(g->lfds);
+	g->lst = NULL;
+	g->lfds = NULL;
 }
 
 /* Takes cfg's listeners, binding those no generation has yet. Returns 0, or -1 (none taken) with why logged.
@@ -399,6 +405,14 @@ master_stop(bool graceful)
 		}
 		if (g->cfg->shutdown_timeout > timeout)
 			timeout = g->cfg->shutdown_timeout;
+		/*
+		 * No worker is forked from now on, so the master's copies of the listeners have no use left:
+		 * kept, they would keep each socket listening after its last worker stopped accepting, and
+		 * what the kernel queued there meanwhile would be reset when the master exits, requests sent.
+		 * Without them a listener closes as its last worker lets go of it (having taken what was
+		 * queued), and later connections are refused: a load balancer takes them to another server.
+		 */
+		gen_put_listeners(g, g->cfg->nlisteners);
 		if (graceful)
 			gen_drain(g, NULL);
 		else

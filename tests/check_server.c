@@ -872,7 +872,7 @@ END_TEST
 
 START_TEST(test_graceful_stop)
 {
-	static struct client idle;
+	static struct client idle, late;
 
 	itest_start(&srv, "workers = 1;", itest_seed_routes);
 	/* An idle keep-alive connection, and a request in flight when SIGQUIT arrives. */
@@ -886,6 +886,12 @@ START_TEST(test_graceful_stop)
 	kill(srv.pid, SIGQUIT);
 	/* The worker's own line: the master's comes before the worker has the signal. */
 	ck_assert(itest_wait_log(&srv, "worker g1: info: draining", 5000));
+	/*
+	 * Nothing accepts any more, so nothing listens: a new connection is refused at once, and a load
+	 * balancer tries another server. Queued on a socket nobody accepts from, it would be reset when the
+	 * server exits, after the load balancer had sent the request.
+	 */
+	ck_assert_int_eq(itest_connect(&late, srv.port), -1);
 	/* Both are answered, and told the connection closes: there is no new generation to move to. */
 	itest_sends(&cl, "q&password=r");
 	ck_assert_int_eq(itest_read(&cl, &rs, 5000), 0);
@@ -899,6 +905,23 @@ START_TEST(test_graceful_stop)
 	itest_close(&idle);
 	itest_close(&cl);
 	itest_stop(&srv, SIGQUIT);
+}
+END_TEST
+
+/* SIGTERM while a graceful stop waits for an idle connection: the fast stop takes over, and exits 0. */
+START_TEST(test_fast_stop_during_graceful)
+{
+	static struct client idle;
+
+	itest_start(&srv, "workers = 1;", itest_seed_routes);
+	ck_assert_int_eq(itest_connect(&idle, srv.port), 0);
+	itest_sends(&idle, "GET /hello HTTP/1.1\r\nHost: x\r\n\r\n");
+	ck_assert_int_eq(itest_read(&idle, &rs, 5000), 0);
+	kill(srv.pid, SIGQUIT);
+	ck_assert(itest_wait_log(&srv, "worker g1: info: draining", 5000));
+	itest_stop(&srv, SIGTERM);
+	ck_assert(itest_closed(&idle, 5000));
+	itest_close(&idle);
 }
 END_TEST
 
@@ -1117,7 +1140,7 @@ main(void)
 	        test_static_symlinks, test_static_cache, test_timeouts, test_reload_route, test_reload_port,
 	        test_reload_bind_failure, test_reload_limits_and_shutdown_timeout, test_reload_bad_config,
 	        test_worker_replaced, test_respawn_backoff, test_ipv6, test_graceful_stop,
-	        test_second_stop_signal, test_sigint_stops, test_command_line, test_port_in_use, test_curl,
-	        test_no_content, test_expect_continue, test_host_syntax, test_request_variables, test_options,
-	        test_metrics);
+	        test_fast_stop_during_graceful, test_second_stop_signal, test_sigint_stops, test_command_line,
+	        test_port_in_use, test_curl, test_no_content, test_expect_continue, test_host_syntax,
+	        test_request_variables, test_options, test_metrics);
 }
