@@ -161,7 +161,8 @@ worker_access_reopen(struct worker *w, int fd)
 	access_log_reopen(w->access_log, fd);
 }
 
-static void
+/* Takes up to ACCEPT_BATCH connections from l. Returns true when it took that many: more may wait. */
+static bool
 worker_accept(struct worker *w, struct wlistener *l)
 {
 	struct sockaddr_storage ss;
@@ -173,7 +174,7 @@ worker_accept(struct worker *w, struct wlistener *l)
 	for (i = 0; i < ACCEPT_BATCH && l->fd != -1; i++) {
 		if (w->ctx.nconns >= (size_t)w->cfg->max_connections) {
 			worker_listen(w, l, false);
-			return;
+			return false;
 		}
 		len = sizeof(ss);
 		fd = accept4(l->fd, (struct sockaddr *)&ss, &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
@@ -181,7 +182,7 @@ worker_accept(struct worker *w, struct wlistener *l)
 			switch (errno) {
 			case EAGAIN:
 			case EINTR:
-			case ECONNABORTED: return;
+			case ECONNABORTED: return false;
 			case EMFILE:
 			case ENFILE:
 			case ENOBUFS:
@@ -192,8 +193,8 @@ worker_accept(struct worker *w, struct wlistener *l)
 				worker_listen(w, l, false);
 				w->accept_paused = true;
 				worker_arm(w, &w->accept_timer, w->loop.now + ACCEPT_PAUSE_MS);
-				return;
-			default: log_errno("accept"); return;
+				return false;
+			default: log_errno("accept"); return false;
 			}
 		}
 		metrics_count(w->ctx.shard, METRICS_ACCEPTS, 1);
@@ -204,6 +205,7 @@ worker_accept(struct worker *w, struct wlistener *l)
 		if ((c = conn_new(&w->ctx, fd, (struct sockaddr *)&ss, (size_t)(l - w->lst))) != NULL)
 			conn_start(c, false);
 	}
+	return i == ACCEPT_BATCH;
 }
 
 static void
@@ -289,7 +291,9 @@ worker_drain(struct worker *w, char how)
 		/* On a stop the listeners go too, but nobody is served better by accepting longer. */
 		l->retiring = l->retiring && w->handoff;
 		retiring += l->retiring;
-		worker_accept(w, l);
+		/* Everything queued: what is left when the listener closes would be reset. */
+		while (worker_accept(w, l))
+			;
 		if (!l->retiring)
 			worker_close_listener(w, l);
 	}
