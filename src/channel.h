@@ -6,10 +6,11 @@
 enum channel_msg {
 	/* worker: accepting */
 	CHANNEL_READY = 'R',
-	/* master: a new generation serves this listener; hand idle connections over */
-	CHANNEL_DRAIN_KEEP = 'D',
-	/* master: as D, and the listener is going away: take what still comes to it */
-	CHANNEL_DRAIN_RETIRE = 'd',
+	/* master: a new generation serves; hand idle connections over (after the CHANNEL_RETIREs) */
+	CHANNEL_DRAIN = 'D',
+	/* master: this listener (carried as its fd) is going away: take what still comes to it while draining
+	 */
+	CHANNEL_RETIRE = 'r',
 	/* master: graceful stop; nothing to hand over to */
 	CHANNEL_STOP = 'Q',
 	/* either way: an idle keep-alive connection changes worker (carries its fd) */

@@ -27,6 +27,8 @@
 
 /* The column where tinyhttpd -T starts a key's help comment. */
 #define HELP_COLUMN 56
+/* Indents of tinyhttpd -T, "%.*s" with a depth: deep enough for the keys of a route in a host. */
+#define TABS "\t\t\t\t"
 
 static void vfail(struct config_loader *, const char *, int, const char *, va_list) CONFIG_PRINTFLIKE(4, 0);
 static int fail_line(struct config_loader *, const char *, int, const char *, ...) CONFIG_PRINTFLIKE(4, 5);
@@ -236,6 +238,32 @@ store_bool(struct config_loader *ld, const struct config_key *key, const char *w
 	return 0;
 }
 
+/* libconfig has no octal numbers: 0660 would be read as six hundred and sixty, hence a string. */
+static int
+store_mode(struct config_loader *ld, const struct config_key *key, const char *what,
+           const config_setting_t *s, mode_t *field)
+{
+	const char *v;
+	size_t n;
+
+	*field = (mode_t)key->def;
+	if (s == NULL)
+		return 0;
+	if (config_check_type(ld, s, what, CONFIG_TYPE_BIT(CONFIG_TYPE_STRING),
+	                      "an octal string in double quotes such as \"0660\"") == -1)
+		return -1;
+	v = config_setting_get_string(s);
+	n = strlen(v);
+	/* Permission bits only: setuid, setgid and sticky mean nothing on a socket. */
+	if (n < 3 || n > 4 || strspn(v, "01234567") != n || (n == 4 && v[0] != '0'))
+		return config_fail(ld, s,
+		                   "%s must be permissions in octal from \"0000\" to \"0777\", such as "
+		                   "\"0660\", not \"%s\"",
+		                   what, v);
+	*field = (mode_t)strtoul(v, NULL, 8);
+	return 0;
+}
+
 static int
 check_string(struct config_loader *ld, const char *what, const config_setting_t *s)
 {
@@ -345,6 +373,7 @@ store(struct config_loader *ld, const struct config_key *key, const char *what, 
 	case KEY_INT:
 	case KEY_SIZE: return store_int(ld, key, what, s, field);
 	case KEY_BOOL: return store_bool(ld, key, what, s, field);
+	case KEY_MODE: return store_mode(ld, key, what, s, field);
 	case KEY_STRING: return store_string(ld, key, what, s, field);
 	case KEY_ENUM: return store_enum(ld, key, what, s, field);
 	case KEY_STRINGS:
@@ -373,12 +402,12 @@ config_load_keys(struct config_loader *ld, enum config_section section, const co
 	const config_setting_t *s;
 	char what[64], kinds[128];
 
-	/* Like an unknown key, before any value: the value of a key the route cannot take does not matter. */
+	/* Like an unknown key, before any value: the value of a key the entry cannot take does not matter. */
 	for (key = sec->keys; key < end; key++)
 		if (!takes(key, kind) && (s = member(g, key->name)) != NULL)
-			return config_fail(ld, s, "%s is only for %s routes; %s", key->name,
-			                   config_kind_names(key->kinds, kinds, sizeof(kinds)),
-			                   key->hint != NULL ? key->hint : "remove it");
+			return config_fail(ld, s, "%s is only for %s %ss; %s", key->name,
+			                   config_kind_names(section, key->kinds, kinds, sizeof(kinds)),
+			                   sec->entry, key->hint != NULL ? key->hint : "remove it");
 	for (key = sec->keys; key < end; key++) {
 		if (!takes(key, kind))
 			continue;
@@ -452,7 +481,7 @@ fail:
 struct config *
 config_load(const char *path, char *err, size_t errlen)
 {
-	struct config_loader ld = { path, NULL, err, errlen };
+	struct config_loader ld = { path, NULL, err, errlen, NULL };
 	struct config *cfg;
 	config_t lc;
 	FILE *fp;
@@ -461,7 +490,7 @@ config_load(const char *path, char *err, size_t errlen)
 		return NULL;
 	config_init(&lc);
 	config_set_include_dir(&lc, ld.dir);
-	if ((cfg = calloc(1, sizeof(*cfg))) == NULL)
+	if ((cfg = ld.cfg = calloc(1, sizeof(*cfg))) == NULL)
 		config_nomem(&ld);
 	else if (load(&ld, &lc, fp, cfg) == -1) {
 		config_free(cfg);
@@ -517,7 +546,8 @@ print_setting(FILE *out, const struct config_key *key, const void *base)
 	size_t size;
 	int n;
 
-	if (key->type == KEY_STRING && *(char *const *)field == NULL)
+	if ((key->type == KEY_STRING && *(char *const *)field == NULL) ||
+	    (key->type == KEY_STRINGS && *(char **const *)field == NULL))
 		return fprintf(out, "# %s is not set", key->name);
 	n = fprintf(out, "%s = ", key->name);
 	switch (key->type) {
@@ -528,6 +558,7 @@ print_setting(FILE *out, const struct config_key *key, const void *base)
 		n += fprintf(out, "%zu%s", size, size > INT_MAX ? "L" : "");
 		break;
 	case KEY_BOOL: n += fprintf(out, "%s", *(const bool *)field ? "true" : "false"); break;
+	case KEY_MODE: n += fprintf(out, "\"%04o\"", (unsigned)*(const mode_t *)field); break;
 	case KEY_STRING: n += print_string(out, *(char *const *)field); break;
 	case KEY_ENUM: n += print_string(out, key->choices[*(const int *)field]); break;
 	case KEY_STRINGS:
@@ -540,49 +571,89 @@ print_setting(FILE *out, const struct config_key *key, const void *base)
 	return n + fprintf(out, ";");
 }
 
-/* The keys of section that base has (kind: a ROUTE_KIND bit), one a line, each with its help. */
+/*
+ * The keys of section that base has (kind: a kind bit), one a line at depth tabs, each with its help; not
+ * the lists and groups inside, which their own lines follow, nor what a newer key says.
+ */
 static void
-print_keys(FILE *out, enum config_section section, const void *base, unsigned kind, const char *indent)
+print_keys(FILE *out, enum config_section section, const void *base, unsigned kind, int depth)
 {
 	const struct config_section_info *sec = config_section(section);
 	const struct config_key *key;
 	int n;
 
 	for (key = sec->keys; key < sec->keys + sec->nkeys; key++) {
-		if (!takes(key, kind))
+		if (!takes(key, kind) || key->superseded_by != NULL || key->type == KEY_GROUP ||
+		    key->type == KEY_LIST)
 			continue;
-		/* The indent is tabs, 8 columns each. */
-		n = fprintf(out, "%s", indent) * 7 + print_setting(out, key, base);
+		/* Tabs are 8 columns each. */
+		n = fprintf(out, "%.*s", depth, TABS) * 8 + print_setting(out, key, base);
 		fprintf(out, "%*s# %s\n", n < HELP_COLUMN ? HELP_COLUMN - n : 1, "", key->help);
 	}
+}
+
+/* Opens an entry of a list at depth tabs, with the line it came from, and writes its keys one deeper. */
+static void
+print_entry(FILE *out, enum config_section section, const void *base, unsigned kind, int line, int depth)
+{
+	fprintf(out, "%.*s{\t# line %d\n", depth, TABS, line);
+	print_keys(out, section, base, kind, depth + 1);
+}
+
+static void
+print_close(FILE *out, int depth, bool last)
+{
+	fprintf(out, "%.*s}%s\n", depth, TABS, last ? "" : ",");
 }
 
 int
 config_print(const struct config *cfg, FILE *out)
 {
-	size_t i;
+	const struct listen_cfg *l;
+	const struct host_cfg *h;
+	const struct route *rt;
+	size_t i, j;
 
 	fprintf(out, "server = {\n");
-	print_keys(out, CONFIG_SERVER, cfg, 0, "\t");
-	fprintf(out, "};\n\nroutes = (\n");
-	for (i = 0; i < cfg->nroutes; i++) {
-		fprintf(out, "\t{\t# line %d\n", cfg->routes[i].line);
-		print_keys(out, CONFIG_ROUTE, &cfg->routes[i], ROUTE_KIND(cfg->routes[i].kind), "\t\t");
-		fprintf(out, "\t}%s\n", i + 1 < cfg->nroutes ? "," : "");
+	print_keys(out, CONFIG_SERVER, cfg, 0, 1);
+	fprintf(out, "};\n\nlisten = (\n");
+	for (i = 0; i < cfg->nlisteners; i++) {
+		l = &cfg->listeners[i];
+		print_entry(out, CONFIG_LISTEN, l, l->path != NULL ? LISTEN_UNIX : LISTEN_TCP, l->line, 1);
+		print_close(out, 1, i + 1 == cfg->nlisteners);
+	}
+	fprintf(out, ");\n\nhosts = (\n");
+	for (i = 0; i < cfg->nhosts; i++) {
+		h = &cfg->hosts[i];
+		print_entry(out, CONFIG_HOST, h, 0, h->line, 1);
+		fprintf(out, "\t\troutes = (\n");
+		for (j = 0; j < h->nroutes; j++) {
+			rt = &cfg->routes[h->first_route + j];
+			print_entry(out, CONFIG_ROUTE, rt, ROUTE_KIND(rt->kind), rt->line, 3);
+			print_close(out, 3, j + 1 == h->nroutes);
+		}
+		fprintf(out, "\t\t);\n");
+		print_close(out, 1, i + 1 == cfg->nhosts);
 	}
 	fprintf(out, ");\n");
 	return fflush(out) == 0 && !ferror(out) ? 0 : -1;
 }
 
 static void
-route_free(struct route *rt)
+free_strings(char **v, size_t n)
 {
 	size_t i;
 
-	for (i = 0; i < rt->nparams; i++)
-		free(rt->params[i]);
-	free(rt->params);
-	template_free(&rt->text);
+	for (i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+static void
+route_free(struct route *rt)
+{
+	free_strings(rt->params, rt->nparams);
+	template_free(&rt->tmpl);
 	free(rt->method);
 	free(rt->path);
 	free(rt->target);
@@ -599,6 +670,17 @@ config_free(struct config *cfg)
 	for (i = 0; i < cfg->nroutes; i++)
 		route_free(&cfg->routes[i]);
 	free(cfg->routes);
+	for (i = 0; i < cfg->nlisteners; i++) {
+		free(cfg->listeners[i].name);
+		free(cfg->listeners[i].address);
+		free(cfg->listeners[i].path);
+	}
+	free(cfg->listeners);
+	for (i = 0; i < cfg->nhosts; i++) {
+		free_strings(cfg->hosts[i].names, cfg->hosts[i].nnames);
+		free_strings(cfg->hosts[i].listen, cfg->hosts[i].nlisten);
+	}
+	free(cfg->hosts);
 	free(cfg->file);
 	free(cfg->address);
 	free(cfg->user);

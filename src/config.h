@@ -12,11 +12,26 @@
 #include "template.h"
 
 enum route_kind {
-	ROUTE_TEXT,     /* text = "..." with {param} placeholders */
+	ROUTE_TEXT,     /* text = "..." with {param} and {variable} placeholders */
 	ROUTE_FILE,     /* file = "path" */
 	ROUTE_DIR,      /* prefix = "/static/"; root = "dir" */
-	ROUTE_REDIRECT, /* redirect = "/elsewhere" */
+	ROUTE_REDIRECT, /* redirect = "/elsewhere", or with {variable} placeholders */
+	ROUTE_METRICS,  /* metrics = true: the counters of every worker, in Prometheus' text format */
 };
+
+/*
+ * The request variables a text or redirect may name besides its params: their values follow the params'
+ * in what the route's template is rendered with, in this order. A param of the same name hides one.
+ */
+enum route_var {
+	ROUTE_VAR_HOST,        /* the host the request is for, as nginx's $host: no port, lower case */
+	ROUTE_VAR_PATH,        /* the path as sent, still percent-encoded */
+	ROUTE_VAR_QUERY,       /* the query, without '?' */
+	ROUTE_VAR_REMOTE_ADDR, /* the client's address */
+	ROUTE_NVARS
+};
+
+extern const char *const route_vars[ROUTE_NVARS]; /* their names: "host", ... */
 
 #define ROUTE_KIND(k) (1u << (k)) /* a bit of struct config_key's kinds */
 
@@ -26,19 +41,58 @@ struct route {
 	char *path;    /* the exact path; for ROUTE_DIR the prefix, ending in '/' */
 	char **params; /* ROUTE_TEXT: required parameter names */
 	size_t nparams;
-	struct template text; /* ROUTE_TEXT */
-	char *target;         /* ROUTE_TEXT: the text as written; ROUTE_FILE: absolute file path;
-	                         ROUTE_DIR: absolute root dir; ROUTE_REDIRECT: the Location */
+	struct template tmpl; /* ROUTE_TEXT: the body; ROUTE_REDIRECT: the Location */
+	char *target;         /* ROUTE_TEXT, ROUTE_REDIRECT: the template as written; ROUTE_FILE: absolute
+	                         file path; ROUTE_DIR: absolute root dir */
 	char *content_type;   /* NULL: text/plain; charset=utf-8 for text, by extension for files */
 	bool html;            /* content_type is an HTML type */
 	int status;           /* 200 by default; 302 for redirects */
 	bool follow_symlinks; /* ROUTE_DIR: symlinks may lead out of the root */
 	bool autoindex;       /* ROUTE_DIR: a directory without index.html is listed, not 404 */
+	bool metrics;         /* ROUTE_METRICS */
 	int line;             /* where the route starts in the config file, for messages */
+	size_t host;          /* its host, an index into cfg->hosts */
+};
+
+/*
+ * One listening socket: a TCP address and port, or a unix socket path. A file without listen = ( ... )
+ * has one, from server.address and server.port.
+ */
+struct listen_cfg {
+	char *name;     /* NULL: unnamed; a host's listen = [ ... ] names the listeners it is served on */
+	char *address;  /* TCP: a numeric IPv4 or IPv6 address; NULL for a unix socket */
+	int port;       /* TCP */
+	bool ipv6_only; /* TCP on "::": IPv6 only, so "0.0.0.0" can have the same port */
+	char *path;     /* a unix socket: its absolute path; NULL for TCP */
+	mode_t mode;    /* a unix socket: its permissions, written as an octal string ("0660") */
+	bool proxy_protocol; /* each connection starts with a PROXY protocol v1 or v2 header */
+	int line;
+};
+
+/* The two kinds of listeners, as bits of struct config_key's kinds (like ROUTE_KIND). */
+#define LISTEN_TCP  (1u << 0) /* port = ... */
+#define LISTEN_UNIX (1u << 1) /* path = "..." */
+
+/*
+ * A virtual host: the names it answers to and its routes, routes[first_route .. first_route + nroutes) of
+ * struct config. A file without hosts = ( ... ) has one, named "*", holding the top-level routes.
+ */
+struct host_cfg {
+	char **names; /* "example.com", "*.example.org" (any name that ends in ".example.org"), "*" (any) */
+	size_t nnames;
+	char **listen; /* the names of the listeners it is served on; none: every listener */
+	size_t nlisten;
+	size_t first_route;
+	size_t nroutes;
+	int line;
 };
 
 struct config {
-	char *file;    /* the path it was loaded from */
+	char *file; /* the path it was loaded from */
+	/*
+	 * server.address and server.port, or with listen = ( ... ) the first TCP listener's: what master.c
+	 * binds until it binds the listeners.
+	 */
 	char *address; /* "0.0.0.0", "::", "127.0.0.1", ... */
 	int port;
 	int workers; /* 0 in the file becomes the number of CPUs */
@@ -54,15 +108,21 @@ struct config {
 	size_t max_body_size;
 	char *access_log; /* absolute path, "-" for stderr, "" for none */
 	enum access_format access_log_format;
-	struct route *routes;
+	struct route *routes; /* every host's, in order; each host has a slice of them */
 	size_t nroutes;
+	struct listen_cfg *listeners;
+	size_t nlisteners;
+	struct host_cfg *hosts;
+	size_t nhosts;
 };
 
 /* The parts of the file, each with its table of keys. */
 enum config_section {
-	CONFIG_TOP,    /* the top level: server and routes */
+	CONFIG_TOP,    /* the top level: server, listen, hosts and routes */
 	CONFIG_SERVER, /* server = { ... } */
-	CONFIG_ROUTE,  /* each group in routes = ( ... ) */
+	CONFIG_LISTEN, /* each group in listen = ( ... ) */
+	CONFIG_HOST,   /* each group in hosts = ( ... ) */
+	CONFIG_ROUTE,  /* each group in routes = ( ... ), at the top or in a host */
 	CONFIG_NSECTIONS
 };
 
@@ -73,6 +133,7 @@ enum config_key_type {
 	KEY_BOOL,    /* true or false, into a bool */
 	KEY_STRING,  /* a string, copied into a char *; with choices, one of them */
 	KEY_ENUM,    /* one of choices, its index into an int-sized enum */
+	KEY_MODE,    /* permissions as an octal string ("0660"), into a mode_t */
 	KEY_STRINGS, /* a list of strings, into a char ** and their number into the size_t at count */
 	KEY_GROUP,   /* a group of the keys of section, into the same struct */
 	KEY_LIST,    /* a list of groups of section; check loads them */
@@ -88,16 +149,20 @@ struct config_setting_t;
 struct config_key {
 	const char *name;
 	enum config_key_type type;
-	long long min, max;          /* KEY_INT, KEY_SIZE */
-	long long def;               /* the default of KEY_INT, KEY_SIZE, KEY_BOOL; of KEY_ENUM, its index */
-	const char *def_str;         /* the default of KEY_STRING; NULL: none, the field stays NULL */
-	const char *const *choices;  /* KEY_ENUM, KEY_STRING: the values it may have, NULL-terminated */
-	size_t off;                  /* its field in struct config (top level, server) or struct route */
-	size_t count;                /* KEY_STRINGS: the size_t field that gets the number of strings */
+	long long min, max;         /* KEY_INT, KEY_SIZE */
+	long long def;              /* the default of KEY_INT, KEY_SIZE, KEY_BOOL, KEY_MODE; of KEY_ENUM, its
+	                               index */
+	const char *def_str;        /* the default of KEY_STRING; NULL: none, the field stays NULL */
+	const char *const *choices; /* KEY_ENUM, KEY_STRING: the values it may have, NULL-terminated */
+	size_t off;   /* its field in struct config (top level, server), listen_cfg, host_cfg or route */
+	size_t count; /* KEY_STRINGS: the size_t field that gets the number of strings */
 	enum config_section section; /* KEY_GROUP, KEY_LIST: the section inside */
-	unsigned kinds;              /* route keys: the ROUTE_KIND bits of the routes that take it; 0: all */
-	bool sets_kind;              /* route keys: it makes the route the one kind in kinds */
-	const char *hint;            /* route keys: what to do when misplaced, instead of "remove it" */
+	unsigned kinds;   /* route and listen keys: the kind bits (ROUTE_KIND, LISTEN_TCP or LISTEN_UNIX) of
+	                     the entries that take it; 0: all */
+	bool sets_kind;   /* it makes the entry the one kind in kinds; an entry has exactly one such key */
+	const char *hint; /* what to do when misplaced, instead of "remove it" */
+	const char *superseded_by; /* a newer key that says the same and tinyhttpd -T prints instead (listen
+	                              for server.address); the two cannot be in one file */
 	/*
 	 * What the type cannot say: called after the value (or, with s NULL, the default) was stored into
 	 * base, the struct config or struct route that g, the setting's group, fills. Returns 0 or -1.
@@ -110,7 +175,8 @@ struct config_key {
 /* The keys of a section, in the order the loader reads them; *n gets their number. */
 const struct config_key *config_keys(enum config_section section, size_t *n);
 
-/* "server", "route": what the manual page calls the section (SERVER KEYS, ROUTE KEYS); "" for the top. */
+/* "server", "listen", "host", "route": what the manual page calls the section (SERVER KEYS, ...); "" for
+ * the top. */
 const char *config_section_name(enum config_section section);
 
 /*
@@ -120,8 +186,9 @@ const char *config_section_name(enum config_section section);
 struct config *config_load(const char *path, char *err, size_t errlen);
 
 /*
- * Writes cfg as a config file: every key with the value in effect and its help as a comment, and each route
- * with the line it came from. Returns 0, or -1 when out could not be written.
+ * Writes cfg as a config file: every key with the value in effect and its help as a comment, then the
+ * listeners and the hosts with their routes, each with the line it came from (a file without listen or hosts
+ * is written with them, as it is understood). Returns 0, or -1 when out could not be written.
  */
 int config_print(const struct config *cfg, FILE *out);
 

@@ -12,12 +12,16 @@
 
 #define CONFIG_TYPE_BIT(t) (1 << (t))
 
-/* What every check needs: where messages go and what relative paths resolve against. */
+/*
+ * What every check needs: where messages go, what relative paths resolve against, and the config being
+ * filled, whose listeners a host's listen names and whose routes array each host's routes join.
+ */
 struct config_loader {
 	const char *file; /* the path as given, for messages */
 	char *dir;        /* the config file's directory, absolute and without symlinks */
 	char *err;
 	size_t errlen;
+	struct config *cfg;
 };
 
 /* A section: its keys, and how messages name them. */
@@ -25,14 +29,17 @@ struct config_section_info {
 	const char *name;  /* config_section_name() */
 	const char *scope; /* put before a key's name in messages: "server." (server.port), "route " */
 	const char *where; /* after an unknown key's name: " in server" */
+	const char *entry; /* one group of it, in messages: "route", "listener" */
+	/* The names of its kinds by bit ("TCP", "unix socket"); NULL: the names of the keys that set them. */
+	const char *const *kind_names;
 	const struct config_key *keys;
 	size_t nkeys;
 };
 
 /* config_keys.c */
 const struct config_section_info *config_section(enum config_section section);
-/* Writes the names of the route kinds in kinds, "text, file or root", into buf. */
-const char *config_kind_names(unsigned kinds, char *buf, size_t len);
+/* Writes the names of section's kinds in kinds, "text, file or root", into buf. */
+const char *config_kind_names(enum config_section section, unsigned kinds, char *buf, size_t len);
 
 /* config.c */
 /* Reports a problem with setting s (NULL: the start of the file) as "file:line: ..."; returns -1. */

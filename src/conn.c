@@ -12,6 +12,7 @@
 #include "conn.h"
 #include "handlers.h"
 #include "log.h"
+#include "proxy_proto.h"
 #include "response.h"
 
 #define HEAD_ROOM      1024       /* free bytes below which a head's input grows by CONN_BUF_SIZE */
@@ -26,7 +27,7 @@ static const char continue_line[] = "HTTP/1.1 100 Continue\r\n\r\n";
 static void conn_on_timeout(struct timer *t);
 
 struct conn *
-conn_new(struct conn_ctx *ctx, int fd, const struct sockaddr *sa)
+conn_new(struct conn_ctx *ctx, int fd, const struct sockaddr *sa, size_t listener)
 {
 	struct conn *c;
 
@@ -40,25 +41,29 @@ conn_new(struct conn_ctx *ctx, int fd, const struct sockaddr *sa)
 	c->file_fd = -1;
 	c->tp = &transport_tcp;
 	timer_init(&c->timer, conn_on_timeout);
-	c->family = (uint8_t)sa->sa_family;
-	if (sa->sa_family == AF_INET)
+	c->listener = (uint8_t)listener;
+	if (sa->sa_family == AF_INET) {
+		c->family = CONN_ADDR_V4;
 		c->addr.v4 = ((const struct sockaddr_in *)sa)->sin_addr;
-	else if (sa->sa_family == AF_INET6)
+	} else if (sa->sa_family == AF_INET6) {
+		c->family = CONN_ADDR_V6;
 		c->addr.v6 = ((const struct sockaddr_in6 *)sa)->sin6_addr;
+	}
 	c->next = ctx->conns;
 	if (ctx->conns != NULL)
 		ctx->conns->prev = c;
 	ctx->conns = c;
 	ctx->nconns++;
+	metrics_gauge_add(ctx->shard, METRICS_OPEN, 1);
 	return c;
 }
 
 const char *
 conn_peer(const struct conn *c, char *buf)
 {
-	if ((c->family != AF_INET && c->family != AF_INET6) ||
-	    inet_ntop(c->family, &c->addr, buf, INET6_ADDRSTRLEN) == NULL)
-		return "-";
+	if (c->family == CONN_ADDR_NONE || inet_ntop(c->family == CONN_ADDR_V4 ? AF_INET : AF_INET6, &c->addr,
+	                                             buf, INET6_ADDRSTRLEN) == NULL)
+		strcpy(buf, "-");
 	return buf;
 }
 
@@ -93,6 +98,13 @@ conn_set_state(struct conn *c, enum conn_state state)
 	case CONN_HEAD:
 	case CONN_BODY: deadline = c->first_byte_us / 1000 + (uint64_t)cfg->request_timeout * 1000; break;
 	case CONN_LINGER: deadline = now + LINGER_MS; break;
+	case CONN_PROXY:
+		if (c->in.len == 0)
+			conn_release_buffers(c);
+		/* A header trickled in does not move the deadline: it runs from accept. */
+		deadline = c->timer.index != TIMER_UNSET ? c->timer.deadline
+		                                         : now + (uint64_t)cfg->request_timeout * 1000;
+		break;
 	case CONN_NEW: conn_release_buffers(c); /* fall through */
 	case CONN_SEND:
 	default:
@@ -100,6 +112,8 @@ conn_set_state(struct conn *c, enum conn_state state)
 		deadline = now + (uint64_t)cfg->request_timeout * 1000;
 		break;
 	}
+	if ((state == CONN_IDLE) != (c->state == CONN_IDLE))
+		metrics_gauge_add(ctx->shard, METRICS_IDLE, state == CONN_IDLE ? 1 : -1);
 	c->state = (uint8_t)state;
 	if (c->events != events) {
 		if (loop_ctl(ctx->loop, c->events == 0 ? EPOLL_CTL_ADD : EPOLL_CTL_MOD, c->fd, events, c) ==
@@ -147,6 +161,9 @@ conn_close(struct conn *c)
 	if (c->next != NULL)
 		c->next->prev = c->prev;
 	ctx->nconns--;
+	metrics_gauge_add(ctx->shard, METRICS_OPEN, -1);
+	if (c->state == CONN_IDLE)
+		metrics_gauge_add(ctx->shard, METRICS_IDLE, -1);
 	c->next = ctx->closed;
 	ctx->closed = c;
 }
@@ -273,6 +290,16 @@ conn_log(const struct conn *c, int status, uint64_t bytes)
 		log_errno("cannot format an access log line");
 }
 
+/* One answered request in the metrics, timed from its first byte to this loop turn. */
+static void
+conn_count(const struct conn *c, int host_slot, int status, uint64_t bytes)
+{
+	uint64_t now = c->ctx->loop->now_us;
+
+	metrics_request(c->ctx->shard, host_slot, status, bytes,
+	                c->first_byte_us != 0 && now > c->first_byte_us ? now - c->first_byte_us : 0);
+}
+
 /* Answers a request that cannot be read further, then closes: its framing is no longer trustworthy. */
 static int
 conn_fail(struct conn *c, int status, const char *msg)
@@ -285,6 +312,8 @@ conn_fail(struct conn *c, int status, const char *msg)
 	if ((body = response_text(&c->out, &r, msg, false, c->ctx->date)) == -1)
 		return TH_ERROR;
 	conn_log(c, status, (uint64_t)body);
+	/* Before the head is read there is no host to count it under. */
+	conn_count(c, METRICS_OTHER, status, (uint64_t)body);
 	return TH_OK;
 }
 
@@ -348,10 +377,17 @@ conn_exchange(struct conn *c, struct exchange *x, struct str body)
 		.scratch = &ctx->scratch,
 		.files = &ctx->files,
 		.now = ctx->loop->now,
+		.listener = c->listener,
 		.route = c->continue_route ? &ctx->cfg->routes[c->continue_route - 1] : NULL,
 		.out = &c->out,
 	};
-	x->close = !ctx->req.keep_alive || c->peer_eof || !ctx->keepalive || c->stay;
+	/* A proxied connection cannot be handed over: while draining, it finishes here. */
+	x->close = !ctx->req.keep_alive || c->peer_eof || !ctx->keepalive || c->stay ||
+	           (c->proxied && ctx->draining);
+	x->peer_family = c->family == CONN_ADDR_V4   ? AF_INET
+	                 : c->family == CONN_ADDR_V6 ? AF_INET6
+	                                             : AF_UNSPEC;
+	x->peer_addr = &c->addr;
 }
 
 /* The answer to x is queued: the file to send after it, whether to close, the access log. */
@@ -365,6 +401,7 @@ conn_answered(struct conn *c, const struct exchange *x)
 		c->file_left = x->body_bytes;
 	}
 	conn_log(c, x->status, x->body_bytes);
+	conn_count(c, c->ctx->host_slots[x->host], x->status, x->body_bytes);
 	return TH_OK;
 }
 
@@ -525,11 +562,53 @@ conn_finish(struct conn *c)
 	conn_set_state(c, CONN_LINGER);
 }
 
+/*
+ * The PROXY header a load balancer sends first: its source is the client from now on. Returns TH_OK once it
+ * is read and the request follows in the same bytes, TH_AGAIN while c waits (in CONN_PROXY for the rest of
+ * the header, or in CONN_NEW for the request), or TH_ERROR when c was closed: a connection without a valid
+ * header gets no answer, since it is not speaking HTTP to us.
+ */
+static int
+conn_proxy(struct conn *c)
+{
+	struct proxy_header h;
+	ssize_t n;
+
+	if ((n = proxy_parse(c->in.data, c->in.len, &h)) == TH_AGAIN && !c->peer_eof &&
+	    c->in.len < PROXY_MAX_LEN) {
+		conn_set_state(c, CONN_PROXY);
+		return TH_AGAIN;
+	}
+	if (n < 0) {
+		conn_close(c);
+		return TH_ERROR;
+	}
+	if (!h.local && h.src.ss_family == AF_INET) {
+		c->family = CONN_ADDR_V4;
+		c->addr.v4 = ((const struct sockaddr_in *)&h.src)->sin_addr;
+	} else if (!h.local && h.src.ss_family == AF_INET6) {
+		c->family = CONN_ADDR_V6;
+		c->addr.v6 = ((const struct sockaddr_in6 *)&h.src)->sin6_addr;
+	}
+	buf_consume(&c->in, (size_t)n);
+	c->first_byte_us = c->in.len > 0 ? c->ctx->loop->now_us : 0;
+	c->proxied = true;
+	c->state = CONN_NEW;
+	if (c->in.len > 0 || c->peer_eof)
+		return TH_OK;
+	/* The request is still to come: request_timeout for it, as for any new connection. */
+	conn_set_state(c, CONN_NEW);
+	return TH_AGAIN;
+}
+
 /* Moves the connection as far as it can go without blocking, and into the state it then waits in. */
 static void
 conn_run(struct conn *c)
 {
 	int r;
+
+	if (c->state == CONN_PROXY && conn_proxy(c) != TH_OK)
+		return;
 
 	for (;;) {
 		if (output_pending(c)) {
@@ -599,6 +678,8 @@ conn_on_event(struct conn *c, uint32_t events)
 void
 conn_start(struct conn *c, bool idle)
 {
+	if (!idle && c->ctx->cfg->listeners[c->listener].proxy_protocol)
+		c->state = CONN_PROXY;
 	/* The listener defers accepting until the request is there (TCP_DEFER_ACCEPT): read it now. */
 	if (conn_read(c) == TH_ERROR) {
 		conn_close(c);
@@ -608,7 +689,7 @@ conn_start(struct conn *c, bool idle)
 		conn_run(c);
 		return;
 	}
-	conn_set_state(c, idle ? CONN_IDLE : CONN_NEW);
+	conn_set_state(c, c->state == CONN_PROXY ? CONN_PROXY : idle ? CONN_IDLE : CONN_NEW);
 }
 
 static void

@@ -15,6 +15,7 @@
 #include "handlers.h"
 #include "http_parser.h"
 #include "loop.h"
+#include "metrics.h"
 #include "transport.h"
 
 #define CONN_BUF_SIZE 4096 /* bytes of the buffers a connection takes from the pool to read and write */
@@ -29,10 +30,13 @@ struct conn_ctx {
 	const struct config *cfg;
 	struct handlers *handlers;
 	struct loop *loop;
-	const char *date;     /* for the Date header, "Sun, 06 Nov 1994 08:49:37 GMT" */
-	const char *log_time; /* this second in the access log's format (access_format_time()) */
-	bool access_log;      /* format access log lines into access */
-	bool keepalive;       /* an answer may leave its connection open; false while stopping */
+	const char *date;            /* for the Date header, "Sun, 06 Nov 1994 08:49:37 GMT" */
+	const char *log_time;        /* this second in the access log's format (access_format_time()) */
+	bool access_log;             /* format access log lines into access */
+	bool keepalive;              /* an answer may leave its connection open; false while stopping */
+	bool draining;               /* this process hands its idle connections over, or closes them */
+	struct metrics_shard *shard; /* where this process counts requests and connections */
+	const int *host_slots;       /* the metrics slot of each of cfg->hosts */
 
 	/* shared working space */
 	struct buf_pool pool;    /* connections' input and output buffers */
@@ -50,6 +54,7 @@ struct conn_ctx {
 /*
  * Where a connection is. Each state has one epoll interest and one deadline, both set by conn_set_state():
  *   NEW     accepted, nothing read yet     in   request_timeout, then closed without a word
+ *   PROXY   waiting for the PROXY header   in   request_timeout from accept, then closed without a word
  *   IDLE    between requests, no buffers   in   keepalive_timeout, then closed
  *   HEAD    reading a request head         in   request_timeout from its first byte, then 408
  *   BODY    reading a request body         in   the same deadline as its head
@@ -58,6 +63,7 @@ struct conn_ctx {
  */
 enum conn_state {
 	CONN_NEW,
+	CONN_PROXY,
 	CONN_IDLE,
 	CONN_HEAD,
 	CONN_BODY,
@@ -77,12 +83,14 @@ struct conn {
 	int fd;                 /* -1 once closed: events still queued for it are ignored */
 	uint8_t state;          /* enum conn_state */
 	uint8_t events;         /* what epoll watches: EPOLLIN or EPOLLOUT, 0 before the first watch */
-	uint8_t family;         /* of addr: AF_INET or AF_INET6, for the access log */
+	uint8_t listener;       /* the one it came in on: an index into cfg->listeners */
+	unsigned family : 2;    /* what addr holds, the client's address: CONN_ADDR_* */
 	bool close_after : 1;   /* close once the output is written */
 	bool linger : 1;        /* on close, drain what the peer still sends so it reads our answer */
 	bool peer_eof : 1;      /* the peer shut down its side: answer what is buffered, then close */
 	bool shared : 1;        /* handed over, in or out: another process may hold the socket too */
 	bool stay : 1;          /* a handoff failed: keep it here, and close after its next answer */
+	bool proxied : 1;       /* addr came in a PROXY header: handed over, the socket would lose it */
 	uint64_t first_byte_us; /* when the current request's first byte came, in loop->now_us; 0: none */
 
 	struct buf in;     /* received bytes, the current request first */
@@ -106,14 +114,16 @@ struct conn {
 	} addr;
 };
 
-/* The client's address as text, for the access log; buf has room for INET6_ADDRSTRLEN bytes. */
+enum { CONN_ADDR_NONE, CONN_ADDR_V4, CONN_ADDR_V6 }; /* struct conn's family */
+
+/* Writes the client's address as text, "-" when unknown, to buf (INET6_ADDRSTRLEN bytes); returns buf. */
 const char *conn_peer(const struct conn *c, char *buf);
 
 /*
- * Takes the accepted non-blocking socket fd into ctx, not yet watched by epoll. Returns NULL (fd closed) on
- * failure.
+ * Takes the accepted non-blocking socket fd, from the peer sa, into ctx, not yet watched by epoll; listener
+ * is the index in cfg->listeners of the listener it came in on. Returns NULL (fd closed) on failure.
  */
-struct conn *conn_new(struct conn_ctx *ctx, int fd, const struct sockaddr *sa);
+struct conn *conn_new(struct conn_ctx *ctx, int fd, const struct sockaddr *sa, size_t listener);
 
 /*
  * Serves a new connection as far as what it already sent allows. idle says it comes from an older

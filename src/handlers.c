@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: ISC */
 /* handlers.c: route kinds: templated text, a file, a static directory under a root, a redirect. */
+#include <arpa/inet.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -19,18 +20,22 @@
 #include "router.h"
 #include "template.h"
 #include "url.h"
+#include "vhost.h"
 
 #define MAX_PARAMS 64
 #define SMALL_FILE 16384 /* bytes: a file up to this size is copied into the response, not sendfile()d */
 
 /*
- * What answering needs beyond one request, for one process and one configuration: the route table, and
+ * What answering needs beyond one request, for one process and one configuration: the route tables of the
+ * virtual hosts and which host answers a name on each listener, and
  * the roots of static routes opened once (indexed like cfg->routes; -1 for other kinds, or a root that
  * could not be opened, which is tried again at each request).
  */
 struct handlers {
 	const struct config *cfg;
-	struct router *router;
+	struct router **routers;       /* one per host, indexed like cfg->hosts */
+	struct vhost_table **vhosts;   /* one per listener: the hosts it serves; NULL when none */
+	const struct metrics *metrics; /* what the metrics route shows */
 	int *root_fds;
 	bool no_openat2; /* the kernel (or valgrind, or a seccomp filter) lacks openat2: resolve by hand */
 };
@@ -120,6 +125,29 @@ send_redirect(struct exchange *x, int status, const char *location)
 	return send_text(x, &r, msg);
 }
 
+/* The counters of every worker, summed, as Prometheus scrapes them. */
+static int
+send_metrics(const struct handlers *h, struct exchange *x)
+{
+	struct response r = response_for(x, 200);
+
+	if (h->metrics == NULL)
+		return handle_error(x, 404, "not found");
+	/* The path is decoded and routed: scratch is free to hold the text. */
+	x->scratch->len = 0;
+	if (metrics_format(h->metrics, x->scratch) == TH_ERROR)
+		return TH_ERROR;
+	r.content_type = "text/plain; version=0.0.4; charset=utf-8";
+	r.content_length = x->scratch->len;
+	x->status = r.status;
+	if (response_head(x->out, &r, x->date) == -1)
+		return TH_ERROR;
+	if (head_only(x))
+		return TH_OK;
+	x->body_bytes = x->scratch->len;
+	return buf_append(x->out, x->scratch->data, x->scratch->len) == -1 ? TH_ERROR : TH_OK;
+}
+
 /* OPTIONS that no route takes: the target's methods in Allow, and no content (RFC 9110 section 9.3.7). */
 static int
 send_options(struct exchange *x, const char *allow)
@@ -172,10 +200,36 @@ collect_params(struct exchange *x, const struct route *rt, struct str *values, c
 	return len == sizeof(missing) - 1 ? TH_OK : TH_ERROR;
 }
 
-static int
-handle_text(struct exchange *x, const struct route *rt, char *dst)
+/*
+ * The request variables, indexed by enum route_var, into vars; the host name is written to host, which
+ * has room for the authority. Host, path and query are what the parser let through: printable ASCII
+ * without spaces, so that a Location made of them and of a redirect's text holds nothing else either.
+ */
+static void
+request_vars(struct exchange *x, const struct route *rt, char *host, struct str *vars)
 {
-	struct str values[MAX_PARAMS];
+	const struct http_request *req = x->req;
+
+	/* Most templates use none: then none costs anything. */
+	if (!template_uses_from(&rt->tmpl, rt->nparams)) {
+		memset(vars, 0, ROUTE_NVARS * sizeof(*vars));
+		return;
+	}
+	vars[ROUTE_VAR_HOST] =
+	        (struct str){ host, url_host_name(req->authority.p, req->authority.len, host) };
+	vars[ROUTE_VAR_PATH] = req->path;
+	vars[ROUTE_VAR_QUERY] = req->query;
+	if ((x->peer_family != AF_INET && x->peer_family != AF_INET6) ||
+	    inet_ntop(x->peer_family, x->peer_addr, x->remote_addr, sizeof(x->remote_addr)) == NULL)
+		strcpy(x->remote_addr, "-");
+	vars[ROUTE_VAR_REMOTE_ADDR] = (struct str){ x->remote_addr, strlen(x->remote_addr) };
+}
+
+/* dst has room for the decoded parameters, host for the host name. */
+static int
+handle_text(struct exchange *x, const struct route *rt, char *dst, char *host)
+{
+	struct str values[MAX_PARAMS + ROUTE_NVARS];
 	struct response r = response_for(x, rt->status);
 	char msg[512];
 	size_t len;
@@ -184,8 +238,9 @@ handle_text(struct exchange *x, const struct route *rt, char *dst)
 		return handle_error(x, 500, "route has too many parameters");
 	if (collect_params(x, rt, values, dst, msg, sizeof(msg)) == TH_ERROR)
 		return handle_error(x, 400, msg);
+	request_vars(x, rt, host, values + rt->nparams);
 	r.content_type = rt->content_type ? rt->content_type : "text/plain; charset=utf-8";
-	len = template_render(&rt->text, values, rt->html, NULL, 0);
+	len = template_render(&rt->tmpl, values, rt->html, NULL, 0);
 	r.content_length = len;
 	x->status = r.status;
 	if (response_head(x->out, &r, x->date) == -1)
@@ -194,9 +249,27 @@ handle_text(struct exchange *x, const struct route *rt, char *dst)
 		return TH_OK;
 	if (buf_reserve(x->out, len) == -1)
 		return TH_ERROR;
-	x->out->len += template_render(&rt->text, values, rt->html, x->out->data + x->out->len, len);
+	x->out->len += template_render(&rt->tmpl, values, rt->html, x->out->data + x->out->len, len);
 	x->body_bytes = len;
 	return TH_OK;
+}
+
+/* The Location as written, or with the request's variables filled in; host has room for the host name. */
+static int
+handle_redirect(struct exchange *x, const struct route *rt, char *host)
+{
+	struct str vars[ROUTE_NVARS];
+	char location[4096];
+	size_t len;
+
+	if (template_is_literal(&rt->tmpl))
+		return send_redirect(x, rt->status, rt->tmpl.src);
+	request_vars(x, rt, host, vars);
+	if ((len = template_render(&rt->tmpl, vars, false, location, sizeof(location) - 1)) >=
+	    sizeof(location))
+		return handle_error(x, 414, "the location to redirect to would be too long");
+	location[len] = '\0';
+	return send_redirect(x, rt->status, location);
 }
 
 /* The head of a file's response, with the route's or the extension's type. Returns TH_OK or TH_ERROR (no
@@ -392,31 +465,73 @@ root_fd(struct handlers *h, const struct route *rt)
 	return *fd;
 }
 
+/* Whether host is served on listener l: it names l, or it names no listener at all. */
+static bool
+host_on(const struct host_cfg *host, const struct listen_cfg *l)
+{
+	size_t i;
+
+	for (i = 0; i < host->nlisten; i++)
+		if (l->name != NULL && strcmp(host->listen[i], l->name) == 0)
+			return true;
+	return host->nlisten == 0;
+}
+
+/* The lookup of the hosts served on listener l; NULL (and errno 0) when it serves none. */
+static struct vhost_table *
+vhosts_for(const struct config *cfg, const struct listen_cfg *l, size_t *which)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < cfg->nhosts; i++)
+		if (host_on(&cfg->hosts[i], l))
+			which[n++] = i;
+	errno = 0;
+	return n > 0 ? vhost_new(cfg->hosts, which, n) : NULL;
+}
+
 struct handlers *
-handlers_new(const struct config *cfg)
+handlers_new(const struct config *cfg, const struct metrics *metrics)
 {
 	struct handlers *h;
-	size_t i;
+	size_t i, *which;
 
 	if ((h = calloc(1, sizeof(*h))) == NULL)
 		return NULL;
 	h->cfg = cfg;
+	h->metrics = metrics;
 	if ((h->root_fds = malloc((cfg->nroutes ? cfg->nroutes : 1) * sizeof(*h->root_fds))) == NULL) {
 		free(h);
 		return NULL;
 	}
 	for (i = 0; i < cfg->nroutes; i++)
 		h->root_fds[i] = -1;
-	if ((h->router = router_new(cfg->routes, cfg->nroutes)) == NULL) {
+	if ((h->routers = calloc(cfg->nhosts, sizeof(*h->routers))) == NULL ||
+	    (h->vhosts = calloc(cfg->nlisteners, sizeof(*h->vhosts))) == NULL ||
+	    (which = malloc((cfg->nhosts ? cfg->nhosts : 1) * sizeof(*which))) == NULL) {
+		free(h->vhosts);
+		h->vhosts = NULL;
 		handlers_free(h);
 		return NULL;
 	}
+	for (i = 0; i < cfg->nhosts; i++)
+		if ((h->routers[i] = router_new(cfg->routes + cfg->hosts[i].first_route,
+		                                cfg->hosts[i].nroutes)) == NULL)
+			goto fail;
+	for (i = 0; i < cfg->nlisteners; i++)
+		if ((h->vhosts[i] = vhosts_for(cfg, &cfg->listeners[i], which)) == NULL && errno != 0)
+			goto fail;
+	free(which);
 	for (i = 0; i < cfg->nroutes; i++)
 		if (cfg->routes[i].kind == ROUTE_DIR && root_fd(h, &cfg->routes[i]) == -1)
 			log_errno(
 			        "route at line %d: cannot open root %s; its requests get 500 until it can be",
 			        cfg->routes[i].line, cfg->routes[i].target);
 	return h;
+fail:
+	free(which);
+	handlers_free(h);
+	return NULL;
 }
 
 void
@@ -430,7 +545,12 @@ handlers_free(struct handlers *h)
 		if (h->root_fds[i] != -1)
 			close(h->root_fds[i]);
 	free(h->root_fds);
-	router_free(h->router);
+	for (i = 0; h->routers != NULL && i < h->cfg->nhosts; i++)
+		router_free(h->routers[i]);
+	free(h->routers);
+	for (i = 0; h->vhosts != NULL && i < h->cfg->nlisteners; i++)
+		vhost_free(h->vhosts[i]);
+	free(h->vhosts);
 	free(h);
 }
 
@@ -592,13 +712,23 @@ route_request(struct handlers *h, struct exchange *x, size_t *len)
 	x->status = 0;
 	x->body_bytes = 0;
 	x->file_fd = -1;
+	if (x->route != NULL)
+		x->host = x->route->host;
+	else if (h->vhosts[x->listener] != NULL)
+		x->host = vhost_match(h->vhosts[x->listener], req->authority);
+	else
+		return handle_error(x, 404, "no host is served on this listener");
 	/* Before any route is looked at: a method no route can name is the server's to refuse, not a path's.
 	 */
 	if (!http_method_known(req->method))
 		return handle_error(x, 501, "method not implemented");
-	/* Room for the decoded path, then the decoded parameters; decoding never grows a string. */
+	/*
+	 * Room for the decoded path, then the decoded parameters, then the host name, as handle_request()
+	 * lays them out; decoding never grows a string, nor does taking the host's name.
+	 */
 	x->scratch->len = 0;
-	if (buf_reserve(x->scratch, req->path.len + 1 + req->query.len + x->body.len) == -1)
+	if (buf_reserve(x->scratch, req->path.len + 1 + req->query.len + x->body.len + req->authority.len) ==
+	    -1)
 		return TH_ERROR;
 	path = x->scratch->data;
 	/* "*" comes only with OPTIONS (the parser sees to it), and the router takes it as it is. */
@@ -612,7 +742,7 @@ route_request(struct handlers *h, struct exchange *x, size_t *len)
 	*len = (size_t)n;
 	if (x->route != NULL)
 		return TH_OK;
-	switch (router_match(h->router, req->method, (struct str){ path, *len }, &x->route, allow,
+	switch (router_match(h->routers[x->host], req->method, (struct str){ path, *len }, &x->route, allow,
 	                     sizeof(allow))) {
 	case ROUTER_NOT_FOUND: return handle_error(x, 404, "not found");
 	case ROUTER_BAD_METHOD:
@@ -637,8 +767,9 @@ handle_route(struct handlers *h, struct exchange *x)
 int
 handle_request(struct handlers *h, struct exchange *x)
 {
+	const struct http_request *req = x->req;
 	const struct route *rt;
-	char *path;
+	char *path, *params, *host;
 	size_t len;
 
 	if (route_request(h, x, &len) == -1)
@@ -647,11 +778,14 @@ handle_request(struct handlers *h, struct exchange *x)
 		return TH_OK;
 	rt = x->route;
 	path = x->scratch->data;
+	params = path + req->path.len + 1;
+	host = params + req->query.len + x->body.len;
 	switch (rt->kind) {
-	case ROUTE_TEXT: return handle_text(x, rt, path + x->req->path.len + 1);
+	case ROUTE_TEXT: return handle_text(x, rt, params, host);
 	case ROUTE_FILE: return handle_file(x, rt);
 	case ROUTE_DIR: path[len] = '\0'; return handle_dir(h, x, rt, path, len);
-	case ROUTE_REDIRECT: return send_redirect(x, rt->status, rt->target);
+	case ROUTE_REDIRECT: return handle_redirect(x, rt, host);
+	case ROUTE_METRICS: return send_metrics(h, x);
 	}
 	return handle_error(x, 500, "unknown route kind");
 }

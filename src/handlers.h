@@ -3,6 +3,7 @@
 #ifndef HANDLERS_H
 #define HANDLERS_H
 
+#include <netinet/in.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -10,6 +11,7 @@
 #include "config.h"
 #include "file_cache.h"
 #include "http_parser.h"
+#include "metrics.h"
 #include "status.h"
 #include "str.h"
 
@@ -20,15 +22,22 @@ struct exchange {
 	struct str body;          /* the whole decoded request body */
 	const char *date;         /* for the Date header */
 	bool close;               /* the connection closes after this response */
-	struct buf *scratch;      /* room for the decoded path and parameters */
+	struct buf *scratch;      /* room for the decoded path, parameters and host name */
 	struct file_cache *files; /* small files served lately, still open */
 	uint64_t now;             /* ms, for the file cache */
+	size_t listener;          /* the one the request came in on: an index into cfg->listeners */
 	/* The route handle_route() found before the body came, or NULL; on return, the route taken. */
 	const struct route *route;
+	/* The client's address, AF_INET or AF_INET6 (anything else: unknown), as text only when a
+	 * template asks for {remote_addr}: formatting it costs more than the rest of a small answer. */
+	int peer_family;
+	const void *peer_addr; /* a struct in_addr or in6_addr */
+	char remote_addr[INET6_ADDRSTRLEN];
 
 	/* out */
 	struct buf *out; /* the head, and the body unless it comes from file_fd */
 	int status;
+	size_t host;         /* the virtual host that answered, an index into cfg->hosts */
 	uint64_t body_bytes; /* body length, for the access log */
 	int file_fd;         /* >= 0: send body_bytes of this file after out */
 };
@@ -36,11 +45,12 @@ struct exchange {
 struct handlers;
 
 /*
- * Prepares answering for cfg's routes in this process: the route table, and each static route's root
- * opened once (one that cannot be opened is logged and tried again at each request). cfg must outlive
- * it. Returns NULL when memory runs out.
+ * Prepares answering for cfg's hosts in this process: their route tables, which host answers a name on
+ * each listener, and each static route's root opened once (one that cannot be opened is logged and tried
+ * again at each request). metrics is what a metrics route shows. cfg must outlive it. Returns NULL when
+ * memory runs out.
  */
-struct handlers *handlers_new(const struct config *cfg);
+struct handlers *handlers_new(const struct config *cfg, const struct metrics *metrics);
 
 void handlers_free(struct handlers *h);
 

@@ -182,6 +182,7 @@ parse_absolute_form(struct http_request *req)
 		return fail(req, 400, "missing host in request target");
 	if (!url_host_valid(authority, (size_t)(rest - authority)))
 		return fail(req, 400, "invalid host in request target");
+	req->authority = (struct str){ authority, (size_t)(rest - authority) };
 
 	split_path_query(req, rest, end);
 	/* "http://host" has no path of its own: borrow the last '/' of "://" to keep path inside buf. */
@@ -444,6 +445,8 @@ finish_head(struct head *h)
 
 	if (req->minor_version == 1 && !h->has_host)
 		return fail(req, 400, "missing Host header");
+	if (req->authority.len == 0)
+		req->authority = req->host;
 	if (h->te_other)
 		return fail(req, 501, "unsupported transfer coding");
 	if (h->te_chunked)
@@ -482,7 +485,7 @@ request_reset(struct http_request *req, const char *buf)
 	req->content_length = 0;
 	req->keep_alive = false;
 	req->expect_continue = false;
-	req->host = req->content_type = empty;
+	req->host = req->authority = req->content_type = empty;
 	req->status = 0;
 	req->error = NULL;
 }

@@ -48,7 +48,12 @@ struct http_request {
 	uint64_t content_length; /* HTTP_BODY_LENGTH only */
 	bool keep_alive;         /* version default, changed by Connection: close / keep-alive */
 	bool expect_continue;    /* Expect: 100-continue */
-	struct str host;
+	struct str host;         /* the Host header's value, as sent; empty without one */
+	/*
+	 * The target URI's authority, host[:port] (RFC 9112 section 3.3): an absolute-form target's, which
+	 * wins over Host (section 3.2.2), else Host's; empty when the request names none.
+	 */
+	struct str authority;
 	struct str content_type;
 
 	/* On TH_ERROR: the status to answer (400, 414, 431, 501, 505) and why, for the body and the log. */

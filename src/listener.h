@@ -1,25 +1,33 @@
 /* SPDX-License-Identifier: ISC */
-/* listener.h: listening sockets, shared by the generations that use the same address and port. */
+/* listener.h: listening sockets (TCP or unix), shared by the generations that use the same address. */
 #ifndef LISTENER_H
 #define LISTENER_H
 
+#include <stdbool.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+
+#include "config.h"
 
 struct listener {
 	struct listener *next;
-	struct sockaddr_storage addr;
+	struct sockaddr_storage addr; /* AF_INET, AF_INET6 or AF_UNIX */
 	socklen_t addrlen;
-	char name[64]; /* "127.0.0.1:8080", "[::]:8080" for messages */
+	bool ipv6_only;
+	char name[128]; /* "127.0.0.1:8080", "[::]:8080", "unix:/run/tinyhttpd/http.sock", for messages */
 	int fd;
-	int refs; /* generations using it; closed when the last one ends */
+	int refs;  /* generations using it; closed when the last one ends */
+	dev_t dev; /* a unix socket's file, made by bind(): unlinked at the end only if still ours */
+	ino_t ino;
 };
 
 /*
- * Returns the listener for address:port from list, taking a reference: the open one when a generation
- * already listens there (its backlog updated), else a new non-blocking socket, bound and listening.
- * Returns NULL with the reason logged when the address cannot be bound.
+ * Returns the listener lc describes from list, taking a reference: the open one when a generation already
+ * listens there (its backlog and a unix socket's mode updated), else a new non-blocking socket, bound and
+ * listening. A unix socket file left by a crash is replaced only when nothing accepts on it. Returns NULL
+ * with the reason logged when it cannot be bound.
  */
-struct listener *listener_get(struct listener **list, const char *address, int port, int backlog);
+struct listener *listener_get(struct listener **list, const struct listen_cfg *lc, int backlog);
 
 /*
  * Takes the listening sockets a service manager passed (socket activation: LISTEN_PID, LISTEN_FDS) into
@@ -29,7 +37,7 @@ struct listener *listener_get(struct listener **list, const char *address, int p
  */
 int listener_adopt_activated(struct listener **list);
 
-/* Drops a reference; the socket closes with the last one. */
+/* Drops a reference; the socket closes with the last one, and a unix socket's file goes with it. */
 void listener_put(struct listener **list, struct listener *l);
 
 #endif

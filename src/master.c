@@ -21,6 +21,7 @@
 #include "listener.h"
 #include "log.h"
 #include "master.h"
+#include "metrics.h"
 #include "notify.h"
 #include "timer.h"
 #include "worker.h"
@@ -43,7 +44,8 @@ struct proc {
 	int channel; /* the master's end of the socket pair; -1 when the slot is empty */
 	bool ready;
 	uint64_t started;
-	uint64_t respawn_at; /* an empty slot of a live generation forks again then */
+	uint64_t respawn_at;         /* an empty slot of a live generation forks again then */
+	struct metrics_shard *shard; /* where the worker counts; given back when it is reaped */
 };
 
 struct generation {
@@ -51,8 +53,11 @@ struct generation {
 	unsigned id;
 	enum gen_state state;
 	struct config *cfg;
-	struct listener *lst;
-	int access_fd; /* -1: none; STDERR_FILENO is shared, not owned */
+	struct listener **lst; /* indexed like cfg->listeners */
+	int *lfds;             /* their descriptors, for the workers */
+	char where[256];       /* "127.0.0.1:8080, unix:/run/x.sock", for messages */
+	int access_fd;         /* -1: none; STDERR_FILENO is shared, not owned */
+	int *host_slots;       /* the metrics slot of each of cfg->hosts */
 	struct proc *procs;
 	size_t nprocs;
 	unsigned failures; /* quick deaths in a row */
@@ -73,6 +78,8 @@ static struct {
 	uint64_t now;
 	struct pollfd *pfds;
 	size_t npfds;
+	struct metrics *metrics;     /* counters shared with every worker, mapped before the first fork */
+	struct metrics_shard *shard; /* the master's own: reloads, restarts */
 } m;
 
 static size_t
@@ -95,6 +102,50 @@ gen_signal(struct generation *g, int sig)
 			log_errno("kill %ld", (long)g->procs[i].pid);
 }
 
+/*
+ * Gives back g's first n listeners (none when a stop gave them back already): the master closes each one no
+ * other generation uses.
+ */
+static void
+gen_put_listeners(struct generation *g, size_t n)
+{
+	size_t i;
+
+	for (i = 0; g->lst != NULL && i < n; i++)
+		listener_put(&m.listeners, g->lst[i]);
+	free(g->lst);
+	free(g->lfds);
+	g->lst = NULL;
+	g->lfds = NULL;
+}
+
+/* Takes cfg's listeners, binding those no generation has yet. Returns 0, or -1 (none taken) with why logged.
+ */
+static int
+gen_get_listeners(struct generation *g, const struct config *cfg)
+{
+	size_t i, n = 0;
+	int w;
+
+	if ((g->lst = calloc(cfg->nlisteners, sizeof(*g->lst))) == NULL ||
+	    (g->lfds = calloc(cfg->nlisteners, sizeof(*g->lfds))) == NULL) {
+		log_errno("cannot start a generation");
+		free(g->lst);
+		return -1;
+	}
+	for (i = 0; i < cfg->nlisteners; i++) {
+		if ((g->lst[i] = listener_get(&m.listeners, &cfg->listeners[i], cfg->backlog)) == NULL) {
+			gen_put_listeners(g, i);
+			return -1;
+		}
+		g->lfds[i] = g->lst[i]->fd;
+		w = snprintf(g->where + n, sizeof(g->where) - n, "%s%s", i ? ", " : "", g->lst[i]->name);
+		if (w > 0 && (size_t)w < sizeof(g->where) - n)
+			n += (size_t)w;
+	}
+	return 0;
+}
+
 static void
 gen_free(struct generation *g)
 {
@@ -106,9 +157,10 @@ gen_free(struct generation *g)
 			break;
 		}
 	}
-	listener_put(&m.listeners, g->lst);
+	gen_put_listeners(g, g->cfg->nlisteners);
 	if (g->access_fd > STDERR_FILENO)
 		close(g->access_fd);
+	free(g->host_slots);
 	config_free(g->cfg);
 	free(g->procs);
 	free(g);
@@ -133,6 +185,7 @@ static struct generation *
 gen_new(struct config *cfg)
 {
 	struct generation *g;
+	size_t i;
 
 	if ((g = calloc(1, sizeof(*g))) == NULL ||
 	    (g->procs = calloc((size_t)cfg->workers, sizeof(*g->procs))) == NULL) {
@@ -141,14 +194,25 @@ gen_new(struct config *cfg)
 		return NULL;
 	}
 	g->nprocs = (size_t)cfg->workers;
-	if ((g->lst = listener_get(&m.listeners, cfg->address, cfg->port, cfg->backlog)) == NULL) {
+	if ((g->host_slots = calloc(cfg->nhosts, sizeof(*g->host_slots))) == NULL) {
+		log_errno("cannot start a generation");
+		free(g->procs);
+		free(g);
+		return NULL;
+	}
+	/* A host keeps its slot across reloads by its first name, so its counts go on. */
+	for (i = 0; i < cfg->nhosts; i++)
+		g->host_slots[i] = metrics_host_slot(m.metrics, cfg->hosts[i].names[0]);
+	if (gen_get_listeners(g, cfg) == -1) {
+		free(g->host_slots);
 		free(g->procs);
 		free(g);
 		return NULL;
 	}
 	g->access_fd = open_access_log(cfg);
 	if (g->access_fd == -1 && cfg->access_log[0] != '\0') {
-		listener_put(&m.listeners, g->lst);
+		gen_put_listeners(g, cfg->nlisteners);
+		free(g->host_slots);
 		free(g->procs);
 		free(g);
 		return NULL;
@@ -159,8 +223,19 @@ gen_new(struct config *cfg)
 	g->deadline = m.now + START_TIMEOUT_MS;
 	g->next = m.gens;
 	m.gens = g;
-	log_info("generation %u: starting %zu workers on %s", g->id, g->nprocs, g->lst->name);
+	log_info("generation %u: starting %zu workers on %s", g->id, g->nprocs, g->where);
 	return g;
+}
+
+static bool
+gen_uses(const struct generation *g, const struct listener *l)
+{
+	size_t i;
+
+	for (i = 0; i < g->cfg->nlisteners; i++)
+		if (g->lst[i] == l)
+			return true;
+	return false;
 }
 
 /* In a new worker: keep only what this worker uses of the master's descriptors. */
@@ -173,7 +248,7 @@ child_close_inherited(const struct generation *mine)
 
 	close(m.sigfd);
 	for (l = m.listeners; l != NULL; l = l->next)
-		if (l != mine->lst)
+		if (!gen_uses(mine, l))
 			close(l->fd);
 	for (g = m.gens; g != NULL; g = g->next) {
 		for (i = 0; i < g->nprocs; i++)
@@ -187,6 +262,7 @@ child_close_inherited(const struct generation *mine)
 static void
 proc_spawn(struct generation *g, struct proc *p)
 {
+	struct worker_args a = { g->cfg, g->lfds, -1, g->access_fd, m.metrics, NULL, g->host_slots };
 	char role[32];
 	int sv[2];
 	pid_t pid;
@@ -197,8 +273,11 @@ proc_spawn(struct generation *g, struct proc *p)
 		p->respawn_at = m.now + RESPAWN_MAX_MS;
 		return;
 	}
+	a.shard = p->shard = metrics_shard_get(m.metrics);
 	if ((pid = fork()) == -1) {
 		log_errno("fork");
+		metrics_shard_put(m.metrics, p->shard);
+		p->shard = NULL;
 		close(sv[0]);
 		close(sv[1]);
 		p->respawn_at = m.now + RESPAWN_MAX_MS;
@@ -212,7 +291,8 @@ proc_spawn(struct generation *g, struct proc *p)
 		child_close_inherited(g);
 		snprintf(role, sizeof(role), "worker g%u", g->id);
 		log_set_role(role);
-		exit(worker_run(g->cfg, g->lst->fd, sv[1], g->access_fd));
+		a.channel = sv[1];
+		exit(worker_run(&a));
 	}
 	close(sv[1]);
 	p->pid = pid;
@@ -222,36 +302,39 @@ proc_spawn(struct generation *g, struct proc *p)
 }
 
 /*
- * Tells g's workers to finish and exit: how is CHANNEL_DRAIN_KEEP or CHANNEL_DRAIN_RETIRE on a reload
- * (idle connections move to the serving generation), CHANNEL_STOP on a graceful stop. Sent again to a
- * generation already draining, a stop withdraws the handoff.
+ * Tells g's workers to finish and exit: for the serving generation s on a reload (idle connections move
+ * to it, and each listener s does not use is retired: served until it is quiet), or with s NULL on a
+ * graceful stop. Sent again to a generation already draining, a stop withdraws the handoff.
  */
 static void
-gen_drain(struct generation *g, char how)
+gen_drain(struct generation *g, const struct generation *s)
 {
-	size_t i;
+	size_t i, j, retiring = 0;
 
+	for (j = 0; s != NULL && j < g->cfg->nlisteners; j++)
+		retiring += !gen_uses(s, g->lst[j]);
 	if (g->state != GEN_DRAINING) {
 		g->state = GEN_DRAINING;
 		g->deadline = m.now + (uint64_t)g->cfg->shutdown_timeout * 1000 + KILL_GRACE_MS;
 		log_info("generation %u: draining %zu workers%s", g->id, gen_alive(g),
-		         how == CHANNEL_DRAIN_RETIRE ? ", its listener retiring" : "");
+		         retiring ? ", listeners retiring" : "");
 	}
 	for (i = 0; i < g->nprocs; i++) {
 		struct proc *p = &g->procs[i];
+		int rc = 0;
 
+		if (p->pid == 0)
+			continue;
+		/* The listeners that go away travel as themselves: the worker knows them by their socket. */
+		for (j = 0; s != NULL && j < g->cfg->nlisteners && rc == 0; j++)
+			if (!gen_uses(s, g->lst[j]))
+				rc = channel_send(p->channel, CHANNEL_RETIRE, g->lst[j]->fd);
 		/* A worker whose channel is full or gone still understands the signal. */
-		if (p->pid != 0 && channel_send(p->channel, how, -1) == -1 && kill(p->pid, SIGQUIT) == -1 &&
-		    errno != ESRCH)
+		if ((rc == -1 ||
+		     channel_send(p->channel, s != NULL ? CHANNEL_DRAIN : CHANNEL_STOP, -1) == -1) &&
+		    kill(p->pid, SIGQUIT) == -1 && errno != ESRCH)
 			log_errno("kill %ld", (long)p->pid);
 	}
-}
-
-/* How g drains in favour of the serving generation s: does its listener go away? */
-static char
-drain_for(const struct generation *g, const struct generation *s)
-{
-	return g->lst == s->lst ? CHANNEL_DRAIN_KEEP : CHANNEL_DRAIN_RETIRE;
 }
 
 static struct generation *
@@ -295,11 +378,12 @@ gen_promote(struct generation *g)
 	struct generation *o;
 
 	g->state = GEN_ACTIVE;
-	log_info("generation %u: serving %s with %zu workers", g->id, g->lst->name, g->nprocs);
-	notify("READY=1\nSTATUS=generation %u serving %s with %zu workers", g->id, g->lst->name, g->nprocs);
+	metrics_set_generation(m.metrics, g->id);
+	log_info("generation %u: serving %s with %zu workers", g->id, g->where, g->nprocs);
+	notify("READY=1\nSTATUS=generation %u serving %s with %zu workers", g->id, g->where, g->nprocs);
 	for (o = m.gens; o != NULL; o = o->next)
 		if (o != g && o->state != GEN_DRAINING)
-			gen_drain(o, drain_for(o, g));
+			gen_drain(o, g);
 }
 
 static void
@@ -321,8 +405,16 @@ master_stop(bool graceful)
 		}
 		if (g->cfg->shutdown_timeout > timeout)
 			timeout = g->cfg->shutdown_timeout;
+		/*
+		 * No worker is forked from now on, so the master's copies of the listeners have no use left:
+		 * kept, they would keep each socket listening after its last worker stopped accepting, and
+		 * what the kernel queued there meanwhile would be reset when the master exits, requests sent.
+		 * Without them a listener closes as its last worker lets go of it (having taken what was
+		 * queued), and later connections are refused: a load balancer takes them to another server.
+		 */
+		gen_put_listeners(g, g->cfg->nlisteners);
 		if (graceful)
-			gen_drain(g, CHANNEL_STOP);
+			gen_drain(g, NULL);
 		else
 			gen_signal(g, SIGTERM);
 	}
@@ -346,7 +438,7 @@ gen_abandon(struct generation *g, const char *why)
 	}
 	log_err("generation %u: %s; generation %u keeps serving", g->id, why, o->id);
 	notify("READY=1\nSTATUS=reload failed: %s; generation %u keeps serving", why, o->id);
-	gen_drain(g, drain_for(g, o));
+	gen_drain(g, o);
 }
 
 static void
@@ -372,10 +464,11 @@ master_reload(void)
 		config_free(cfg);
 		return;
 	}
+	metrics_count(m.shard, METRICS_RELOADS, 1);
 	/* A reload that had not finished starting is superseded by this one. */
 	for (o = g->next; o != NULL; o = o->next)
 		if (o->state == GEN_STARTING)
-			gen_drain(o, drain_for(o, g));
+			gen_drain(o, g);
 	for (i = 0; i < g->nprocs; i++)
 		proc_spawn(g, &g->procs[i]);
 }
@@ -420,6 +513,9 @@ proc_died(struct generation *g, struct proc *p, int wstatus)
 	p->channel = -1;
 	p->pid = 0;
 	p->ready = false;
+	/* Its counts stay; its gauges go, unless another worker still shares the shard. */
+	metrics_shard_put(m.metrics, p->shard);
+	p->shard = NULL;
 	if (g->state == GEN_DRAINING || m.stopping) {
 		if (gen_alive(g) == 0) {
 			log_info("generation %u: ended", g->id);
@@ -433,6 +529,7 @@ proc_died(struct generation *g, struct proc *p, int wstatus)
 		gen_abandon(g, "workers keep dying before they are ready");
 		return;
 	}
+	metrics_count(m.shard, METRICS_RESTARTS, 1);
 	delay = g->failures ? 100ull << (g->failures - 1 < 7 ? g->failures - 1 : 7) : 0;
 	p->respawn_at = m.now + (delay < RESPAWN_MAX_MS ? delay : RESPAWN_MAX_MS);
 	if (delay)
@@ -692,6 +789,14 @@ master_run(struct config *cfg)
 	m.pid = getpid();
 	m.now = timer_now();
 	m.status = EXIT_SUCCESS;
+	/* Mapped once, before any fork, so every worker of every generation counts into the same memory. */
+	if ((m.metrics = metrics_map()) == NULL) {
+		log_errno("cannot map the metrics counters");
+		free(m.path);
+		config_free(cfg);
+		return EXIT_FAILURE;
+	}
+	m.shard = metrics_shard_get(m.metrics);
 	master_raise_nofile();
 	notify_init();
 	listener_adopt_activated(&m.listeners);
@@ -729,5 +834,6 @@ master_run(struct config *cfg)
 	free(m.pfds);
 	free(m.path);
 	close(m.sigfd);
+	metrics_unmap(m.metrics);
 	return m.status;
 }

@@ -8,12 +8,12 @@
 #include "template.h"
 
 static int
-template_param(const char *name, size_t len, const char *const *params, size_t nparams)
+template_param(const char *name, size_t len, const char *const *names, size_t nnames)
 {
 	size_t i;
 
-	for (i = 0; i < nparams; i++)
-		if (strlen(params[i]) == len && memcmp(params[i], name, len) == 0)
+	for (i = 0; i < nnames; i++)
+		if (strlen(names[i]) == len && memcmp(names[i], name, len) == 0)
 			return (int)i;
 	return -1;
 }
@@ -30,8 +30,8 @@ template_add_part(struct template *t, size_t off, size_t len, int param)
 }
 
 int
-template_compile(struct template *t, const char *src, const char *const *params, size_t nparams, char *err,
-                 size_t errlen)
+template_compile(struct template *t, const char *src, const char *const *names, size_t nnames,
+                 const char *hint, char *err, size_t errlen)
 {
 	size_t len, r, w, lit, nbraces, namelen;
 	const char *name, *close;
@@ -84,9 +84,9 @@ template_compile(struct template *t, const char *src, const char *const *params,
 			         "empty placeholder {} at offset %zu; write {{}} for literal braces", r);
 			goto fail;
 		}
-		if ((param = template_param(name, namelen, params, nparams)) < 0) {
-			snprintf(err, errlen, "unknown parameter {%.*s}; declare it in params", (int)namelen,
-			         name);
+		if ((param = template_param(name, namelen, names, nnames)) < 0) {
+			snprintf(err, errlen, "unknown placeholder {%.*s}%s%s", (int)namelen, name,
+			         hint != NULL ? "; " : "", hint != NULL ? hint : "");
 			goto fail;
 		}
 
@@ -104,6 +104,24 @@ template_compile(struct template *t, const char *src, const char *const *params,
 fail:
 	template_free(t);
 	return -1;
+}
+
+bool
+template_uses_from(const struct template *t, size_t first)
+{
+	size_t i;
+
+	for (i = 0; i < t->nparts; i++)
+		if (t->parts[i].param >= 0 && (size_t)t->parts[i].param >= first)
+			return true;
+	return false;
+}
+
+bool
+template_is_literal(const struct template *t)
+{
+	/* Literals never stand next to each other: a second part is a placeholder, or follows one. */
+	return t->nparts == 0 || (t->nparts == 1 && t->parts[0].param < 0);
 }
 
 /* Copies what still fits of p[0..n) at *pos and counts all of it, so the total sizes the output. */

@@ -11,7 +11,7 @@
 struct template_part {
 	size_t off; /* literal: its bytes in src */
 	size_t len;
-	int param; /* >= 0: index of the parameter to put here; -1: a literal */
+	int param; /* >= 0: index of the value to put here; -1: a literal */
 };
 
 struct template
@@ -22,11 +22,19 @@ struct template
 };
 
 /*
- * Compiles src. Each {name} must be one of params[0..nparams); "{{" and "}}" stand for literal braces.
- * Returns 0, or -1 with a message for the operator in err (e.g. "unknown parameter {nmae} in text").
+ * Compiles src. Each {name} must be one of names[0..nnames), the first that matches giving its index into
+ * the values of template_render(); "{{" and "}}" stand for literal braces. Returns 0, or -1 with a message
+ * for the operator in err (e.g. "unknown placeholder {nmae}"), followed for an unknown name by hint, what
+ * to do about it (NULL: nothing).
  */
-int template_compile(struct template *t, const char *src, const char *const *params, size_t nparams,
-                     char *err, size_t errlen);
+int template_compile(struct template *t, const char *src, const char *const *names, size_t nnames,
+                     const char *hint, char *err, size_t errlen);
+
+/* Whether t has no placeholder: t->src, NUL-terminated, is all its text. */
+bool template_is_literal(const struct template *t);
+
+/* Whether t uses a value at index first or beyond: a route's request variables follow its params. */
+bool template_uses_from(const struct template *t, size_t first);
 
 /*
  * Writes the text with values[param] filled in to out[0..cap), as much as fits, and returns the whole

@@ -281,3 +281,18 @@ url_host_valid(const char *p, size_t len)
 			return false;
 	return true;
 }
+
+size_t
+url_host_name(const char *p, size_t len, char *out)
+{
+	/* Valid: an IP literal ends at its ']', a reg-name at the port's ':', and neither has one inside. */
+	const char *end = memchr(p, len > 0 && p[0] == '[' ? ']' : ':', len);
+	size_t n = end == NULL ? len : (size_t)(end - p) + (p[0] == '['), i;
+
+	/* "example.com." names the same host as "example.com" (RFC 1034 section 3.1). */
+	if (n > 0 && p[n - 1] == '.')
+		n--;
+	for (i = 0; i < n; i++)
+		out[i] = p[i] >= 'A' && p[i] <= 'Z' ? (char)(p[i] | 0x20) : p[i];
+	return n;
+}

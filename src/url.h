@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: ISC */
-/* url.h: percent-decoding, path normalisation, urlencoded form lookup and the syntax of a host. */
+/* url.h: percent-decoding, path normalisation, urlencoded form lookup, the syntax and name of a host. */
 #ifndef URL_H
 #define URL_H
 
@@ -45,5 +45,12 @@ size_t url_encode_path(const char *p, size_t n, char *out, size_t cap);
  * optionally ':' and a port of 1 to 5 digits. The host must not be empty (RFC 9110 section 4.2.1).
  */
 bool url_host_valid(const char *p, size_t len);
+
+/*
+ * The host name of p[0..len), a uri-host [ ":" port ] that url_host_valid() took or empty, as nginx's $host
+ * is: without the port or a trailing dot, in lower case. Writes it to out (room for len bytes, may be p)
+ * and returns its length.
+ */
+size_t url_host_name(const char *p, size_t len, char *out);
 
 #endif

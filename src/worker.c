@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -34,22 +35,29 @@
 #define POOL_KEEP       64    /* idle connection buffers a worker keeps for reuse */
 #define SCRATCH_KEEP    65536 /* a larger scratch buffer is given back after the loop turn */
 
+/* One of the shared listening sockets, indexed like cfg->listeners. */
+struct wlistener {
+	int fd;         /* -1 once draining let it go */
+	bool accepting; /* fd is in the epoll set */
+	bool retiring;  /* the new generation does not serve it: taken while draining, until it is quiet */
+};
+
 struct worker {
 	const struct config *cfg;
 	struct loop loop;
 	struct conn_ctx ctx; /* what its connections share */
-	int lfd;             /* the shared listening socket; -1 once draining let it go */
+	struct wlistener *lst;
+	size_t nlst;
+	size_t nopen; /* listeners not closed yet */
 	int sigfd;
 	int channel;               /* to the master: "ready" goes out on it */
-	bool accepting;            /* lfd is in the epoll set */
 	bool accept_paused;        /* out of descriptors: accepting resumes on accept_timer */
 	bool draining;             /* finish what is in flight, take nothing new */
 	bool handoff;              /* draining for a reload: idle connections go to the new generation */
-	bool retiring;             /* draining, and the listener goes away once it is quiet */
 	bool stopping;             /* leave the loop now */
 	size_t handed_off;         /* connections given to the new generation */
 	struct timer accept_timer; /* the end of an EMFILE pause */
-	struct timer retire_timer; /* a retiring listener closes when no connection came for a while */
+	struct timer retire_timer; /* retiring listeners close when no connection came for a while */
 	struct timer drain_timer;  /* shutdown_timeout: a drain ends here whatever is still open */
 	struct timer flush_timer;  /* access log lines go to the writer by then */
 	struct timer files_timer;  /* the file cache's next expiry */
@@ -60,8 +68,8 @@ struct worker {
 	struct access_log *access_log;  /* NULL: none */
 };
 
-/* epoll user data for the fds that are not connections. */
-static char tag_listener, tag_signal, tag_channel;
+/* epoll user data for the fds that are neither connections nor listeners. */
+static char tag_signal, tag_channel;
 
 static void
 worker_clock(struct worker *w)
@@ -85,32 +93,32 @@ worker_arm(struct worker *w, struct timer *t, uint64_t deadline)
 }
 
 static void
-worker_listen(struct worker *w, bool on)
+worker_listen(struct worker *w, struct wlistener *l, bool on)
 {
 	/* EPOLLEXCLUSIVE: one worker wakes per new connection, not the whole pool. */
-	if (w->lfd == -1 || w->accepting == on)
+	if (l->fd == -1 || l->accepting == on)
 		return;
-	if (loop_ctl(&w->loop, on ? EPOLL_CTL_ADD : EPOLL_CTL_DEL, w->lfd, EPOLLIN | EPOLLEXCLUSIVE,
-	             &tag_listener) == -1) {
-		log_errno("epoll_ctl on the listener");
+	if (loop_ctl(&w->loop, on ? EPOLL_CTL_ADD : EPOLL_CTL_DEL, l->fd, EPOLLIN | EPOLLEXCLUSIVE, l) ==
+	    -1) {
+		log_errno("epoll_ctl on a listener");
 		return;
 	}
-	w->accepting = on;
+	l->accepting = on;
 }
 
 /* A retiring listener is still served while draining; a kept one belongs to the new generation. */
 static bool
-worker_may_accept(const struct worker *w)
+worker_may_accept(const struct worker *w, const struct wlistener *l)
 {
-	return w->lfd != -1 && !w->stopping && !w->accept_paused &&
-	       w->ctx.nconns < (size_t)w->cfg->max_connections && (!w->draining || w->retiring);
+	return l->fd != -1 && !w->stopping && !w->accept_paused &&
+	       w->ctx.nconns < (size_t)w->cfg->max_connections && (!w->draining || l->retiring);
 }
 
 /* Sends the idle connection c to the master for the new generation; one that cannot go stays here. */
 static void
 worker_handoff(struct worker *w, struct conn *c)
 {
-	if (c->stay)
+	if (c->stay || c->proxied)
 		return;
 	if (channel_send(w->channel, CHANNEL_CONN, c->fd) == -1) {
 		/* It stays here; its next answer says Connection: close. */
@@ -119,6 +127,7 @@ worker_handoff(struct worker *w, struct conn *c)
 		return;
 	}
 	w->handed_off++;
+	metrics_count(w->ctx.shard, METRICS_HANDOFFS, 1);
 	conn_handed_over(c);
 }
 
@@ -152,8 +161,9 @@ worker_access_reopen(struct worker *w, int fd)
 	access_log_reopen(w->access_log, fd);
 }
 
-static void
-worker_accept(struct worker *w)
+/* Takes up to ACCEPT_BATCH connections from l. Returns true when it took that many: more may wait. */
+static bool
+worker_accept(struct worker *w, struct wlistener *l)
 {
 	struct sockaddr_storage ss;
 	struct conn *c;
@@ -161,18 +171,18 @@ worker_accept(struct worker *w)
 	int fd, i;
 
 	/* The listener may have closed earlier in this batch of events. */
-	for (i = 0; i < ACCEPT_BATCH && w->lfd != -1; i++) {
+	for (i = 0; i < ACCEPT_BATCH && l->fd != -1; i++) {
 		if (w->ctx.nconns >= (size_t)w->cfg->max_connections) {
-			worker_listen(w, false);
-			return;
+			worker_listen(w, l, false);
+			return false;
 		}
 		len = sizeof(ss);
-		fd = accept4(w->lfd, (struct sockaddr *)&ss, &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		fd = accept4(l->fd, (struct sockaddr *)&ss, &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd == -1) {
 			switch (errno) {
 			case EAGAIN:
 			case EINTR:
-			case ECONNABORTED: return;
+			case ECONNABORTED: return false;
 			case EMFILE:
 			case ENFILE:
 			case ENOBUFS:
@@ -180,20 +190,22 @@ worker_accept(struct worker *w)
 				/* Retrying at once would spin: pause accepting while connections close. */
 				log_warn_errno("accept: pausing for %d ms", ACCEPT_PAUSE_MS);
 				file_cache_clear(&w->ctx.files);
-				worker_listen(w, false);
+				worker_listen(w, l, false);
 				w->accept_paused = true;
 				worker_arm(w, &w->accept_timer, w->loop.now + ACCEPT_PAUSE_MS);
-				return;
-			default: log_errno("accept"); return;
+				return false;
+			default: log_errno("accept"); return false;
 			}
 		}
-		if (w->retiring)
+		metrics_count(w->ctx.shard, METRICS_ACCEPTS, 1);
+		if (l->retiring)
 			worker_arm(w, &w->retire_timer, w->loop.now + RETIRE_QUIET_MS);
 		/* Read first: what already arrived is a request in flight, answered here even when draining.
 		 */
-		if ((c = conn_new(&w->ctx, fd, (struct sockaddr *)&ss)) != NULL)
+		if ((c = conn_new(&w->ctx, fd, (struct sockaddr *)&ss, (size_t)(l - w->lst))) != NULL)
 			conn_start(c, false);
 	}
+	return i == ACCEPT_BATCH;
 }
 
 static void
@@ -205,20 +217,40 @@ worker_on_accept_resume(struct timer *t)
 }
 
 static void
-worker_close_listener(struct worker *w)
+worker_close_listener(struct worker *w, struct wlistener *l)
 {
-	if (w->lfd == -1)
+	if (l->fd == -1)
 		return;
-	worker_listen(w, false);
-	close(w->lfd);
-	w->lfd = -1;
-	loop_timer_cancel(&w->loop, &w->retire_timer);
+	worker_listen(w, l, false);
+	close(l->fd);
+	l->fd = -1;
+	w->nopen--;
 }
 
+/* The retiring listeners had no connection for RETIRE_QUIET_MS: nobody sends to them any more. */
 static void
 worker_on_retire(struct timer *t)
 {
-	worker_close_listener(container_of(t, struct worker, retire_timer));
+	struct worker *w = container_of(t, struct worker, retire_timer);
+	size_t i;
+
+	for (i = 0; i < w->nlst; i++)
+		worker_close_listener(w, &w->lst[i]);
+}
+
+/* The master says the listener whose socket fd also is goes away with this generation. */
+static void
+worker_retire(struct worker *w, int fd)
+{
+	struct stat st, mine;
+	size_t i;
+
+	if (fstat(fd, &st) == 0)
+		for (i = 0; i < w->nlst; i++)
+			if (w->lst[i].fd != -1 && fstat(w->lst[i].fd, &mine) == 0 &&
+			    mine.st_ino == st.st_ino && mine.st_dev == st.st_dev)
+				w->lst[i].retiring = true;
+	close(fd);
 }
 
 static void
@@ -230,11 +262,13 @@ worker_on_drain_deadline(struct timer *t)
 /*
  * Finish in-flight requests and take no new work. On a reload (handoff) idle connections move to the new
  * generation; on a stop they stay until their next request, answered with Connection: close. What is
- * queued on the listener is taken first; a retiring listener keeps being served until it is quiet.
+ * queued on the listeners is taken first; a retiring listener keeps being served until it is quiet.
  */
 static void
 worker_drain(struct worker *w, char how)
 {
+	size_t i, retiring = 0;
+
 	if (w->draining) {
 		/* A stop that follows a reload: nobody is left to hand connections to. */
 		if (how == CHANNEL_STOP) {
@@ -244,22 +278,73 @@ worker_drain(struct worker *w, char how)
 		return;
 	}
 	w->draining = true;
+	w->ctx.draining = true;
 	w->handoff = how != CHANNEL_STOP;
 	/* A draining worker keeps a connection alive only when it can hand it over afterwards. */
 	w->ctx.keepalive = w->handoff;
-	/* On a stop the listener goes too, but nobody is served better by accepting longer. */
-	w->retiring = how == CHANNEL_DRAIN_RETIRE;
 	worker_arm(w, &w->drain_timer, w->loop.now + (uint64_t)w->cfg->shutdown_timeout * 1000);
-	log_info("draining %zu connections%s%s", w->ctx.nconns, w->handoff ? ", handing idle ones over" : "",
-	         w->retiring ? "; listener retiring" : "");
 	w->accept_paused = false;
 	loop_timer_cancel(&w->loop, &w->accept_timer);
-	if (w->lfd != -1)
-		worker_accept(w);
-	if (w->retiring)
+	for (i = 0; i < w->nlst; i++) {
+		struct wlistener *l = &w->lst[i];
+
+		/* On a stop the listeners go too, but nobody is served better by accepting longer. */
+		l->retiring = l->retiring && w->handoff;
+		retiring += l->retiring;
+		/* Everything queued: what is left when the listener closes would be reset. */
+		while (worker_accept(w, l))
+			;
+		if (!l->retiring)
+			worker_close_listener(w, l);
+	}
+	log_info("draining %zu connections%s%s", w->ctx.nconns, w->handoff ? ", handing idle ones over" : "",
+	         retiring ? "; listeners retiring" : "");
+	if (retiring)
 		worker_arm(w, &w->retire_timer, w->loop.now + RETIRE_QUIET_MS);
-	else
-		worker_close_listener(w);
+}
+
+/* Whether a TCP listener bound to l takes connections to the local address a: same port, same or any address.
+ */
+static bool
+sockaddr_serves(const struct sockaddr_storage *l, const struct sockaddr_storage *a)
+{
+	if (l->ss_family == AF_INET) {
+		const struct sockaddr_in *ls = (const void *)l, *as = (const void *)a;
+
+		return ls->sin_port == as->sin_port && (ls->sin_addr.s_addr == htonl(INADDR_ANY) ||
+		                                        ls->sin_addr.s_addr == as->sin_addr.s_addr);
+	} else {
+		const struct sockaddr_in6 *ls = (const void *)l, *as = (const void *)a;
+
+		return ls->sin6_port == as->sin6_port && (IN6_IS_ADDR_UNSPECIFIED(&ls->sin6_addr) ||
+		                                          IN6_ARE_ADDR_EQUAL(&ls->sin6_addr, &as->sin6_addr));
+	}
+}
+
+/*
+ * The listener a handed-over connection came in on, found by its local address: the older generation's
+ * listeners are numbered by its own config. One this generation does not serve (it was retired) counts as
+ * the first.
+ */
+static size_t
+worker_listener_of(const struct worker *w, int fd)
+{
+	struct sockaddr_storage local, ls;
+	socklen_t len = sizeof(local), llen;
+	size_t i;
+
+	if (getsockname(fd, (struct sockaddr *)&local, &len) == -1)
+		return 0;
+	for (i = 0; i < w->nlst; i++) {
+		llen = sizeof(ls);
+		if (w->lst[i].fd == -1 || getsockname(w->lst[i].fd, (struct sockaddr *)&ls, &llen) == -1 ||
+		    ls.ss_family != local.ss_family)
+			continue;
+		if (local.ss_family == AF_UNIX ? llen == len && memcmp(&ls, &local, len) == 0
+		                               : sockaddr_serves(&ls, &local))
+			return i;
+	}
+	return 0;
 }
 
 /* A connection handed over from a worker of an older generation, between two of its requests. */
@@ -275,7 +360,7 @@ worker_adopt(struct worker *w, int fd)
 		close(fd);
 		return;
 	}
-	if ((c = conn_new(&w->ctx, fd, (struct sockaddr *)&ss)) == NULL)
+	if ((c = conn_new(&w->ctx, fd, (struct sockaddr *)&ss, worker_listener_of(w, fd))) == NULL)
 		return;
 	c->shared = true;
 	conn_start(c, true);
@@ -292,9 +377,11 @@ worker_channel(struct worker *w)
 			worker_adopt(w, fd);
 		else if (msg == CHANNEL_LOG && fd != -1)
 			worker_access_reopen(w, fd);
+		else if (msg == CHANNEL_RETIRE && fd != -1)
+			worker_retire(w, fd);
 		else if (fd != -1)
 			close(fd);
-		else if (msg == CHANNEL_DRAIN_KEEP || msg == CHANNEL_DRAIN_RETIRE || msg == CHANNEL_STOP)
+		else if (msg == CHANNEL_DRAIN || msg == CHANNEL_STOP)
 			worker_drain(w, msg);
 	}
 	/* The master is gone: nobody would replace this worker or forward a reload. */
@@ -333,6 +420,7 @@ worker_after_batch(struct worker *w)
 {
 	struct conn *c, *next;
 	uint64_t files_next;
+	size_t i;
 
 	conn_ctx_sweep(&w->ctx);
 	if (w->draining && w->handoff) {
@@ -343,7 +431,8 @@ worker_after_batch(struct worker *w)
 		}
 		conn_ctx_sweep(&w->ctx);
 	}
-	worker_listen(w, worker_may_accept(w));
+	for (i = 0; i < w->nlst; i++)
+		worker_listen(w, &w->lst[i], worker_may_accept(w, &w->lst[i]));
 	if (w->ctx.scratch.cap > SCRATCH_KEEP)
 		buf_free(&w->ctx.scratch);
 	if (w->ctx.access.len >= ACCESS_FLUSH)
@@ -371,8 +460,8 @@ worker_loop(struct worker *w)
 		for (i = 0; i < n; i++) {
 			void *p = events[i].data.ptr;
 
-			if (p == &tag_listener)
-				worker_accept(w);
+			if (p >= (void *)w->lst && p < (void *)(w->lst + w->nlst))
+				worker_accept(w, p);
 			else if (p == &tag_signal)
 				worker_signal(w);
 			else if (p == &tag_channel)
@@ -382,7 +471,7 @@ worker_loop(struct worker *w)
 		}
 		loop_run_timers(&w->loop);
 		worker_after_batch(w);
-		if (w->draining && w->ctx.nconns == 0 && w->lfd == -1)
+		if (w->draining && w->ctx.nconns == 0 && w->nopen == 0)
 			break;
 	}
 	if (w->draining)
@@ -410,9 +499,10 @@ worker_drop_privileges(const struct config *cfg)
 }
 
 static int
-worker_setup(struct worker *w, int access_fd)
+worker_setup(struct worker *w, int access_fd, const struct metrics *metrics)
 {
 	sigset_t mask;
+	size_t i;
 
 	/* The master's signals are for the master; a worker listens for its own three. */
 	signal(SIGPIPE, SIG_IGN);
@@ -429,7 +519,7 @@ worker_setup(struct worker *w, int access_fd)
 	}
 	if (worker_drop_privileges(w->cfg) == -1)
 		return -1;
-	if ((w->ctx.handlers = handlers_new(w->cfg)) == NULL) {
+	if ((w->ctx.handlers = handlers_new(w->cfg, metrics)) == NULL) {
 		log_errno("cannot build the route table");
 		return -1;
 	}
@@ -446,21 +536,35 @@ worker_setup(struct worker *w, int access_fd)
 		log_errno("epoll_ctl");
 		return -1;
 	}
-	worker_listen(w, true);
-	return w->accepting ? 0 : -1;
+	for (i = 0; i < w->nlst; i++) {
+		worker_listen(w, &w->lst[i], true);
+		if (!w->lst[i].accepting)
+			return -1;
+	}
+	return 0;
 }
 
 int
-worker_run(const struct config *cfg, int lfd, int channel, int access_fd)
+worker_run(const struct worker_args *a)
 {
+	const struct config *cfg = a->cfg;
 	struct worker w = {
 		.cfg = cfg,
 		.loop = { .epfd = -1 },
-		.lfd = lfd,
+		.nlst = cfg->nlisteners,
 		.sigfd = -1,
-		.channel = channel,
+		.channel = a->channel,
 	};
 	int status = EXIT_FAILURE;
+	size_t i;
+
+	if ((w.lst = calloc(w.nlst, sizeof(*w.lst))) == NULL) {
+		log_errno("cannot start a worker");
+		return EXIT_FAILURE;
+	}
+	for (i = 0; i < w.nlst; i++)
+		w.lst[i].fd = a->lfds[i];
+	w.nopen = w.nlst;
 
 	w.ctx = (struct conn_ctx){
 		.cfg = cfg,
@@ -468,6 +572,8 @@ worker_run(const struct config *cfg, int lfd, int channel, int access_fd)
 		.date = w.date,
 		.log_time = w.log_time,
 		.keepalive = true,
+		.shard = a->shard,
+		.host_slots = a->host_slots,
 		.pool = { .size = CONN_BUF_SIZE, .max = POOL_KEEP },
 	};
 	timer_init(&w.accept_timer, worker_on_accept_resume);
@@ -476,8 +582,8 @@ worker_run(const struct config *cfg, int lfd, int channel, int access_fd)
 	timer_init(&w.flush_timer, worker_on_flush);
 	timer_init(&w.files_timer, worker_on_files_expire);
 	worker_clock(&w);
-	if (worker_setup(&w, access_fd) == 0) {
-		if (channel_send(channel, CHANNEL_READY, -1) == -1)
+	if (worker_setup(&w, a->access_fd, a->metrics) == 0) {
+		if (channel_send(w.channel, CHANNEL_READY, -1) == -1)
 			log_errno("cannot tell the master this worker is ready");
 		else {
 			worker_loop(&w);
@@ -500,7 +606,9 @@ worker_run(const struct config *cfg, int lfd, int channel, int access_fd)
 	loop_free(&w.loop);
 	if (w.sigfd != -1)
 		close(w.sigfd);
-	if (w.lfd != -1)
-		close(w.lfd);
+	for (i = 0; i < w.nlst; i++)
+		if (w.lst[i].fd != -1)
+			close(w.lst[i].fd);
+	free(w.lst);
 	return status;
 }

@@ -2,7 +2,9 @@
 /* check_config.c: tests for config_load: the bundled file, defaults, path resolution and every error. */
 #define _XOPEN_SOURCE 700 /* nftw, to remove each test's directory */
 
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 
 #include <check.h>
 #include <ctype.h>
@@ -34,6 +36,16 @@ static void
 tmp_path(char *buf, size_t len, const char *name)
 {
 	ck_assert_int_lt(snprintf(buf, len, "%s/%s", tmpdir, name), (int)len);
+}
+
+/* The same with the test directory's symlinks resolved, as the loader resolves paths. */
+static void
+real_tmp_path(char *buf, size_t len, const char *name)
+{
+	char dir[PATH_MAX];
+
+	ck_assert_ptr_nonnull(realpath(tmpdir, dir));
+	ck_assert_int_lt(snprintf(buf, len, "%s/%s", dir, name), (int)len);
 }
 
 static void
@@ -117,7 +129,7 @@ check_render(const struct route *rt, const struct str *values, const char *want)
 	char out[256];
 	size_t n;
 
-	n = template_render(&rt->text, values, false, out, sizeof(out));
+	n = template_render(&rt->tmpl, values, false, out, sizeof(out));
 	ck_assert_uint_lt(n, sizeof(out));
 	out[n] = '\0';
 	ck_assert_str_eq(out, want);
@@ -213,6 +225,173 @@ START_TEST(test_defaults)
 	ck_assert_uint_eq(cfg->routes[0].nparams, 0);
 	ck_assert_str_eq(cfg->routes[0].target, "x");
 	ck_assert_int_eq(cfg->routes[0].line, 1);
+	config_free(cfg);
+}
+END_TEST
+
+static void
+check_tcp(const struct listen_cfg *l, const char *name, const char *address, int port, int line)
+{
+	if (name == NULL)
+		ck_assert_ptr_null(l->name);
+	else
+		ck_assert_str_eq(l->name, name);
+	ck_assert_str_eq(l->address, address);
+	ck_assert_int_eq(l->port, port);
+	ck_assert_ptr_null(l->path);
+	ck_assert_int_eq(l->line, line);
+}
+
+/* A host's names, and that it holds routes[first .. first + n), which say they are its own. */
+static void
+check_host(const struct config *cfg, size_t i, const char *const *names, size_t first, size_t n)
+{
+	const struct host_cfg *h = &cfg->hosts[i];
+	size_t j;
+
+	for (j = 0; names[j] != NULL; j++) {
+		ck_assert_uint_lt(j, h->nnames);
+		ck_assert_str_eq(h->names[j], names[j]);
+	}
+	ck_assert_uint_eq(h->nnames, j);
+	ck_assert_uint_eq(h->first_route, first);
+	ck_assert_uint_eq(h->nroutes, n);
+	for (j = first; j < first + n; j++)
+		ck_assert_uint_eq(cfg->routes[j].host, i);
+}
+
+/* A file of today: server.address and server.port are one listener, the routes one host for every name. */
+START_TEST(test_legacy_listen_hosts)
+{
+	static const char *const any[] = { "*", NULL };
+	struct config *cfg;
+
+	cfg = load_text(ROUTES);
+	ck_assert_msg(cfg != NULL, "%s", err);
+	ck_assert_uint_eq(cfg->nlisteners, 1);
+	check_tcp(&cfg->listeners[0], NULL, "0.0.0.0", 8080, 1);
+	ck_assert(!cfg->listeners[0].ipv6_only && !cfg->listeners[0].proxy_protocol);
+	ck_assert_uint_eq(cfg->nhosts, 1);
+	check_host(cfg, 0, any, 0, 1);
+	ck_assert_ptr_null(cfg->hosts[0].listen);
+	ck_assert_uint_eq(cfg->hosts[0].nlisten, 0);
+	ck_assert_int_eq(cfg->hosts[0].line, 1);
+	config_free(cfg);
+
+	cfg = load_text(
+	        "server = {\n  workers = 1;\n  address = \"::\";\n  port = 81;\n};\n"
+	        "routes = (\n  { path = \"/a\"; text = \"x\"; },\n  { path = \"/b\"; text = \"x\"; }\n);\n");
+	ck_assert_msg(cfg != NULL, "%s", err);
+	ck_assert_uint_eq(cfg->nlisteners, 1);
+	/* Its line is server.port's, for messages about binding it. */
+	check_tcp(&cfg->listeners[0], NULL, "::", 81, 4);
+	ck_assert_str_eq(cfg->address, "::");
+	ck_assert_int_eq(cfg->port, 81);
+	ck_assert_uint_eq(cfg->nhosts, 1);
+	check_host(cfg, 0, any, 0, 2);
+	ck_assert_int_eq(cfg->hosts[0].line, 6);
+	config_free(cfg);
+}
+END_TEST
+
+/* A socket file at path, as a server that crashed leaves it. */
+static void
+make_socket_file(const char *name)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	int fd;
+
+	tmp_path(sun.sun_path, sizeof(sun.sun_path), name);
+	fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	ck_assert_int_ne(fd, -1);
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&sun, sizeof(sun)), 0);
+	ck_assert_int_eq(close(fd), 0);
+}
+
+/* The issue's example: listeners of each kind, named hosts with wildcards, a host on one listener. */
+static const char listen_hosts_text[] =
+        "server = { workers = 1; };\n"
+        "listen = (\n"
+        "  { name = \"public\"; address = \"0.0.0.0\"; port = 80; },\n"
+        "  { name = \"public6\"; address = \"::\"; port = 80; ipv6_only = true; },\n"
+        "  { path = \"logs/http.sock\"; mode = \"0660\"; },\n"
+        "  { name = \"lb\"; address = \"127.0.0.1\"; port = 8081; proxy_protocol = true; },\n"
+        "  { name = \"local_2\"; path = \"./www/../logs/old.sock\"; },\n"
+        "  { port = 8082; }\n"
+        ");\n"
+        "hosts = (\n"
+        "  { names = [ \"Example.COM\", \"www.example.com\" ];\n"
+        "    routes = ( { path = \"/\"; text = \"a\"; }, { prefix = \"/s/\"; root = \"www\"; } ); },\n"
+        "  { names = [ \"*.example.org\" ]; listen = [ \"public\", \"public6\" ];\n"
+        "    routes = ( { path = \"/\"; text = \"b\"; } ); },\n"
+        "  { names = [ \"*\" ];\n"
+        "    routes = ( { path = \"/\"; redirect = \"/x\"; }, { path = \"/x\"; text = \"c\"; } ); },\n"
+        "  { names = [ \"status.internal\", \"example.org\" ]; listen = [ \"lb\" ];\n"
+        "    routes = ( { path = \"/\"; text = \"d\"; } ); },\n"
+        "  { names = [ \"*.example.org\" ]; listen = [ \"lb\" ];\n"
+        "    routes = ( { path = \"/\"; text = \"e\"; } ); }\n"
+        ");\n";
+
+START_TEST(test_listen_hosts)
+{
+	static const char *const example_com[] = { "example.com", "www.example.com", NULL };
+	static const char *const example_org[] = { "*.example.org", NULL };
+	static const char *const any[] = { "*", NULL };
+	static const char *const internal[] = { "status.internal", "example.org", NULL };
+	char path[PATH_MAX + 64];
+	const struct listen_cfg *l;
+	struct config *cfg;
+
+	make_socket_file("logs/old.sock");
+	cfg = load_text(listen_hosts_text);
+	ck_assert_msg(cfg != NULL, "%s", err);
+	ck_assert_uint_eq(cfg->nlisteners, 6);
+	l = cfg->listeners;
+	check_tcp(&l[0], "public", "0.0.0.0", 80, 3);
+	ck_assert(!l[0].ipv6_only && !l[0].proxy_protocol);
+	check_tcp(&l[1], "public6", "::", 80, 4);
+	ck_assert(l[1].ipv6_only);
+	ck_assert_ptr_null(l[2].name);
+	ck_assert_ptr_null(l[2].address);
+	real_tmp_path(path, sizeof(path), "logs/http.sock");
+	ck_assert_str_eq(l[2].path, path);
+	ck_assert_int_eq(l[2].mode, 0660);
+	ck_assert_int_eq(l[2].line, 5);
+	check_tcp(&l[3], "lb", "127.0.0.1", 8081, 6);
+	ck_assert(l[3].proxy_protocol);
+	/* Resolved, and a socket a crash left is no obstacle. */
+	ck_assert_str_eq(l[4].name, "local_2");
+	real_tmp_path(path, sizeof(path), "logs/old.sock");
+	ck_assert_str_eq(l[4].path, path);
+	ck_assert_int_eq(l[4].mode, 0666);
+	check_tcp(&l[5], NULL, "0.0.0.0", 8082, 8);
+	/* What master.c binds until it binds the listeners: the first TCP one. */
+	ck_assert_str_eq(cfg->address, "0.0.0.0");
+	ck_assert_int_eq(cfg->port, 80);
+
+	ck_assert_uint_eq(cfg->nhosts, 5);
+	ck_assert_uint_eq(cfg->nroutes, 7);
+	check_host(cfg, 0, example_com, 0, 2);
+	ck_assert_ptr_null(cfg->hosts[0].listen);
+	ck_assert_int_eq(cfg->hosts[0].line, 11);
+	check_host(cfg, 1, example_org, 2, 1);
+	ck_assert_uint_eq(cfg->hosts[1].nlisten, 2);
+	ck_assert_str_eq(cfg->hosts[1].listen[0], "public");
+	ck_assert_str_eq(cfg->hosts[1].listen[1], "public6");
+	check_host(cfg, 2, any, 3, 2);
+	check_host(cfg, 3, internal, 5, 1);
+	ck_assert_uint_eq(cfg->hosts[3].nlisten, 1);
+	ck_assert_str_eq(cfg->hosts[3].listen[0], "lb");
+	/* The same name on another listener is another site. */
+	check_host(cfg, 4, example_org, 6, 1);
+	ck_assert_int_eq(cfg->hosts[4].line, 19);
+	/* In file order, each where it was written; GET / once per host. */
+	check_route(&cfg->routes[0], ROUTE_TEXT, "GET", "/", 200);
+	check_route(&cfg->routes[1], ROUTE_DIR, "GET", "/s/", 200);
+	check_route(&cfg->routes[3], ROUTE_REDIRECT, "GET", "/", 302);
+	ck_assert_str_eq(cfg->routes[6].target, "e");
+	ck_assert_int_eq(cfg->routes[0].line, 12);
+	ck_assert_int_eq(cfg->routes[6].line, 20);
 	config_free(cfg);
 }
 END_TEST
@@ -371,6 +550,11 @@ START_TEST(test_small_buffer)
 }
 END_TEST
 
+/* A socket file name that makes the path in the test directory longer than sun_path. */
+#define LONG_NAME                                                                                            \
+	"a123456789b123456789c123456789d123456789e123456789f123456789g123456789h123456789i123456789j1234567" \
+	".sock"
+
 /* A config that must fail, the line its message must name and a word that must be in it. */
 struct bad {
 	const char *text;
@@ -383,7 +567,7 @@ static const struct bad bad_configs[] = {
 	{ "server = {\n  port = ;\n};\n" ROUTES, 2, "syntax error" },
 	{ ROUTES "routes = ();\n", 2, "duplicate setting name" },
 	/* top level */
-	{ ROUTES "listen = 80;\n", 2, "unknown setting 'listen'; expected server or routes" },
+	{ ROUTES "tls = 80;\n", 2, "unknown setting 'tls'; expected server, listen, hosts or routes" },
 	{ "server = 5;\n" ROUTES, 1, "server must be a group" },
 	{ "server = {};\n", 1, "no routes; add at least one route" },
 	{ "server = {};\n\nroutes = ();\n", 3, "no routes" },
@@ -446,7 +630,7 @@ static const struct bad bad_configs[] = {
 	{ "routes = (\n  \"/\", \"/\"\n);\n", 2, "each route must be a group" },
 	{ "routes = (\n  { path = \"/\";\n    txt = \"x\"; }\n);\n", 3, "unknown setting 'txt' in a route" },
 	{ "routes = (\n  { path = \"/\"; }\n);\n", 2,
-	  "route needs exactly one of text, file, root or redirect; add one" },
+	  "route needs exactly one of text, file, root, redirect or metrics; add one" },
 	{ "routes = (\n  { path = \"/\"; text = \"x\";\n    file = \"www/a.html\"; }\n);\n", 3,
 	  "not both text and file" },
 	{ "routes = (\n  { prefix = \"/\"; root = \"www\";\n    redirect = \"/x\"; }\n);\n", 3,
@@ -479,7 +663,7 @@ static const struct bad bad_configs[] = {
 	  "prefix is only for root routes; use path = \"/...\"" },
 	{ "routes = (\n  { root = \"www\"; }\n);\n", 2, "route needs prefix = \"/dir/\"" },
 	{ "routes = (\n  { root = \"www\"; prefix = \"/s/\";\n    path = \"/s/\"; }\n);\n", 3,
-	  "path is only for text, file or redirect routes; a root route takes prefix = \"/dir/\"" },
+	  "path is only for text, file, redirect or metrics routes; a root route takes prefix = \"/dir/\"" },
 	{ "routes = (\n  { root = \"www\";\n    prefix = \"/static\"; }\n);\n", 3,
 	  "route prefix must end with '/': write \"/static/\"" },
 	{ "routes = (\n  { root = \"www\";\n    prefix = \"static/\"; }\n);\n", 3,
@@ -501,8 +685,12 @@ static const struct bad bad_configs[] = {
 	{ "routes = (\n  { path = \"/\"; text = \"x\";\n    params = [ \"\" ]; }\n);\n", 3,
 	  "may only use letters" },
 	{ "routes = (\n  { path = \"/\"; params = [ \"name\" ];\n    text = \"{nmae}\"; }\n);\n", 3,
-	  "unknown parameter {nmae}" },
+	  "unknown placeholder {nmae}; declare it in params, or use {host}, {path}, {query} or "
+	  "{remote_addr}" },
 	{ "routes = (\n  { path = \"/\";\n    text = \"a } b\"; }\n);\n", 3, "lone '}'" },
+	{ "routes = (\n  { path = \"/\";\n    text = \"{Host}\"; }\n);\n", 3,
+	  "unknown placeholder {Host}; declare it in params, or use {host}, {path}, {query} or "
+	  "{remote_addr}" },
 	/* file and root */
 	{ "routes = (\n  { path = \"/\";\n    file = \"www/missing.html\"; }\n);\n", 3,
 	  "file \"www/missing.html\"" },
@@ -537,6 +725,15 @@ static const struct bad bad_configs[] = {
 	  "route redirect must be a non-empty URL" },
 	{ "routes = (\n  { path = \"/\";\n    redirect = \"/a b\"; }\n);\n", 3, "without spaces" },
 	{ "routes = (\n  { path = \"/\";\n    redirect = \"/a\\nb\"; }\n);\n", 3, "not \"/a\\x0ab\"" },
+	{ "routes = (\n  { path = \"/\";\n    redirect = \"https://{hots}{path}\"; }\n);\n", 3,
+	  "unknown placeholder {hots}; a redirect may use {host}, {path}, {query} or {remote_addr}; write {{ "
+	  "and }} for literal braces" },
+	{ "routes = (\n  { path = \"/\";\n    redirect = \"/{name}\"; }\n);\n", 3,
+	  "unknown placeholder {name}" },
+	{ "routes = (\n  { path = \"/\";\n    redirect = \"/a}b\"; }\n);\n", 3, "lone '}' at offset 2" },
+	{ "routes = (\n  { path = \"/\";\n    redirect = \"/{host\"; }\n);\n", 3,
+	  "unclosed '{' at offset 1" },
+	{ "routes = (\n  { path = \"/\";\n    redirect = \"/{}\"; }\n);\n", 3, "empty placeholder" },
 	{ "routes = (\n  { path = \"/\"; text = \"x\";\n    content_type = \"\"; }\n);\n", 3,
 	  "route content_type must be a non-empty media type" },
 	{ "routes = (\n  { path = \"/\"; text = \"x\";\n    content_type = \"text/html\\r\\nX: y\"; }\n);\n",
@@ -552,6 +749,139 @@ static const struct bad bad_configs[] = {
 	  "autoindex is only for root routes" },
 	{ "routes = (\n  { path = \"/\"; file = \"www/a.html\";\n    follow_symlinks = false; }\n);\n", 3,
 	  "follow_symlinks is only for root routes" },
+	/* listen */
+	{ "listen = (\n  { port = 80; },\n  { address = \"0.0.0.0\"; port = 80; }\n);\n" ROUTES, 3,
+	  "listen 0.0.0.0 port 80 is also the listener at line 2; remove one" },
+	{ "listen = (\n  { address = \"::1\"; port = 80; },\n  { address = \"0:0::1\"; port = 80; "
+	  "}\n);\n" ROUTES,
+	  3, "is also the listener at line 2" },
+	{ "listen = (\n  { port = 80; },\n  { address = \"127.0.0.1\"; port = 80; }\n);\n" ROUTES, 3,
+	  "listen 127.0.0.1 port 80 overlaps 0.0.0.0 port 80, the listener at line 2" },
+	{ "listen = (\n  { address = \"::\"; port = 80; },\n  { address = \"0.0.0.0\"; port = 80; "
+	  "}\n);\n" ROUTES,
+	  3, "\"::\" on every address unless ipv6_only = true" },
+	{ "listen = (\n  { address = \"::\"; port = 80; ipv6_only = true; },\n  { port = 80; },\n"
+	  "  { address = \"::1\"; port = 80; }\n);\n" ROUTES,
+	  4, "overlaps :: port 80, the listener at line 2" },
+	{ "listen = (\n  { path = \"logs/a.sock\"; },\n  { path = \"www/../logs/a.sock\"; }\n);\n" ROUTES, 3,
+	  "/logs/a.sock is also the listener at line 2; remove one" },
+	{ "listen = (\n  { name = \"a\"; port = 80; },\n  { port = 81;\n    name = \"a\"; }\n);\n" ROUTES, 4,
+	  "listen name \"a\" is also the name of the listener at line 2" },
+	{ "listen = (\n  { port = 80;\n    name = \"a.b\"; }\n);\n" ROUTES, 3,
+	  "listen name \"a.b\" may only use letters, digits, '_' and '-'" },
+	{ "listen = (\n  { port = 80;\n    name = \"\"; }\n);\n" ROUTES, 3, "listen name \"\" may only use" },
+	{ "listen = (\n  { name = \"a\"; }\n);\n" ROUTES, 2,
+	  "listener needs exactly one of port or path; add one" },
+	{ "listen = (\n  { port = 80;\n    path = \"logs/a.sock\"; }\n);\n" ROUTES, 3,
+	  "not both port and path; split it into two listeners" },
+	{ "listen = (\n  { path = \"logs/a.sock\";\n    address = \"0.0.0.0\"; }\n);\n" ROUTES, 3,
+	  "address is only for TCP listeners; remove it" },
+	{ "listen = (\n  { path = \"logs/a.sock\";\n    ipv6_only = false; }\n);\n" ROUTES, 3,
+	  "ipv6_only is only for TCP listeners" },
+	{ "listen = (\n  { port = 80;\n    mode = \"0660\"; }\n);\n" ROUTES, 3,
+	  "mode is only for unix socket listeners; remove it" },
+	{ "listen = (\n  { port = 0; }\n);\n" ROUTES, 2,
+	  "listen port must be an integer from 1 to 65535, not 0" },
+	{ "listen = (\n  { port = 80;\n    address = \"localhost\"; }\n);\n" ROUTES, 3,
+	  "listen address must be a numeric IPv4 or IPv6 address" },
+	{ "listen = (\n  { port = 80; address = \"0.0.0.0\";\n    ipv6_only = true; }\n);\n" ROUTES, 3,
+	  "listen ipv6_only is only for an IPv6 address such as \"::\", not \"0.0.0.0\"" },
+	{ "listen = (\n  { port = 80; address = \"::ffff:10.0.0.1\";\n    ipv6_only = true; }\n);\n" ROUTES,
+	  3, "not \"::ffff:10.0.0.1\"" },
+	{ "listen = (\n  { path = \"logs/a.sock\";\n    mode = 660; }\n);\n" ROUTES, 3,
+	  "listen mode must be an octal string in double quotes such as \"0660\", not an integer" },
+	{ "listen = (\n  { path = \"logs/a.sock\";\n    mode = \"0680\"; }\n);\n" ROUTES, 3,
+	  "listen mode must be permissions in octal from \"0000\" to \"0777\", such as \"0660\", not "
+	  "\"0680\"" },
+	{ "listen = (\n  { path = \"logs/a.sock\";\n    mode = \"4755\"; }\n);\n" ROUTES, 3, "not \"4755\"" },
+	{ "listen = (\n  { path = \"logs/a.sock\";\n    mode = \"66\"; }\n);\n" ROUTES, 3, "not \"66\"" },
+	{ "listen = (\n  { path = \"logs/a.sock\";\n    mode = \"00660\"; }\n);\n" ROUTES, 3,
+	  "not \"00660\"" },
+	{ "listen = (\n  { path = \"logs/a.sock\";\n    mode = \"\"; }\n);\n" ROUTES, 3, "not \"\"" },
+	{ "listen = (\n  {\n    path = \"nodir/a.sock\"; }\n);\n" ROUTES, 3,
+	  "listen path \"nodir/a.sock\": directory" },
+	{ "listen = (\n  {\n    path = \"www/a.html/a.sock\"; }\n);\n" ROUTES, 3, "Not a directory" },
+	{ "listen = (\n  {\n    path = \"www/a.html\"; }\n);\n" ROUTES, 3, "exists and is not a socket" },
+	{ "listen = (\n  {\n    path = \"logs/\"; }\n);\n" ROUTES, 3,
+	  "listen path \"logs/\" must end in the socket's file name" },
+	{ "listen = (\n  {\n    path = \"logs/..\"; }\n);\n" ROUTES, 3,
+	  "must end in the socket's file name" },
+	{ "listen = (\n  {\n    path = \"logs/" LONG_NAME "\"; }\n);\n" ROUTES, 3,
+	  "a unix socket's path has at most 107" },
+	{ "listen = (\n  { port = 80; prot = 1; }\n);\n" ROUTES, 2,
+	  "unknown setting 'prot' in a listener; expected name, address, port, ipv6_only, path, mode or "
+	  "proxy_protocol" },
+	{ "listen = (\n  { port = 80; },\n  8080,\n  { port = 81; }\n);\n" ROUTES, 3,
+	  "each listener must be a group" },
+	{ "listen = { port = 80; };\n" ROUTES, 1, "listen must be a list of groups" },
+	{ "listen = ();\n" ROUTES, 1, "listen is empty; add a listener" },
+	{ "server = {\n  port = 80;\n};\nlisten = (\n  { port = 80; }\n);\n" ROUTES, 2,
+	  "server.port cannot be used with listen (line 4): use either server.address/port or listen" },
+	{ "server = {\n  address = \"::\";\n};\nlisten = ( { port = 80; } );\n" ROUTES, 2,
+	  "server.address cannot be used with listen (line 4)" },
+	/* hosts */
+	{ "hosts = (\n  { names = [ \"a.com\" ];\n    " ROUTES
+	  "  },\n  { names = [ \"b.com\",\n    \"A.Com\" ];\n    " ROUTES "  }\n);\n",
+	  6, "host name \"a.com\" is also a name of the host at line 2, on the same listener" },
+	{ "listen = (\n  { name = \"a\"; port = 80; },\n  { name = \"b\"; port = 81; }\n);\n"
+	  "hosts = (\n  { names = [ \"*\" ]; listen = [ \"b\", \"a\" ]; " ROUTES "  },\n"
+	  "  { names = [ \"*\" ]; listen = [ \"a\" ]; " ROUTES "  }\n);\n",
+	  8, "host name \"*\" is also a name of the host at line 6" },
+	{ "listen = (\n  { name = \"a\"; port = 80; },\n  { port = 81; }\n);\n"
+	  "hosts = (\n  { names = [ \"*\" ]; listen = [ \"a\" ]; " ROUTES "  },\n"
+	  "  { names = [ \"*\" ]; " ROUTES "  }\n);\n",
+	  8, "is also a name of the host at line 6" },
+	{ "listen = (\n  { name = \"a\"; port = 80; }\n);\n"
+	  "hosts = (\n  { names = [ \"x\" ];\n    listen = [ \"b\" ]; " ROUTES "  }\n);\n",
+	  6, "host listen \"b\" is not the name of a listener; give one name = \"b\"" },
+	{ "hosts = (\n  { names = [ \"x\" ];\n    listen = [ \"a\" ]; " ROUTES "  }\n);\n", 3,
+	  "host listen \"a\" is not the name of a listener" },
+	{ "listen = (\n  { name = \"a\"; port = 80; }\n);\n"
+	  "hosts = (\n  { names = [ \"x\" ];\n    listen = [ ]; " ROUTES "  }\n);\n",
+	  6, "host listen is empty" },
+	{ "listen = (\n  { name = \"a\"; port = 80; }\n);\n"
+	  "hosts = (\n  { names = [ \"x\" ]; listen = [ \"a\",\n    \"a\" ]; " ROUTES "  }\n);\n",
+	  6, "duplicate listener \"a\" in listen; list each once" },
+	{ "listen = (\n  { name = \"a\"; port = 80; },\n  { name = \"b\"; port = 81; }\n);\n"
+	  "hosts = (\n  { names = [ \"x\" ]; listen = [ \"a\" ]; " ROUTES "  }\n);\n",
+	  3, "listener \"b\" is on no host" },
+	{ "listen = (\n  { name = \"a\"; port = 80; },\n  { port = 81; }\n);\n"
+	  "hosts = (\n  { names = [ \"x\" ]; listen = [ \"a\" ]; " ROUTES "  }\n);\n",
+	  3, "this listener is on no host" },
+	{ "hosts = (\n  { " ROUTES "  }\n);\n", 2, "host needs names = [ \"example.com\", ... ]" },
+	{ "hosts = (\n  { " ROUTES "    names = [ ]; }\n);\n", 3, "host names is empty" },
+	{ "hosts = (\n  { " ROUTES "    names = \"x\"; }\n);\n", 3, "host names must be a list of strings" },
+	{ "hosts = (\n  { " ROUTES "    names = [ \"a.*.b\" ]; }\n);\n", 3,
+	  "host name \"a.*.b\" must be letters, digits, '-' and '.' such as \"example.com\", or a wildcard" },
+	{ "hosts = (\n  { " ROUTES "    names = [ \"*a.b\" ]; }\n);\n", 3, "host name \"*a.b\" must be" },
+	{ "hosts = (\n  { " ROUTES "    names = [ \"*.\" ]; }\n);\n", 3, "host name \"*.\" must be" },
+	{ "hosts = (\n  { " ROUTES "    names = [ \"**\" ]; }\n);\n", 3, "host name \"**\" must be" },
+	{ "hosts = (\n  { " ROUTES "    names = [ \"\" ]; }\n);\n", 3, "host name \"\" must be" },
+	{ "hosts = (\n  { " ROUTES "    names = [ \"a..b\" ]; }\n);\n", 3, "host name \"a..b\" must be" },
+	{ "hosts = (\n  { " ROUTES "    names = [ \"a.b.\" ]; }\n);\n", 3, "host name \"a.b.\" must be" },
+	{ "hosts = (\n  { " ROUTES "    names = [ \"a_b.c\" ]; }\n);\n", 3, "host name \"a_b.c\" must be" },
+	{ "hosts = (\n  { " ROUTES "    names = [ \"[::1]\" ]; }\n);\n", 3, "host name \"[::1]\" must be" },
+	{ "hosts = (\n  { " ROUTES "    names = [ \"a:80\" ]; }\n);\n", 3, "host name \"a:80\" must be" },
+	{ "hosts = (\n  { " ROUTES "    names = [ \"x\", \"X\" ]; }\n);\n", 3,
+	  "duplicate name \"x\" in names" },
+	{ "hosts = (\n  { names = [ \"x\" ]; }\n);\n", 2, "no routes; add at least one route" },
+	{ "hosts = (\n  { names = [ \"x\" ];\n    routes = ( ); }\n);\n", 3, "no routes" },
+	{ "hosts = (\n  { names = [ \"x\" ];\n    routes = 1; }\n);\n", 3,
+	  "host routes must be a list of groups" },
+	{ "hosts = (\n  { names = [ \"x\" ]; routes = (\n    { path = \"/\"; text = \"x\"; },\n"
+	  "    { path = \"/\"; file = \"www/a.html\"; } ); }\n);\n",
+	  4, "duplicate route GET / (first at line 3)" },
+	{ "hosts = (\n  { names = [ \"x\" ]; routes = (\n    { path = \"/\";\n      txt = \"x\"; } ); "
+	  "}\n);\n",
+	  4, "unknown setting 'txt' in a route" },
+	{ "hosts = (\n  { names = [ \"x\" ]; " ROUTES "    tls = true; }\n);\n", 3,
+	  "unknown setting 'tls' in a host; expected names, listen or routes" },
+	{ "hosts = (\n  \"x\",\n  \"y\"\n);\n", 2, "each host must be a group" },
+	{ "hosts = ();\n", 1, "no hosts; add at least one host" },
+	{ ROUTES "hosts = (\n  { names = [ \"x\" ]; " ROUTES "  }\n);\n", 1,
+	  "top-level routes cannot be used with hosts (line 2): move them into a host" },
+	{ "hosts = (\n  { names = [ \"x\" ]; " ROUTES "  }\n);\n" ROUTES, 5,
+	  "top-level routes cannot be used with hosts (line 1)" },
 	/* duplicates */
 	{ "routes = (\n  { path = \"/a\"; text = \"x\"; },\n  { path = \"/b\"; text = \"x\"; },\n"
 	  "  { method = \"GET\"; path = \"/a\"; file = \"www/a.html\"; }\n);\n",
@@ -609,6 +939,39 @@ START_TEST(test_default_status)
 }
 END_TEST
 
+/*
+ * Texts and redirects may use the request variables, after the params in the values they are rendered
+ * with; a param of the same name hides one. A redirect without any stays a literal, braces unescaped.
+ */
+START_TEST(test_variables)
+{
+	struct config *cfg = load_text("routes = (\n"
+	                               "  { path = \"/v\"; params = [ \"name\" ];\n"
+	                               "    text = \"{name}@{host}{path}?{query} {remote_addr}\"; },\n"
+	                               "  { path = \"/r\"; redirect = \"https://{host}:8443{path}\"; },\n"
+	                               "  { path = \"/s\"; params = [ \"host\" ]; text = \"{host}\"; },\n"
+	                               "  { path = \"/l\"; redirect = \"/a{{b}}\"; }\n"
+	                               ");\n");
+	const struct str vars[] = { STR_LIT("h"), STR_LIT("/p"), STR_LIT("q"), STR_LIT("192.0.2.1") };
+	const struct str text[] = { STR_LIT("Ann"), STR_LIT("h"), STR_LIT("/p"), STR_LIT("q"),
+		                    STR_LIT("192.0.2.1") };
+	const struct str hidden[] = { STR_LIT("mine"), STR_LIT("h"), STR_LIT("/p"), STR_LIT("q"),
+		                      STR_LIT("192.0.2.1") };
+
+	ck_assert_msg(cfg != NULL, "%s", err);
+	ck_assert_uint_eq(nitems(vars), ROUTE_NVARS);
+	check_render(&cfg->routes[0], text, "Ann@h/p?q 192.0.2.1");
+	check_render(&cfg->routes[1], vars, "https://h:8443/p");
+	ck_assert(!template_is_literal(&cfg->routes[1].tmpl));
+	ck_assert_str_eq(cfg->routes[1].target, "https://{host}:8443{path}");
+	check_render(&cfg->routes[2], hidden, "mine");
+	ck_assert(template_is_literal(&cfg->routes[3].tmpl));
+	ck_assert_str_eq(cfg->routes[3].tmpl.src, "/a{b}");
+	ck_assert_str_eq(cfg->routes[3].target, "/a{{b}}");
+	config_free(cfg);
+}
+END_TEST
+
 /* The same path may serve several methods, and an exact path may share its text with a prefix. */
 START_TEST(test_not_duplicates)
 {
@@ -656,8 +1019,35 @@ drop_line_numbers(char *text)
 }
 
 /*
- * What tinyhttpd -T prints is a config that loads to the same config: printed again, it reads the same. Each
- * key shows the value in effect (defaults, one worker per CPU, absolute paths) with its help.
+ * What tinyhttpd -T prints is a config that loads to the same config: printed again, it reads the same (line
+ * numbers aside). Returns what text printed as (the caller frees it), and in *cfg the config it loads to.
+ */
+static char *
+print_round_trip(const char *text, struct config **cfg)
+{
+	char *first, *bare, *second, path[PATH_MAX + 16];
+
+	*cfg = load_text(text);
+	ck_assert_msg(*cfg != NULL, "%s", err);
+	first = print_config(*cfg);
+	config_free(*cfg);
+	write_file("printed.conf", first);
+	tmp_path(path, sizeof(path), "printed.conf");
+	*cfg = config_load(path, err, sizeof(err));
+	ck_assert_msg(*cfg != NULL, "%s in:\n%s", err, first);
+	second = print_config(*cfg);
+	drop_line_numbers(second);
+	ck_assert_ptr_nonnull(bare = strdup(first));
+	drop_line_numbers(bare);
+	ck_assert_msg(strcmp(bare, second) == 0, "printed:\n%.1000s\nprinted again:\n%.1000s", bare, second);
+	free(bare);
+	free(second);
+	return first;
+}
+
+/*
+ * Each key shows the value in effect (defaults, one worker per CPU, absolute paths) with its help; a file
+ * of today as it is understood, a listener and a host.
  */
 START_TEST(test_print)
 {
@@ -671,48 +1061,77 @@ START_TEST(test_print)
 	        "  { path = \"/f\"; file = \"www/a.html\"; status = 203; },\n"
 	        "  { path = \"/r\"; redirect = \"/t\"; }\n"
 	        ");\n";
-	char *first, *second, want[PATH_MAX + 64], path[PATH_MAX + 16];
+	char *first, want[PATH_MAX + 64];
 	struct config *cfg;
 
-	cfg = load_text(text);
-	ck_assert_msg(cfg != NULL, "%s", err);
-	first = print_config(cfg);
-	config_free(cfg);
-	write_file("printed.conf", first);
-	tmp_path(path, sizeof(path), "printed.conf");
-	cfg = config_load(path, err, sizeof(err));
-	ck_assert_msg(cfg != NULL, "%s in:\n%s", err, first);
-	second = print_config(cfg);
-	ck_assert_ptr_nonnull(strstr(first, "{\t# line 3\n"));
-	drop_line_numbers(first);
-	drop_line_numbers(second);
-	ck_assert_msg(strcmp(first, second) == 0, "printed:\n%.1000s\nprinted again:\n%.1000s", first,
-	              second);
+	first = print_round_trip(text, &cfg);
+	ck_assert_ptr_nonnull(strstr(first, "\t\t\t{\t# line 3\n"));
+	/* server.port is a listener now, and the routes a host. */
+	ck_assert_ptr_null(strstr(first, "\n\tport"));
+	ck_assert_ptr_null(strstr(first, "\n\taddress"));
+	ck_assert_ptr_nonnull(strstr(first, "\nlisten = (\n\t{\t# line 1\n\t\t# name is not set "));
+	ck_assert_ptr_nonnull(strstr(first, "\n\t\taddress = \"0.0.0.0\";"));
+	ck_assert_ptr_nonnull(strstr(first, "\n\t\tport = 81;"));
+	ck_assert_ptr_nonnull(strstr(first, "\nhosts = (\n\t{\t# line 2\n\t\tnames = [ \"*\" ];"));
+	ck_assert_ptr_nonnull(strstr(first, "\n\t\t# listen is not set "));
+	ck_assert_ptr_nonnull(strstr(first, "\n\t\troutes = (\n"));
+	ck_assert_ptr_null(strstr(first, "\nroutes"));
 
-	ck_assert_ptr_nonnull(strstr(first, "\tport = 81;"));
-	ck_assert_ptr_nonnull(strstr(first, "\tkeepalive_timeout = 15;"));
+	ck_assert_ptr_nonnull(strstr(first, "\n\tkeepalive_timeout = 15;"));
 	ck_assert_ptr_nonnull(strstr(first, "# seconds an idle keep-alive connection is kept\n"));
-	snprintf(want, sizeof(want), "\tworkers = %d;", cpu_count());
+	snprintf(want, sizeof(want), "\n\tworkers = %d;", cpu_count());
 	ck_assert_ptr_nonnull(strstr(first, want));
-	ck_assert_ptr_nonnull(strstr(first, "\taccess_log_format = \"json\";"));
-	snprintf(want, sizeof(want), "\taccess_log = \"%s\";", cfg->access_log);
+	ck_assert_ptr_nonnull(strstr(first, "\n\taccess_log_format = \"json\";"));
+	snprintf(want, sizeof(want), "\n\taccess_log = \"%s\";", cfg->access_log);
 	ck_assert_ptr_nonnull(strstr(first, want));
-	ck_assert_ptr_nonnull(strstr(first, "\t\tparams = [ \"a\", \"b\" ];"));
+	ck_assert_ptr_nonnull(strstr(first, "\n\t\t\t\tparams = [ \"a\", \"b\" ];"));
 	ck_assert_ptr_nonnull(
-	        strstr(first, "\t\ttext = \"q\\\" b\\\\ {a} {{x}}\\x0a\\x09\\x01 caf\xc3\xa9\";"));
-	ck_assert_ptr_nonnull(strstr(first, "\t\tcontent_type = \"text/html\";"));
-	ck_assert_ptr_nonnull(strstr(first, "\t\tautoindex = true;"));
-	ck_assert_ptr_nonnull(strstr(first, "\t\tstatus = 203;"));
-	ck_assert_ptr_nonnull(strstr(first, "\t\tstatus = 302;"));
-	ck_assert_ptr_nonnull(strstr(first, "\t\t# content_type is not set "));
+	        strstr(first, "\n\t\t\t\ttext = \"q\\\" b\\\\ {a} {{x}}\\x0a\\x09\\x01 caf\xc3\xa9\";"));
+	ck_assert_ptr_nonnull(strstr(first, "\n\t\t\t\tcontent_type = \"text/html\";"));
+	ck_assert_ptr_nonnull(strstr(first, "\n\t\t\t\tautoindex = true;"));
+	ck_assert_ptr_nonnull(strstr(first, "\n\t\t\t\tstatus = 203;"));
+	ck_assert_ptr_nonnull(strstr(first, "\n\t\t\t\tstatus = 302;"));
+	ck_assert_ptr_nonnull(strstr(first, "\n\t\t\t\t# content_type is not set "));
 	/* Only the keys a route's kind takes. */
 	ck_assert_ptr_null(strstr(first, "\tpath = \"/s/\""));
 	ck_assert_ptr_nonnull(strstr(first, "\tprefix = \"/s/\""));
-	snprintf(want, sizeof(want), "\t\troot = \"%s\";", cfg->routes[1].target);
+	snprintf(want, sizeof(want), "\n\t\t\t\troot = \"%s\";", cfg->routes[1].target);
 	ck_assert_ptr_nonnull(strstr(first, want));
 	config_free(cfg);
 	free(first);
-	free(second);
+}
+END_TEST
+
+/* Listeners with the keys of their kind, hosts with their names, listeners and routes, as written. */
+START_TEST(test_print_listen_hosts)
+{
+	char *first, want[PATH_MAX + 64];
+	struct config *cfg;
+
+	make_socket_file("logs/old.sock");
+	first = print_round_trip(listen_hosts_text, &cfg);
+	ck_assert_uint_eq(cfg->nlisteners, 6);
+	ck_assert_uint_eq(cfg->nhosts, 5);
+	ck_assert_uint_eq(cfg->nroutes, 7);
+	ck_assert_ptr_null(strstr(first, "\n\tport"));
+	ck_assert_ptr_nonnull(strstr(first, "\nlisten = (\n\t{\t# line 3\n\t\tname = \"public\";"));
+	ck_assert_ptr_nonnull(strstr(first, "\n\t\tipv6_only = true;"));
+	ck_assert_ptr_nonnull(strstr(first, "\n\t\tproxy_protocol = true;"));
+	snprintf(want, sizeof(want), "\n\t\tpath = \"%s\";", cfg->listeners[2].path);
+	ck_assert_ptr_nonnull(strstr(first, want));
+	ck_assert_ptr_nonnull(strstr(first, "\n\t\tmode = \"0660\";"));
+	ck_assert_ptr_nonnull(strstr(first, "\n\t\tmode = \"0666\";"));
+	/* A unix socket has no address, port or ipv6_only; a TCP listener no path or mode. */
+	ck_assert_ptr_nonnull(strstr(first, "\t{\t# line 5\n\t\t# name is not set "));
+	ck_assert_ptr_null(strstr(first, "# path is not set"));
+	ck_assert_ptr_null(strstr(first, "# address is not set"));
+	ck_assert_ptr_nonnull(strstr(
+	        first, "\nhosts = (\n\t{\t# line 11\n\t\tnames = [ \"example.com\", \"www.example.com\" ];"));
+	ck_assert_ptr_nonnull(strstr(first, "\n\t\tlisten = [ \"public\", \"public6\" ];"));
+	ck_assert_ptr_nonnull(strstr(first, "\n\t\tlisten = [ \"lb\" ];"));
+	ck_assert_ptr_nonnull(strstr(first, "\n\t\t\t\ttext = \"e\";"));
+	config_free(cfg);
+	free(first);
 }
 END_TEST
 
@@ -741,12 +1160,16 @@ START_TEST(test_key_tables)
 			ck_assert_msg(k->help != NULL && k->help[0] != '\0', "%s has no help", k->name);
 			for (j = 0; j < i; j++)
 				ck_assert_str_ne(keys[j].name, k->name);
-			if (k->type == KEY_INT || k->type == KEY_SIZE) {
+			/* A kind key is always given: it has no default. */
+			if ((k->type == KEY_INT || k->type == KEY_SIZE) && !k->sets_kind) {
 				ck_assert_msg(k->min <= k->def && k->def <= k->max,
 				              "%s: default out of range", k->name);
 				ck_assert(k->type == KEY_INT ? k->min >= INT_MIN && k->max <= INT_MAX
 				                             : k->min >= 0);
 			}
+			if (k->type == KEY_MODE)
+				ck_assert_msg(k->def >= 0 && k->def <= 0777, "%s: default out of range",
+				              k->name);
 			if (k->type == KEY_ENUM)
 				ck_assert(k->choices != NULL && k->def >= 0 &&
 				          (size_t)k->def < count_choices(k->choices));
@@ -930,6 +1353,8 @@ config_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_bundled);
 	tcase_add_test(tc, test_defaults);
+	tcase_add_test(tc, test_legacy_listen_hosts);
+	tcase_add_test(tc, test_listen_hosts);
 	tcase_add_test(tc, test_values);
 	tcase_add_test(tc, test_access_log_formats);
 	tcase_add_test(tc, test_relative_paths);
@@ -939,8 +1364,10 @@ config_suite(void)
 	tcase_add_loop_test(tc, test_bad, 0, (int)nitems(bad_configs));
 	tcase_add_test(tc, test_bad_include);
 	tcase_add_test(tc, test_default_status);
+	tcase_add_test(tc, test_variables);
 	tcase_add_test(tc, test_not_duplicates);
 	tcase_add_test(tc, test_print);
+	tcase_add_test(tc, test_print_listen_hosts);
 	tcase_add_test(tc, test_key_tables);
 	tcase_add_test(tc, test_man_page);
 	suite_add_tcase(s, tc);

@@ -25,6 +25,8 @@ static struct loop loop;
 static struct conn_ctx ctx;
 static struct conn *c;
 static int peer = -1;
+static struct metrics *metrics;
+static const int host_slot = 0;
 
 static void
 write_file(const char *path, const char *text, size_t len)
@@ -71,14 +73,17 @@ setup(void)
 		.keepalive = true,
 		.pool = { .size = CONN_BUF_SIZE, .max = 4 },
 	};
-	ctx.handlers = handlers_new(cfg);
+	ck_assert_ptr_nonnull(metrics = metrics_map());
+	ck_assert_ptr_nonnull(ctx.shard = metrics_shard_get(metrics));
+	ctx.host_slots = &host_slot;
+	ctx.handlers = handlers_new(cfg, metrics);
 	ck_assert_ptr_nonnull(ctx.handlers);
 
 	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv), 0);
 	peer = sv[1];
 	/* A small socket buffer, so that a large answer takes several turns. */
 	ck_assert_int_eq(setsockopt(sv[0], SOL_SOCKET, SO_SNDBUF, &(int){ 16384 }, sizeof(int)), 0);
-	c = conn_new(&ctx, sv[0], (struct sockaddr *)&sun);
+	c = conn_new(&ctx, sv[0], (struct sockaddr *)&sun, 0);
 	ck_assert_ptr_nonnull(c);
 }
 
@@ -96,6 +101,7 @@ teardown(void)
 	buf_pool_free(&ctx.pool);
 	file_cache_clear(&ctx.files);
 	handlers_free(ctx.handlers);
+	metrics_unmap(metrics);
 	loop_free(&loop);
 	config_free(cfg);
 	snprintf(path, sizeof(path), "%s/big.bin", dir);
@@ -375,6 +381,98 @@ START_TEST(test_no_keepalive)
 }
 END_TEST
 
+/* Behind a load balancer: the PROXY header comes first, and its source is the client from then on. */
+START_TEST(test_proxy_v1)
+{
+	char buf[4096];
+
+	cfg->listeners[0].proxy_protocol = true;
+	conn_start(c, false);
+	ck_assert_int_eq(c->state, CONN_PROXY);
+	send_peer("PROXY TCP4 203.0.113.7 192.0.2.1 51000 80\r\nGET /hello HTTP/1.1\r\nHost: a\r\n\r\n");
+	recv_peer(buf, sizeof(buf));
+	ck_assert_ptr_nonnull(strstr(buf, "HTTP/1.1 200 OK\r\n"));
+	ck_assert_ptr_nonnull(strstr(access_text(), "203.0.113.7 - - ["));
+	ck_assert_int_eq(c->state, CONN_IDLE);
+	/* The next request on the connection needs no header of its own. */
+	send_peer("GET /hello HTTP/1.1\r\nHost: a\r\n\r\n");
+	recv_peer(buf, sizeof(buf));
+	ck_assert_ptr_nonnull(strstr(buf, "HTTP/1.1 200 OK\r\n"));
+}
+END_TEST
+
+/* A header trickled a byte at a time is read whole, and the trickle does not move the deadline. */
+START_TEST(test_proxy_trickled)
+{
+	static const char header[] = "PROXY TCP6 2001:db8::1 2001:db8::2 51000 443\r\n";
+	char buf[4096];
+	uint64_t deadline;
+	size_t i;
+
+	cfg->listeners[0].proxy_protocol = true;
+	conn_start(c, false);
+	deadline = c->timer.deadline;
+	for (i = 0; i < sizeof(header) - 2; i++) {
+		ck_assert_int_eq(write(peer, header + i, 1), 1);
+		loop.now += 10;
+		turn();
+		ck_assert_int_eq(c->state, CONN_PROXY);
+		ck_assert_uint_eq(c->timer.deadline, deadline);
+	}
+	send_peer("\nGET /hello HTTP/1.1\r\nHost: a\r\n\r\n");
+	recv_peer(buf, sizeof(buf));
+	ck_assert_ptr_nonnull(strstr(buf, "HTTP/1.1 200 OK\r\n"));
+	ck_assert_ptr_nonnull(strstr(access_text(), "2001:db8::1 - - ["));
+}
+END_TEST
+
+/* Without a valid header the connection is closed without a word: it is not speaking to us. */
+START_TEST(test_proxy_garbage)
+{
+	char buf[64];
+
+	cfg->listeners[0].proxy_protocol = true;
+	conn_start(c, false);
+	send_peer("GET /hello HTTP/1.1\r\nHost: a\r\n\r\n");
+	turn();
+	ck_assert_int_eq(ctx.nconns, 0);
+	ck_assert_int_eq(read(peer, buf, sizeof(buf)), 0);
+}
+END_TEST
+
+/* A header that never comes: closed at request_timeout from accept. */
+START_TEST(test_proxy_timeout)
+{
+	cfg->listeners[0].proxy_protocol = true;
+	conn_start(c, false);
+	send_peer("PROXY TCP4 ");
+	turn();
+	ck_assert_int_eq(c->state, CONN_PROXY);
+	loop.now = c->timer.deadline;
+	turn();
+	ck_assert_int_eq(ctx.nconns, 0);
+}
+END_TEST
+
+/* A header and then nothing: the request gets request_timeout, as on any new connection, not keep-alive's. */
+START_TEST(test_proxy_then_nothing)
+{
+	char buf[64];
+
+	cfg->listeners[0].proxy_protocol = true;
+	conn_start(c, false);
+	send_peer("PROXY TCP4 203.0.113.7 192.0.2.1 51000 80\r\n");
+	turn();
+	ck_assert_int_eq(c->state, CONN_NEW);
+	ck_assert_ptr_null(c->in.data);
+	ck_assert_uint_eq(c->timer.deadline, loop.now + 5000);
+	loop.now = c->timer.deadline;
+	turn();
+	ck_assert_int_eq(ctx.nconns, 0);
+	ck_assert_int_eq(read(peer, buf, sizeof(buf)), 0);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -393,6 +491,11 @@ main(void)
 	tcase_add_test(tc, test_file_in_turns);
 	tcase_add_test(tc, test_send_stall);
 	tcase_add_test(tc, test_no_keepalive);
+	tcase_add_test(tc, test_proxy_v1);
+	tcase_add_test(tc, test_proxy_trickled);
+	tcase_add_test(tc, test_proxy_garbage);
+	tcase_add_test(tc, test_proxy_timeout);
+	tcase_add_test(tc, test_proxy_then_nothing);
 	suite_add_tcase(s, tc);
 	return check_run(s);
 }

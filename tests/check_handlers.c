@@ -1,11 +1,14 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * check_handlers.c: the route kinds answered from a temporary tree, without a process or a socket: files,
- * roots with symlinks and listings, the file cache, templated text, redirects, OPTIONS and refused methods.
+ * roots with symlinks and listings, the file cache, templated text and redirects with the request's
+ * variables, OPTIONS and refused methods.
  */
+#include <arpa/inet.h>
 #include <check.h>
 #include <dirent.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +26,7 @@
 #define ODD        "<&\"'>.txt"                         /* a name that needs escaping in a listing */
 #define GREETING   "text = \"<p>Hello, {name}!</p>\"; " /* a route's template, HTML or not */
 #define HTML       "content_type = \"text/html; charset=utf-8\"; "
+#define PEER       "192.0.2.7" /* the client's address, as text */
 
 /* The tree under the temporary directory, made in this order and removed in the reverse one. */
 static const struct entry {
@@ -158,7 +162,13 @@ setup(void)
 	        "{ path = \"/plain\"; params = [ \"name\" ]; " GREETING "},\n"
 	        "{ path = \"/pair\"; params = [ \"first\", \"last\" ]; text = \"{first} {last}\"; },\n"
 	        "{ path = \"/old\"; redirect = \"/new\"; },\n"
-	        "{ path = \"/moved\"; redirect = \"https://example.com/x\"; status = 308; }\n"
+	        "{ path = \"/moved\"; redirect = \"https://example.com/x\"; status = 308; },\n"
+	        "{ path = \"/braces\"; redirect = \"/a{{b}}\"; },\n"
+	        "{ path = \"/vars\"; text = \"{host} {path} {query} {remote_addr}\"; },\n"
+	        "{ path = \"/echo\"; text = \"<p>{host} {path} {query}</p>\"; " HTML "},\n"
+	        "{ path = \"/shadow\"; params = [ \"host\" ]; text = \"{host}\"; },\n"
+	        "{ path = \"/secure\"; redirect = \"https://{host}{path}\"; status = 301; },\n"
+	        "{ path = \"/keep\"; redirect = \"https://{host}:8443{path}?{query}\"; }\n"
 	        ");\n";
 	char err[512];
 
@@ -170,7 +180,7 @@ setup(void)
 	write_file("t.conf", text, strlen(text));
 	cfg = config_load(conf, err, sizeof(err));
 	ck_assert_msg(cfg != NULL, "%s", err);
-	ck_assert_ptr_nonnull(h = handlers_new(cfg));
+	ck_assert_ptr_nonnull(h = handlers_new(cfg, NULL));
 }
 
 static void
@@ -206,6 +216,7 @@ ask(const char *request)
 	ssize_t head = http_parse_request(request, len, 8192, &req);
 	struct answer a = { .file_size = -1 };
 	struct exchange x;
+	struct in_addr peer;
 	struct stat st;
 
 	ck_assert_int_gt(head, 0);
@@ -219,6 +230,10 @@ ask(const char *request)
 		.now = now,
 		.out = &out,
 	};
+	/* As conn_exchange() fills it in: the address, formatted only when a template asks for it. */
+	ck_assert_int_eq(inet_pton(AF_INET, PEER, &peer), 1);
+	x.peer_family = AF_INET;
+	x.peer_addr = &peer;
 	out.len = 0;
 	ck_assert_int_eq(handle_request(h, &x), TH_OK);
 	if (x.file_fd != -1) {
@@ -246,6 +261,22 @@ ask_for(const char *method, const char *target)
 	        snprintf(request, sizeof(request), "%s %s HTTP/1.1\r\nHost: a\r\n\r\n", method, target),
 	        (int)sizeof(request));
 	return ask(request);
+}
+
+/* A GET with this Host header, of any length. */
+static struct answer
+ask_host(const char *target, const char *host)
+{
+	size_t cap = strlen(target) + strlen(host) + 64;
+	char *request = malloc(cap);
+	struct answer a;
+
+	ck_assert_ptr_nonnull(request);
+	ck_assert_int_lt(snprintf(request, cap, "GET %s HTTP/1.1\r\nHost: %s\r\n\r\n", target, host),
+	                 (int)cap);
+	a = ask(request);
+	free(request);
+	return a;
 }
 
 /* A POST with a body of type. */
@@ -511,6 +542,126 @@ START_TEST(test_redirect)
 }
 END_TEST
 
+/* The request variables in a plain text: the host as nginx's $host, the path and query as sent. */
+START_TEST(test_text_vars)
+{
+	static const char type[] = "text/plain; charset=utf-8";
+
+	expect_ok(ask_host("/vars?a=1&b=%20", "Example.COM:8080"), type, "example.com /vars a=1&b=%20 " PEER);
+	expect_ok(ask_host("/vars", "h."), type, "h /vars  " PEER);
+	expect_ok(ask_host("/./vars?x", "[2001:DB8::1]:80"), type, "[2001:db8::1] /./vars x " PEER);
+	expect_ok(ask_host("/vars?<'&'>", "a'b&c"), type, "a'b&c /vars <'&'> " PEER);
+	/* The authority of an absolute-form target wins over Host (RFC 9112 section 3.2.2). */
+	expect_ok(ask_host("http://Target.Example:81/vars?q", "other.example"), type,
+	          "target.example /vars q " PEER);
+	/* HTTP/1.0 may leave the host out: {host} is empty then. */
+	expect(ask("GET /vars?q HTTP/1.0\r\n\r\n"), "200 OK",
+	       "Content-Type: text/plain; charset=utf-8\r\nConnection: close\r\nContent-Length: 18\r\n",
+	       " /vars q " PEER);
+}
+END_TEST
+
+/* In an HTML text every variable is escaped as a parameter is: none can inject markup. */
+START_TEST(test_text_vars_html)
+{
+	static const char type[] = "text/html; charset=utf-8";
+
+	expect_ok(ask_host("/echo?<script>alert('x')</script>&\"", "it's&co"), type,
+	          "<p>it&#39;s&amp;co /echo &lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;&amp;&quot;</p>");
+	expect_ok(ask_host("/<b>/../echo?<i>", "h"), type, "<p>h /&lt;b&gt;/../echo &lt;i&gt;</p>");
+}
+END_TEST
+
+/* A param named like a variable hides it, as it did before variables: old configs keep their meaning. */
+START_TEST(test_text_param_hides_var)
+{
+	expect_ok(ask_host("/shadow?host=mine", "theirs"), "text/plain; charset=utf-8", "mine");
+	expect_text(ask_host("/shadow", "theirs"), "400 Bad Request", "", "missing parameter: host");
+}
+END_TEST
+
+/*
+ * The head of a (NUL-terminated) redirect is the lines a redirect has, each once, and its Location holds
+ * only printable ASCII without spaces: nothing the client sent can add or split a header.
+ */
+static void
+assert_location_clean(const char *text)
+{
+	static const char *const names[] = { "HTTP/1.1 ",      "Server: ",   "Date: ",
+		                             "Content-Type: ", "Location: ", "Content-Length: " };
+	const char *end = strstr(text, "\r\n\r\n"), *line, *eol, *p;
+	bool seen[sizeof(names) / sizeof(names[0])] = { false };
+	size_t i;
+
+	ck_assert_ptr_nonnull(end);
+	for (line = text; line < end + 2; line = eol + 2) {
+		ck_assert_ptr_nonnull(eol = strstr(line, "\r\n"));
+		for (p = line; p < eol; p++)
+			ck_assert_msg(*p >= ' ' && *p <= '~', "byte 0x%02x in the head", (unsigned char)*p);
+		for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+			if (strncmp(line, names[i], strlen(names[i])) == 0)
+				break;
+		ck_assert_msg(i < sizeof(names) / sizeof(names[0]) && !seen[i], "line \"%.*s\"",
+		              (int)(eol - line), line);
+		seen[i] = true;
+		if (strcmp(names[i], "Location: ") == 0)
+			for (p = line + strlen(names[i]); p < eol; p++)
+				ck_assert_msg(*p != ' ', "space in \"%.*s\"", (int)(eol - line), line);
+	}
+	ck_assert_msg(seen[4], "no Location");
+}
+
+/* The redirect to the same path over https, with and without a query, which {path} leaves out. */
+START_TEST(test_redirect_vars)
+{
+	static const char *const hostile[][2] = {
+		{ "/secure", "h%0D%0ASet-Cookie%3Ax=1" },
+		{ "/x/%2e%2e/keep?%0d%0aX:%20y", "h" },
+		{ "//keep?\"><script>", "a'b" },
+		{ "http://Evil.Example%0d%0a:80/./secure?a", "good" },
+	};
+	struct answer a;
+	size_t i;
+
+	expect_text(ask_host("/secure", "Example.com:8443"), "301 Moved Permanently",
+	            "Location: https://example.com/secure\r\n", "moved to https://example.com/secure");
+	expect_text(ask_host("/secure?a=b&c=%20", "example.com"), "301 Moved Permanently",
+	            "Location: https://example.com/secure\r\n", "moved to https://example.com/secure");
+	expect_text(ask_host("/keep?a=b&c=%20", "Example.com:8080"), "302 Found",
+	            "Location: https://example.com:8443/keep?a=b&c=%20\r\n",
+	            "moved to https://example.com:8443/keep?a=b&c=%20");
+	expect_text(ask_host("/keep", "example.com"), "302 Found",
+	            "Location: https://example.com:8443/keep?\r\n",
+	            "moved to https://example.com:8443/keep?");
+	/* The path as sent, still percent-encoded, as a Location must carry it. */
+	expect_text(ask_host("/%73ecure", "h"), "301 Moved Permanently", "Location: https://h/%73ecure\r\n",
+	            "moved to https://h/%73ecure");
+	/* A literal one is its text with the braces unescaped, as a template's. */
+	expect_text(ask_host("/braces", "h"), "302 Found", "Location: /a{b}\r\n", "moved to /a{b}");
+	for (i = 0; i < sizeof(hostile) / sizeof(hostile[0]); i++) {
+		a = ask_host(hostile[i][0], hostile[i][1]);
+		ck_assert(a.status == 301 || a.status == 302);
+		assert_location_clean(a.text);
+	}
+}
+END_TEST
+
+/* A Location that would be longer than the server sends is a 414, not a cut one. */
+START_TEST(test_redirect_too_long)
+{
+	char host[4200];
+
+	memset(host, 'a', sizeof(host) - 1);
+	host[sizeof(host) - 1] = '\0';
+	expect_text(ask_host("/secure", host), "414 URI Too Long", "",
+	            "the location to redirect to would be too long");
+	/* Just short enough: "https://" and "/secure" around the host make 4095 bytes. */
+	host[4095 - strlen("https:///secure")] = '\0';
+	ck_assert_int_eq(ask_host("/secure", host).status, 301);
+	assert_location_clean(out.data);
+}
+END_TEST
+
 START_TEST(test_methods)
 {
 	expect(ask_for("OPTIONS", "/hello"), "200 OK",
@@ -550,6 +701,11 @@ main(void)
 	tcase_add_test(tc, test_text_missing);
 	tcase_add_test(tc, test_text_form);
 	tcase_add_test(tc, test_redirect);
+	tcase_add_test(tc, test_text_vars);
+	tcase_add_test(tc, test_text_vars_html);
+	tcase_add_test(tc, test_text_param_hides_var);
+	tcase_add_test(tc, test_redirect_vars);
+	tcase_add_test(tc, test_redirect_too_long);
 	tcase_add_test(tc, test_methods);
 	suite_add_tcase(s, tc);
 	return check_run(s);

@@ -178,6 +178,7 @@ check_valid(const struct valid_case *c, const char *buf, size_t len)
 	assert_inside(req.path, buf, len);
 	assert_inside(req.query, buf, len);
 	assert_inside(req.host, buf, len);
+	assert_inside(req.authority, buf, len);
 	assert_inside(req.content_type, buf, len);
 	for (i = 0; i < req.num_headers; i++) {
 		assert_inside(req.headers[i].name, buf, len);
@@ -239,6 +240,33 @@ START_TEST(target_kept_as_sent)
 	assert_str(req.target, "http://h:1/a?b");
 	assert_str(req.path, "/a");
 	assert_str(req.query, "b");
+}
+END_TEST
+
+/* The target URI's authority: an absolute-form target's wins over Host (RFC 9112 section 3.2.2). */
+static const struct {
+	const char *raw;
+	const char *authority;
+} authority_cases[] = {
+	{ "GET / HTTP/1.1\r\nHost: Example.COM:8080\r\n\r\n", "Example.COM:8080" },
+	{ "GET http://Target.example:81/a HTTP/1.1\r\nHost: other.example\r\n\r\n", "Target.example:81" },
+	{ "GET https://[::1]?q HTTP/1.1\r\nHost: other.example\r\n\r\n", "[::1]" },
+	{ "GET http://t.example HTTP/1.0\r\n\r\n", "t.example" },
+	{ "GET / HTTP/1.1\r\nHost:\r\n\r\n", "" },
+	{ "GET / HTTP/1.0\r\n\r\n", "" },
+	{ "OPTIONS * HTTP/1.1\r\nHost: h\r\n\r\n", "h" },
+};
+
+START_TEST(authority_of_target)
+{
+	const char *raw = authority_cases[_i].raw;
+	size_t len = strlen(raw);
+	struct http_request req;
+	char *buf = at_guard(raw, len);
+
+	ck_assert_int_eq(http_parse_request(buf, len, MAX_HEAD, &req), (ssize_t)len);
+	assert_str(req.authority, authority_cases[_i].authority);
+	assert_inside(req.authority, buf, len);
 }
 END_TEST
 
@@ -883,6 +911,7 @@ http_parser_suite(void)
 	LOOP(tc, valid_split_every_byte, valid_cases);
 	tcase_add_test(tc, header_values_trimmed);
 	tcase_add_test(tc, target_kept_as_sent);
+	LOOP(tc, authority_of_target, authority_cases);
 	tcase_add_test(tc, body_bytes_not_part_of_head);
 	tcase_add_test(tc, max_headers_accepted);
 	tcase_add_test(tc, head_exactly_max_head);

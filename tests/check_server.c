@@ -151,6 +151,40 @@ START_TEST(test_host_syntax)
 }
 END_TEST
 
+/*
+ * The request variables over a real socket: {host} as nginx's $host (no port, lower case), {path} and
+ * {query} as sent, {remote_addr} the client's, which the access log line names too.
+ */
+START_TEST(test_request_variables)
+{
+	itest_start(&srv, "access_log = \"-\";",
+	            "{ path = \"/secure\"; redirect = \"https://{host}{path}\"; status = 301; },\n"
+	            "{ path = \"/whoami\"; text = \"{host} {path} {query} {remote_addr}\"; },\n"
+	            "{ path = \"/echo\"; text = \"<p>{query}</p>\"; content_type = \"text/html\"; }\n");
+	expect("GET /secure?x=1 HTTP/1.1\r\nHost: Example.COM:8080\r\n\r\n", 301, NULL);
+	ck_assert_str_eq(itest_header(&rs, "Location"), "https://example.com/secure");
+	expect("GET /secure HTTP/1.0\r\n\r\n", 301, NULL);
+	ck_assert_str_eq(itest_header(&rs, "Location"), "https:///secure");
+	expect("GET //secure HTTP/1.1\r\nHost: h%0D%0ASet-Cookie%3Ax=1\r\n\r\n", 301, NULL);
+	ck_assert_str_eq(itest_header(&rs, "Location"), "https://h%0d%0aset-cookie%3ax=1//secure");
+	ck_assert_ptr_null(itest_header(&rs, "Set-Cookie"));
+	expect("GET /echo?<b>&'x' HTTP/1.1\r\nHost: x\r\n\r\n", 200, "<p>&lt;b&gt;&amp;&#39;x&#39;</p>");
+
+	/* Two requests on one connection, each with its own host. */
+	ck_assert_int_eq(itest_connect(&cl, srv.port), 0);
+	itest_sends(&cl, "GET /whoami?a=%20b HTTP/1.1\r\nHost: WWW.Example.org:8080\r\n\r\n"
+	                 "GET http://[::1]:81/whoami HTTP/1.1\r\nHost: other\r\n\r\n");
+	ck_assert_int_eq(itest_read(&cl, &rs, 5000), 0);
+	ck_assert_str_eq(rs.body, "www.example.org /whoami a=%20b 127.0.0.1");
+	ck_assert_int_eq(itest_read(&cl, &rs, 5000), 0);
+	ck_assert_str_eq(rs.body, "[::1] /whoami  127.0.0.1");
+	itest_close(&cl);
+	ck_assert(itest_wait_log(&srv, "127.0.0.1 - - [", 10000));
+	ck_assert(itest_wait_log(&srv, "\"GET http://[::1]:81/whoami HTTP/1.1\" 200 24", 10000));
+	itest_stop(&srv, SIGTERM);
+}
+END_TEST
+
 /* An OPTIONS answer: 200, Allow, and an empty body that leaves the connection ready for the next one. */
 static void
 expect_options(const char *raw, const char *allow)
@@ -838,7 +872,7 @@ END_TEST
 
 START_TEST(test_graceful_stop)
 {
-	static struct client idle;
+	static struct client idle, late;
 
 	itest_start(&srv, "workers = 1;", itest_seed_routes);
 	/* An idle keep-alive connection, and a request in flight when SIGQUIT arrives. */
@@ -852,6 +886,12 @@ START_TEST(test_graceful_stop)
 	kill(srv.pid, SIGQUIT);
 	/* The worker's own line: the master's comes before the worker has the signal. */
 	ck_assert(itest_wait_log(&srv, "worker g1: info: draining", 5000));
+	/*
+	 * Nothing accepts any more, so nothing listens: a new connection is refused at once, and a load
+	 * balancer tries another server. Queued on a socket nobody accepts from, it would be reset when the
+	 * server exits, after the load balancer had sent the request.
+	 */
+	ck_assert_int_eq(itest_connect(&late, srv.port), -1);
 	/* Both are answered, and told the connection closes: there is no new generation to move to. */
 	itest_sends(&cl, "q&password=r");
 	ck_assert_int_eq(itest_read(&cl, &rs, 5000), 0);
@@ -865,6 +905,23 @@ START_TEST(test_graceful_stop)
 	itest_close(&idle);
 	itest_close(&cl);
 	itest_stop(&srv, SIGQUIT);
+}
+END_TEST
+
+/* SIGTERM while a graceful stop waits for an idle connection: the fast stop takes over, and exits 0. */
+START_TEST(test_fast_stop_during_graceful)
+{
+	static struct client idle;
+
+	itest_start(&srv, "workers = 1;", itest_seed_routes);
+	ck_assert_int_eq(itest_connect(&idle, srv.port), 0);
+	itest_sends(&idle, "GET /hello HTTP/1.1\r\nHost: x\r\n\r\n");
+	ck_assert_int_eq(itest_read(&idle, &rs, 5000), 0);
+	kill(srv.pid, SIGQUIT);
+	ck_assert(itest_wait_log(&srv, "worker g1: info: draining", 5000));
+	itest_stop(&srv, SIGTERM);
+	ck_assert(itest_closed(&idle, 5000));
+	itest_close(&idle);
 }
 END_TEST
 
@@ -920,16 +977,17 @@ START_TEST(test_command_line)
 	itest_start(&srv, NULL, itest_seed_routes);
 	snprintf(args, sizeof(args), "-t -c %s", srv.conf);
 	ck_assert_int_eq(run_binary(args, out, sizeof(out)), 0);
-	/* -T: the check, then every setting in effect with its help, and the routes as understood. */
+	/* -T: the check, then every setting, the listener and the host's routes as understood. */
 	snprintf(args, sizeof(args), "-T -c %s", srv.conf);
 	ck_assert_int_eq(run_binary(args, dump, sizeof(dump)), 0);
-	snprintf(want, sizeof(want), "\n\tport = %d;", srv.port);
+	snprintf(want, sizeof(want), "\n\t\tport = %d;", srv.port);
 	ck_assert_msg(strstr(dump, "configuration is valid") != NULL && strstr(dump, want) != NULL &&
 	                      strstr(dump, "\n\tkeepalive_timeout = 15;") != NULL &&
 	                      strstr(dump, "# seconds an idle keep-alive connection is kept\n") != NULL &&
-	                      strstr(dump, "\n\t\tprefix = \"/static/\";") != NULL &&
-	                      strstr(dump, "\n\t\tstatus = 302;") != NULL && strstr(dump, "\n);\n") != NULL,
-	              "got: %s", dump);
+	                      strstr(dump, "\n\t\t\t\tprefix = \"/static/\";") != NULL &&
+	                      strstr(dump, "\n\t\t\t\tstatus = 302;") != NULL &&
+	                      strstr(dump, "\n);\n") != NULL,
+	              "got: %.2000s", dump);
 	f = fopen(srv.conf, "a");
 	ck_assert_ptr_nonnull(f);
 	fprintf(f, "bogus = 1;\n");
@@ -991,6 +1049,88 @@ START_TEST(test_curl)
 }
 END_TEST
 
+/* The value of the metrics line that starts with name (labels included), or -1 when there is none. */
+static long long
+metric(const char *body, const char *name)
+{
+	const char *p = body;
+	size_t len = strlen(name);
+
+	for (; p != NULL && *p != '\0'; p = strchr(p, '\n'), p = p ? p + 1 : NULL)
+		if (strncmp(p, name, len) == 0 && p[len] == ' ')
+			return atoll(p + len + 1);
+	return -1;
+}
+
+static long long
+scrape(const char *name)
+{
+	expect("GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n", 200, NULL);
+	ck_assert_str_eq(itest_header(&rs, "Content-Type"), "text/plain; version=0.0.4; charset=utf-8");
+	return metric(rs.body, name);
+}
+
+/*
+ * The metrics route sums every worker's counts; they survive a worker that is killed and a reload, which
+ * counts itself and moves the generation on. promtool, when it is installed, reads the text as Prometheus.
+ */
+START_TEST(test_metrics)
+{
+	static const char ok[] = "tinyhttpd_requests_total{host=\"*\",status=\"2xx\"}";
+	long long before, after;
+	pid_t workers[8];
+	char path[400];
+	FILE *f;
+	int i;
+
+	itest_start(
+	        &srv, "workers = 2;",
+	        "{ path = \"/hello\"; text = \"Hello World!\"; },\n{ path = \"/metrics\"; metrics = true; }");
+	before = scrape(ok);
+	ck_assert_int_ge(before, 0);
+	for (i = 0; i < 10; i++)
+		expect("GET /hello HTTP/1.1\r\nHost: x\r\n\r\n", 200, "Hello World!");
+	expect("GET /nothing HTTP/1.1\r\nHost: x\r\n\r\n", 404, NULL);
+	/* The scrape before counts once it is answered: 1 + 10 since. */
+	ck_assert_int_eq(scrape(ok), before + 11);
+	ck_assert_int_ge(metric(rs.body, "tinyhttpd_requests_total{host=\"*\",status=\"4xx\"}"), 1);
+	ck_assert_int_ge(metric(rs.body, "tinyhttpd_connections_accepted_total"), 12);
+	ck_assert_int_eq(metric(rs.body, "tinyhttpd_generation"), 1);
+	ck_assert_int_ge(metric(rs.body, "tinyhttpd_request_duration_seconds_count"), before + 12);
+
+	snprintf(path, sizeof(path), "%s/metrics.txt", srv.dir);
+	ck_assert_ptr_nonnull(f = fopen(path, "w"));
+	fputs(rs.body, f);
+	fclose(f);
+	if (system("command -v promtool >/dev/null") == 0) {
+		char cmd[512];
+
+		snprintf(cmd, sizeof(cmd), "promtool check metrics < '%s'", path);
+		ck_assert_msg(system(cmd) == 0, "promtool check metrics refused the text");
+	} else {
+		fprintf(stderr,
+		        "test_metrics: promtool not installed; the text is not checked by Prometheus\n");
+	}
+
+	/* A worker killed outright: its counts stay in the sum. */
+	after = scrape(ok);
+	ck_assert_uint_eq(itest_workers(srv.pid, workers, 8), 2);
+	ck_assert_int_eq(kill(workers[0], SIGKILL), 0);
+	ck_assert(itest_wait_log(&srv, "killed by signal 9", 10000));
+	ck_assert_int_ge(scrape(ok), after + 1);
+	ck_assert_int_eq(metric(rs.body, "tinyhttpd_worker_restarts_total"), 1);
+
+	/* A reload: the counts go on, the reload is counted, the new generation serves. */
+	after = scrape(ok);
+	kill(srv.pid, SIGHUP);
+	ck_assert(itest_wait_log(&srv, "generation 2: serving", 15000));
+	ck_assert_int_eq(scrape(ok), after + 1);
+	ck_assert_int_eq(metric(rs.body, "tinyhttpd_reloads_total"), 1);
+	ck_assert_int_eq(metric(rs.body, "tinyhttpd_generation"), 2);
+	itest_stop(&srv, SIGTERM);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -1000,6 +1140,7 @@ main(void)
 	        test_static_symlinks, test_static_cache, test_timeouts, test_reload_route, test_reload_port,
 	        test_reload_bind_failure, test_reload_limits_and_shutdown_timeout, test_reload_bad_config,
 	        test_worker_replaced, test_respawn_backoff, test_ipv6, test_graceful_stop,
-	        test_second_stop_signal, test_sigint_stops, test_command_line, test_port_in_use, test_curl,
-	        test_no_content, test_expect_continue, test_host_syntax, test_options);
+	        test_fast_stop_during_graceful, test_second_stop_signal, test_sigint_stops, test_command_line,
+	        test_port_in_use, test_curl, test_no_content, test_expect_continue, test_host_syntax,
+	        test_request_variables, test_options, test_metrics);
 }

@@ -12,17 +12,19 @@
 
 static const char *const params[] = { "name", "age", "x", "y" };
 
+#define HINT "declare it in params" /* what to do about an unknown name */
+
 struct error_case {
 	const char *src;
 	const char *msg; /* a substring the operator must see */
 };
 
 static const struct error_case error_cases[] = {
-	{ "{nmae}", "unknown parameter {nmae}; declare it in params" },
-	{ "hello {Name}", "unknown parameter {Name}" },
-	{ "{name }", "unknown parameter {name }" },
-	{ "{ name}", "unknown parameter { name}" },
-	{ "{name}{agee}", "unknown parameter {agee}" },
+	{ "{nmae}", "unknown placeholder {nmae}; declare it in params" },
+	{ "hello {Name}", "unknown placeholder {Name}" },
+	{ "{name }", "unknown placeholder {name }" },
+	{ "{ name}", "unknown placeholder { name}" },
+	{ "{name}{agee}", "unknown placeholder {agee}" },
 	{ "{}", "empty placeholder" },
 	{ "a {} b", "empty placeholder" },
 	{ "{{{}}}", "empty placeholder" },
@@ -46,7 +48,7 @@ START_TEST(test_compile_errors)
 	char err[256] = "";
 
 	memset(&t, 0xa5, sizeof(t));
-	ck_assert_int_eq(template_compile(&t, c->src, params, NCASES(params), err, sizeof(err)), -1);
+	ck_assert_int_eq(template_compile(&t, c->src, params, NCASES(params), HINT, err, sizeof(err)), -1);
 	ck_assert_msg(strstr(err, c->msg) != NULL, "\"%s\": error \"%s\" lacks \"%s\"", c->src, err, c->msg);
 	/* A failed compile leaves nothing to free, and freeing it anyway is harmless. */
 	ck_assert_ptr_null(t.src);
@@ -62,9 +64,9 @@ START_TEST(test_compile_error_small_buffer)
 	char err[8];
 
 	memset(err, 'X', sizeof(err));
-	ck_assert_int_eq(template_compile(&t, "{nmae}", params, NCASES(params), err, sizeof(err)), -1);
+	ck_assert_int_eq(template_compile(&t, "{nmae}", params, NCASES(params), HINT, err, sizeof(err)), -1);
 	ck_assert_uint_eq(strlen(err), sizeof(err) - 1);
-	ck_assert_int_eq(template_compile(&t, "{nmae}", params, NCASES(params), NULL, 0), -1);
+	ck_assert_int_eq(template_compile(&t, "{nmae}", params, NCASES(params), HINT, NULL, 0), -1);
 }
 END_TEST
 
@@ -73,10 +75,76 @@ START_TEST(test_compile_no_params)
 	struct template t;
 	char err[128];
 
-	ck_assert_int_eq(template_compile(&t, "{name}", NULL, 0, err, sizeof(err)), -1);
-	ck_assert_ptr_nonnull(strstr(err, "unknown parameter {name}"));
-	ck_assert_int_eq(template_compile(&t, "plain {{text}}", NULL, 0, err, sizeof(err)), 0);
+	ck_assert_int_eq(template_compile(&t, "{name}", NULL, 0, HINT, err, sizeof(err)), -1);
+	ck_assert_ptr_nonnull(strstr(err, "unknown placeholder {name}"));
+	ck_assert_int_eq(template_compile(&t, "plain {{text}}", NULL, 0, HINT, err, sizeof(err)), 0);
 	ck_assert_uint_eq(template_render(&t, NULL, false, NULL, 0), strlen("plain {text}"));
+	template_free(&t);
+}
+END_TEST
+
+/* Without a hint the message ends at the name. */
+START_TEST(test_compile_no_hint)
+{
+	struct template t;
+	char err[128];
+
+	ck_assert_int_eq(template_compile(&t, "a{b}", params, 4, NULL, err, sizeof(err)), -1);
+	ck_assert_str_eq(err, "unknown placeholder {b}");
+}
+END_TEST
+
+START_TEST(test_is_literal)
+{
+	static const struct {
+		const char *src;
+		bool literal;
+	} cases[] = {
+		{ "", true },        { "abc", true },      { "a{{x}}b", true }, { "{{", true },
+		{ "{x}", false },    { "a{x}", false },    { "{x}b", false },   { "a{x}b", false },
+		{ "{x}{y}", false }, { "{{{x}}}", false },
+	};
+	struct template t;
+	char err[128];
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		ck_assert_int_eq(template_compile(&t, cases[i].src, params, 4, HINT, err, sizeof(err)), 0);
+		ck_assert_msg(template_is_literal(&t) == cases[i].literal, "\"%s\"", cases[i].src);
+		template_free(&t);
+	}
+}
+END_TEST
+
+/*
+ * A route's names: its params, then the request variables. The first of a name wins, so a param hides the
+ * variable it shares a name with; the variables render and escape as any value does.
+ */
+static const char *const route_names[] = { "host", "name", "host", "path", "query", "remote_addr" };
+
+START_TEST(test_variables)
+{
+	static const struct str values[] = { STR_LIT("param"),
+		                             STR_LIT("Ann"),
+		                             STR_LIT("var.example"),
+		                             STR_LIT("/a%20b"),
+		                             STR_LIT("q=<script>&x='1'"),
+		                             STR_LIT("192.0.2.1") };
+	struct template t;
+	char err[128], out[256];
+	size_t n;
+
+	ck_assert_int_eq(template_compile(&t, "https://{host}{path}?{query} {remote_addr} {name}",
+	                                  route_names, NCASES(route_names), HINT, err, sizeof(err)),
+	                 0);
+	n = template_render(&t, values, false, out, sizeof(out));
+	ck_assert_uint_lt(n, sizeof(out));
+	out[n] = '\0';
+	ck_assert_str_eq(out, "https://param/a%20b?q=<script>&x='1' 192.0.2.1 Ann");
+	n = template_render(&t, values, true, out, sizeof(out));
+	ck_assert_uint_lt(n, sizeof(out));
+	out[n] = '\0';
+	ck_assert_str_eq(out, "https://param/a%20b?q=&lt;script&gt;&amp;x=&#39;1&#39; 192.0.2.1 Ann");
 	template_free(&t);
 }
 END_TEST
@@ -139,7 +207,7 @@ render_check(int i, const struct render_case *c, bool html)
 	struct template t;
 	char err[128], *out;
 
-	ck_assert_msg(template_compile(&t, c->src, params, NCASES(params), err, sizeof(err)) == 0,
+	ck_assert_msg(template_compile(&t, c->src, params, NCASES(params), HINT, err, sizeof(err)) == 0,
 	              "case %d \"%s\": %s", i, c->src, err);
 	ck_assert_uint_eq(template_render(&t, c->values, html, NULL, 0), wlen);
 
@@ -175,7 +243,7 @@ START_TEST(test_render_canary)
 	char err[128], out[32];
 	size_t cap;
 
-	ck_assert_int_eq(template_compile(&t, "hi {name}, {age}", params, 4, err, sizeof(err)), 0);
+	ck_assert_int_eq(template_compile(&t, "hi {name}, {age}", params, 4, HINT, err, sizeof(err)), 0);
 	for (cap = 0; cap < 20; cap++) {
 		memset(out, '#', sizeof(out));
 		ck_assert_uint_eq(template_render(&t, values, true, out, cap), 10);
@@ -194,7 +262,7 @@ START_TEST(test_render_truncates_inside_escape)
 	struct template t;
 	char err[128], out[8];
 
-	ck_assert_int_eq(template_compile(&t, "a{name}b", params, 4, err, sizeof(err)), 0);
+	ck_assert_int_eq(template_compile(&t, "a{name}b", params, 4, HINT, err, sizeof(err)), 0);
 	memset(out, '#', sizeof(out));
 	ck_assert_uint_eq(template_render(&t, values, true, out, 3), 6);
 	ck_assert(memcmp(out, "a&l#", 4) == 0);
@@ -209,7 +277,7 @@ START_TEST(test_render_null_empty_value)
 	struct template t;
 	char err[128], out[16];
 
-	ck_assert_int_eq(template_compile(&t, "[{name}|{age}]", params, 4, err, sizeof(err)), 0);
+	ck_assert_int_eq(template_compile(&t, "[{name}|{age}]", params, 4, HINT, err, sizeof(err)), 0);
 	ck_assert_uint_eq(template_render(&t, values, false, out, sizeof(out)), 4);
 	ck_assert(memcmp(out, "[|1]", 4) == 0);
 	ck_assert_uint_eq(template_render(&t, values, true, out, sizeof(out)), 4);
@@ -223,7 +291,7 @@ START_TEST(test_compile_parts)
 	struct template t;
 	char err[128];
 
-	ck_assert_int_eq(template_compile(&t, "{{a}}{x}{y}b", params, 4, err, sizeof(err)), 0);
+	ck_assert_int_eq(template_compile(&t, "{{a}}{x}{y}b", params, 4, HINT, err, sizeof(err)), 0);
 	ck_assert_uint_eq(t.nparts, 4);
 	ck_assert_int_eq(t.parts[0].param, -1);
 	ck_assert_uint_eq(t.parts[0].len, 3);
@@ -235,7 +303,7 @@ START_TEST(test_compile_parts)
 	ck_assert_int_eq(t.src[t.parts[3].off], 'b');
 	template_free(&t);
 
-	ck_assert_int_eq(template_compile(&t, "", params, 4, err, sizeof(err)), 0);
+	ck_assert_int_eq(template_compile(&t, "", params, 4, HINT, err, sizeof(err)), 0);
 	ck_assert_uint_eq(t.nparts, 0);
 	template_free(&t);
 }
@@ -249,7 +317,7 @@ START_TEST(test_compile_copies)
 	char err[128], out[32], *src;
 
 	ck_assert_ptr_nonnull(src = strdup("hello {name}"));
-	ck_assert_int_eq(template_compile(&t, src, params, 4, err, sizeof(err)), 0);
+	ck_assert_int_eq(template_compile(&t, src, params, 4, HINT, err, sizeof(err)), 0);
 	memset(src, 'Z', strlen(src));
 	free(src);
 	ck_assert_uint_eq(template_render(&t, values, false, out, sizeof(out)), 9);
@@ -265,7 +333,7 @@ START_TEST(test_free_zeroed_and_twice)
 
 	memset(&t, 0, sizeof(t));
 	template_free(&t);
-	ck_assert_int_eq(template_compile(&t, "{x}", params, 4, err, sizeof(err)), 0);
+	ck_assert_int_eq(template_compile(&t, "{x}", params, 4, HINT, err, sizeof(err)), 0);
 	template_free(&t);
 	ck_assert_ptr_null(t.src);
 	ck_assert_ptr_null(t.parts);
@@ -294,7 +362,7 @@ START_TEST(test_render_many)
 		want[wlen++] = outs[k];
 	}
 	src[slen] = '\0';
-	ck_assert_int_eq(template_compile(&t, src, params, 4, err, sizeof(err)), 0);
+	ck_assert_int_eq(template_compile(&t, src, params, 4, HINT, err, sizeof(err)), 0);
 	ck_assert_uint_eq(template_render(&t, values, false, out, sizeof(out)), wlen);
 	ck_assert(memcmp(out, want, wlen) == 0);
 	template_free(&t);
@@ -326,6 +394,8 @@ template_suite(void)
 	tcase_add_loop_test(tc, test_compile_errors, 0, NCASES(error_cases));
 	tcase_add_test(tc, test_compile_error_small_buffer);
 	tcase_add_test(tc, test_compile_no_params);
+	tcase_add_test(tc, test_compile_no_hint);
+	tcase_add_test(tc, test_is_literal);
 	tcase_add_test(tc, test_compile_parts);
 	tcase_add_test(tc, test_compile_copies);
 	tcase_add_test(tc, test_free_zeroed_and_twice);
@@ -342,6 +412,7 @@ template_suite(void)
 	tcase_add_test(tc, test_render_truncates_inside_escape);
 	tcase_add_test(tc, test_render_null_empty_value);
 	tcase_add_test(tc, test_render_many);
+	tcase_add_test(tc, test_variables);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -656,6 +656,44 @@ START_TEST(test_host_respects_len)
 }
 END_TEST
 
+static const struct {
+	const char *in;
+	const char *name;
+} host_name_cases[] = {
+	{ "example.com", "example.com" },
+	{ "Example.COM:8080", "example.com" },
+	{ "EXAMPLE.com.", "example.com" },
+	{ "example.com.:80", "example.com" },
+	{ "[::1]", "[::1]" },
+	{ "[FE80::A]:443", "[fe80::a]" },
+	{ "[V7.X:Y]:1", "[v7.x:y]" },
+	{ "127.0.0.1:80", "127.0.0.1" },
+	{ "A!$&'()*+,;=B", "a!$&'()*+,;=b" },
+	{ "caf%C3%A9.example", "caf%c3%a9.example" },
+	{ "h", "h" },
+	{ "", "" },
+};
+
+START_TEST(test_host_name)
+{
+	const char *in = host_name_cases[_i].in, *want = host_name_cases[_i].name;
+	size_t len = strlen(in), n;
+	char out[64], *copy;
+
+	ck_assert(len == 0 || url_host_valid(in, len));
+	memset(out, '#', sizeof(out));
+	n = url_host_name(in, len, out);
+	ck_assert_msg(n == strlen(want) && memcmp(out, want, n) == 0, "\"%s\": got \"%.*s\"", in, (int)n,
+	              out);
+	ck_assert_int_eq(out[n], '#');
+	/* In place, as the comment allows. */
+	ck_assert_ptr_nonnull(copy = strdup(in));
+	ck_assert_uint_eq(url_host_name(copy, len, copy), n);
+	ck_assert_mem_eq(copy, want, n);
+	free(copy);
+}
+END_TEST
+
 static Suite *
 url_suite(void)
 {
@@ -685,6 +723,7 @@ url_suite(void)
 	tc = tcase_create("host");
 	tcase_add_loop_test(tc, test_host_table, 0, NCASES(host_cases));
 	tcase_add_test(tc, test_host_respects_len);
+	tcase_add_loop_test(tc, test_host_name, 0, NCASES(host_name_cases));
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("form");

@@ -66,19 +66,26 @@ itest_free_port(void)
 	return port;
 }
 
-/* Replaces every @WWW@ in routes with the source tree's www directory. */
+/* routes with @WWW@ (the demo pages), @DIR@ (the server's temporary directory) and @PORT@ filled in. */
 static void
-expand_www(char *out, size_t cap, const char *routes)
+expand(const struct server *s, char *out, size_t cap, const char *routes)
 {
 	const char *top = getenv("TOP_SRCDIR"), *p;
-	char www[512];
+	char www[512], port[16];
 	size_t len = 0;
 
 	snprintf(www, sizeof(www), "%s/www", top ? top : ".");
-	while ((p = strstr(routes, "@WWW@")) != NULL) {
-		len += (size_t)snprintf(out + len, cap - len, "%.*s%s", (int)(p - routes), routes, www);
+	snprintf(port, sizeof(port), "%d", s->port);
+	while ((p = strchr(routes, '@')) != NULL) {
+		const char *with = strncmp(p, "@WWW@", 5) == 0    ? www
+		                   : strncmp(p, "@DIR@", 5) == 0  ? s->dir
+		                   : strncmp(p, "@PORT@", 6) == 0 ? port
+		                                                  : NULL;
+
+		len += (size_t)snprintf(out + len, cap - len, "%.*s%s", (int)(p - routes), routes,
+		                        with ? with : "@");
 		ck_assert_uint_lt(len, cap);
-		routes = p + 5;
+		routes = p + (with == NULL ? 1 : with == port ? 6 : 5);
 	}
 	snprintf(out + len, cap - len, "%s", routes);
 }
@@ -89,7 +96,7 @@ itest_write_config(struct server *s, const char *server_extra, const char *route
 	char expanded[8192], tmp[320];
 	FILE *f;
 
-	expand_www(expanded, sizeof(expanded), routes);
+	expand(s, expanded, sizeof(expanded), routes);
 	/* Write then rename, so a reload never reads a half-written file. */
 	snprintf(tmp, sizeof(tmp), "%s.tmp", s->conf);
 	f = fopen(tmp, "w");
@@ -97,10 +104,16 @@ itest_write_config(struct server *s, const char *server_extra, const char *route
 	if (server_extra == NULL)
 		server_extra = "";
 	/* Loopback, two workers and no access log unless the test says otherwise. */
-	fprintf(f, "server = {\n  %s\n  port = %d;\n  %s\n  %s\n  %s\n};\nroutes = (\n%s);\n",
-	        strstr(server_extra, "address") ? "" : "address = \"127.0.0.1\";", s->port,
-	        strstr(server_extra, "access_log") ? "" : "access_log = \"\";",
-	        strstr(server_extra, "workers") ? "" : "workers = 2;", server_extra, expanded);
+	if (strncmp(expanded, "listen", 6) == 0)
+		/* The test's own listeners and hosts; @PORT@ is the one to wait for. */
+		fprintf(f, "server = {\n  %s\n  %s\n  %s\n};\n%s\n",
+		        strstr(server_extra, "access_log") ? "" : "access_log = \"\";",
+		        strstr(server_extra, "workers") ? "" : "workers = 2;", server_extra, expanded);
+	else
+		fprintf(f, "server = {\n  %s\n  port = %d;\n  %s\n  %s\n  %s\n};\nroutes = (\n%s);\n",
+		        strstr(server_extra, "address") ? "" : "address = \"127.0.0.1\";", s->port,
+		        strstr(server_extra, "access_log") ? "" : "access_log = \"\";",
+		        strstr(server_extra, "workers") ? "" : "workers = 2;", server_extra, expanded);
 	ck_assert_int_eq(fclose(f), 0);
 	ck_assert_int_eq(rename(tmp, s->conf), 0);
 }
@@ -119,9 +132,12 @@ answers(int port)
 	return ok;
 }
 
-/* Starts the server; nofile > 0 sets its RLIMIT_NOFILE (soft and hard) in the child before the exec. */
+/*
+ * Starts the server; nofile > 0 sets its RLIMIT_NOFILE (soft and hard) in the child before the exec. port > 0
+ * is the port to start on, tried once; 0 picks a free one, another if that was taken meanwhile.
+ */
 static void
-start(struct server *s, const char *server_extra, const char *routes, rlim_t nofile)
+start(struct server *s, const char *server_extra, const char *routes, rlim_t nofile, int port)
 {
 	const char *bin = getenv("TINYHTTPD");
 	uint64_t deadline;
@@ -132,8 +148,8 @@ start(struct server *s, const char *server_extra, const char *routes, rlim_t nof
 	snprintf(s->conf, sizeof(s->conf), "%s/test.conf", s->dir);
 	snprintf(s->log, sizeof(s->log), "%s/stderr.log", s->dir);
 	/* Another test may take the free port first: then try another. */
-	for (attempt = 0; attempt < 5; attempt++) {
-		s->port = s->activate ? socket_port(s->listen_fd) : itest_free_port();
+	for (attempt = 0; attempt < (port > 0 ? 1 : 5); attempt++) {
+		s->port = s->activate ? socket_port(s->listen_fd) : port > 0 ? port : itest_free_port();
 		itest_write_config(s, server_extra, routes);
 		s->pid = fork();
 		ck_assert_int_ge(s->pid, 0);
@@ -185,14 +201,21 @@ start(struct server *s, const char *server_extra, const char *routes, rlim_t nof
 void
 itest_start(struct server *s, const char *server_extra, const char *routes)
 {
-	start(s, server_extra, routes, 0);
+	start(s, server_extra, routes, 0, 0);
+}
+
+void
+itest_restart(struct server *s, const char *server_extra, const char *routes)
+{
+	ck_assert_int_gt(s->port, 0);
+	start(s, server_extra, routes, 0, s->port);
 }
 
 void
 itest_start_limited(struct server *s, const char *server_extra, const char *routes, rlim_t nofile)
 {
 	ck_assert_uint_gt(nofile, 0);
-	start(s, server_extra, routes, nofile);
+	start(s, server_extra, routes, nofile, 0);
 }
 
 /* Children of master in /proc: the zombies among them, or the others. */
@@ -363,6 +386,32 @@ itest_file_has(const char *path, const char *needle, int timeout_ms)
 	return false;
 }
 
+/* Connects c to sa, from the IPv4 address source unless it is NULL. Returns 0, or -1 when refused. */
+static int
+connect_to(struct client *c, const struct sockaddr *sa, socklen_t len, const char *source)
+{
+	c->len = 0;
+	c->head_request = false;
+	c->fd = socket(sa->sa_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	ck_assert_int_ge(c->fd, 0);
+	if (source != NULL) {
+		struct sockaddr_in from = { .sin_family = AF_INET };
+		int one = 1;
+
+		ck_assert_int_eq(inet_pton(AF_INET, source, &from.sin_addr), 1);
+		/* The port is still picked at connect, for the address pair, as for an unbound socket. */
+		if (setsockopt(c->fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof(one)) == -1 ||
+		    bind(c->fd, (struct sockaddr *)&from, sizeof(from)) == -1)
+			ck_abort_msg("bind to %s: %s", source, strerror(errno));
+	}
+	if (connect(c->fd, sa, len) == -1) {
+		close(c->fd);
+		c->fd = -1;
+		return -1;
+	}
+	return 0;
+}
+
 int
 itest_connect_family(struct client *c, int family, int port)
 {
@@ -372,18 +421,20 @@ itest_connect_family(struct client *c, int family, int port)
 	struct sockaddr_in6 sin6 = { .sin6_family = AF_INET6,
 		                     .sin6_port = htons((uint16_t)port),
 		                     .sin6_addr = IN6ADDR_LOOPBACK_INIT };
-	const struct sockaddr *sa = family == AF_INET6 ? (struct sockaddr *)&sin6 : (struct sockaddr *)&sin;
 
-	c->len = 0;
-	c->head_request = false;
-	c->fd = socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	ck_assert_int_ge(c->fd, 0);
-	if (connect(c->fd, sa, family == AF_INET6 ? sizeof(sin6) : sizeof(sin)) == -1) {
-		close(c->fd);
-		c->fd = -1;
-		return -1;
-	}
-	return 0;
+	if (family == AF_INET6)
+		return connect_to(c, (struct sockaddr *)&sin6, sizeof(sin6), NULL);
+	return connect_to(c, (struct sockaddr *)&sin, sizeof(sin), NULL);
+}
+
+int
+itest_connect_from(struct client *c, const char *source, int port)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET,
+		                   .sin_port = htons((uint16_t)port),
+		                   .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+
+	return connect_to(c, (struct sockaddr *)&sin, sizeof(sin), source);
 }
 
 int

@@ -29,11 +29,18 @@ struct server {
 	char routes[4096];
 };
 
-/* Writes s->conf for s->port with the settings in server_extra ("workers = 1;" ...) and routes. */
+/*
+ * Writes s->conf for s->port with the settings in server_extra ("workers = 1;" ...) and routes. When
+ * routes starts with "listen", it is the rest of the file (listen = ( ... ); hosts = ( ... );), and one
+ * of its listeners should be on @PORT@. @PORT@, @DIR@ (s->dir) and @WWW@ (the demo pages) are filled in.
+ */
 void itest_write_config(struct server *s, const char *server_extra, const char *routes);
 
 /* Starts the server on a free port with that config and waits until it answers; fails the test if not. */
 void itest_start(struct server *s, const char *server_extra, const char *routes);
+
+/* Starts it again on the port it had, with a new directory and config: a restart after itest_stop. */
+void itest_restart(struct server *s, const char *server_extra, const char *routes);
 
 /* The same with the server's RLIMIT_NOFILE, soft and hard, set to nofile: to run it out of descriptors. */
 void itest_start_limited(struct server *s, const char *server_extra, const char *routes, rlim_t nofile);
@@ -93,6 +100,9 @@ int itest_connect(struct client *c, int port);
 
 /* The same over AF_INET or AF_INET6 (to ::1). */
 int itest_connect_family(struct client *c, int family, int port);
+
+/* The same from the local IPv4 address source, e.g. "127.0.0.2": a client the server can tell apart. */
+int itest_connect_from(struct client *c, const char *source, int port);
 
 /* A non-blocking socket connecting to 127.0.0.1:port; the connection may still be in progress. */
 int itest_connect_nonblock(int port);

@@ -15,9 +15,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* Per process, so that parallel fuzzing jobs do not load each other's inputs. */
 	static char path[64];
 	static FILE *null;
+	const struct host_cfg *h;
 	struct config *cfg;
 	char err[1024];
-	size_t off, i;
+	size_t off, i, j, next;
 	ssize_t n;
 	int fd;
 
@@ -40,6 +41,18 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		for (i = 0; i < cfg->nroutes; i++)
 			CHECK(cfg->routes[i].method != NULL && cfg->routes[i].path[0] == '/' &&
 			      cfg->routes[i].target != NULL);
+		/* Each listener TCP or a unix socket; the hosts' routes, in order, are all the routes. */
+		CHECK(cfg->nlisteners > 0 && cfg->nhosts > 0);
+		for (i = 0; i < cfg->nlisteners; i++)
+			CHECK((cfg->listeners[i].address == NULL) != (cfg->listeners[i].path == NULL));
+		for (i = 0, next = 0; i < cfg->nhosts; i++) {
+			h = &cfg->hosts[i];
+			CHECK(h->nnames > 0 && h->nroutes > 0 && h->first_route == next);
+			for (j = 0; j < h->nroutes; j++)
+				CHECK(cfg->routes[next + j].host == i);
+			next += h->nroutes;
+		}
+		CHECK(next == cfg->nroutes);
 		/* tinyhttpd -T on it. */
 		CHECK(config_print(cfg, null) == 0);
 	} else {

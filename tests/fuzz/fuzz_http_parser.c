@@ -30,6 +30,7 @@ check_inside(const struct http_request *req, const char *buf, size_t len)
 	CHECK(inside(req->method, buf, len) && inside(req->target, buf, len));
 	CHECK(inside(req->path, buf, len) && inside(req->query, buf, len));
 	CHECK(inside(req->host, buf, len) && inside(req->content_type, buf, len));
+	CHECK(inside(req->authority, buf, len));
 	CHECK(req->num_headers <= HTTP_MAX_HEADERS);
 	for (i = 0; i < req->num_headers; i++)
 		CHECK(inside(req->headers[i].name, buf, len) && inside(req->headers[i].value, buf, len));
@@ -54,6 +55,8 @@ check_meaning(ssize_t r, const struct http_request *req)
 	CHECK(req->body == HTTP_BODY_LENGTH ? req->content_length <= INT64_MAX : req->content_length == 0);
 	CHECK(!req->expect_continue || req->minor_version == 1);
 	CHECK(req->host.len == 0 || url_host_valid(req->host.p, req->host.len));
+	/* It may go into a Location as it is: no byte that could end or split a header. */
+	CHECK(req->authority.len == 0 || url_host_valid(req->authority.p, req->authority.len));
 }
 
 static bool
@@ -70,7 +73,7 @@ same_request(const struct http_request *a, const char *abuf, const struct http_r
 
 	if (!same_str(a->method, abuf, b->method, bbuf) || !same_str(a->target, abuf, b->target, bbuf) ||
 	    !same_str(a->path, abuf, b->path, bbuf) || !same_str(a->query, abuf, b->query, bbuf) ||
-	    !same_str(a->host, abuf, b->host, bbuf) ||
+	    !same_str(a->host, abuf, b->host, bbuf) || !same_str(a->authority, abuf, b->authority, bbuf) ||
 	    !same_str(a->content_type, abuf, b->content_type, bbuf) || a->minor_version != b->minor_version ||
 	    a->num_headers != b->num_headers || a->body != b->body ||
 	    a->content_length != b->content_length || a->keep_alive != b->keep_alive ||

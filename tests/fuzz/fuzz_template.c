@@ -85,7 +85,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char err[256];
 
 	split_input((const char *)data, size, &x);
-	if (template_compile(&t, x.text, (const char *const *)x.names, x.nparams, err, sizeof(err)) == 0) {
+	if (template_compile(&t, x.text, (const char *const *)x.names, x.nparams, "hint", err, sizeof(err)) ==
+	    0) {
 		out[0] = check_render(&t, x.values, false, &plain);
 		out[1] = check_render(&t, x.values, true, &html);
 		/* Escaping only ever lengthens a value. */
@@ -93,6 +94,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		/* With every value empty, what is left is the literal text, braces unescaped. */
 		out[2] = check_render(&t, empty, false, &none);
 		CHECK(none == strlen(t.src) && none <= strlen(x.text) && memcmp(out[2], t.src, none) == 0);
+		/* A literal renders as its text whatever the values. */
+		CHECK(!template_is_literal(&t) || (plain == none && memcmp(out[0], t.src, none) == 0));
 		for (i = 0; i < 3; i++)
 			free(out[i]);
 		template_free(&t);

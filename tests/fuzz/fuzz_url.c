@@ -4,6 +4,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/types.h>
 
 #include "fuzz.h"
@@ -99,17 +100,31 @@ check_encode(const char *in, size_t len)
 	free(part);
 }
 
-/* A host that passes can be put in a log line or a URL as it is: no byte that ends or escapes either. */
+/*
+ * A host that passes can be put in a log line or a URL as it is: no byte that ends or escapes either. Its
+ * name is a prefix of it, but for case, cut at the port or a final dot; the same in place; no upper case.
+ */
 static void
 check_host(const char *in, size_t len)
 {
-	size_t i;
+	char *name, *same;
+	size_t i, n;
 
 	if (!url_host_valid(in, len))
 		return;
 	CHECK(len > 0 && in[0] != ':');
 	for (i = 0; i < len; i++)
 		CHECK(in[i] > ' ' && in[i] < 0x7f && strchr("/\\?#@\"<>^`{|}", in[i]) == NULL);
+	name = fuzz_dup(in, len);
+	same = fuzz_dup(in, len);
+	n = url_host_name(in, len, name);
+	CHECK(n <= len && url_host_name(same, len, same) == n && memcmp(name, same, n) == 0);
+	CHECK(strncasecmp(name, in, n) == 0);
+	CHECK(n == len || in[n] == ':' || (in[n] == '.' && (n + 1 == len || in[n + 1] == ':')));
+	for (i = 0; i < n; i++)
+		CHECK(!(name[i] >= 'A' && name[i] <= 'Z') && (in[0] == '[' || name[i] != ':'));
+	free(name);
+	free(same);
 }
 
 int
