@@ -42,6 +42,7 @@ struct route {
 	char **params; /* ROUTE_TEXT: required parameter names */
 	size_t nparams;
 	struct template tmpl; /* ROUTE_TEXT: the body; ROUTE_REDIRECT: the Location */
+	bool uses_vars;       /* tmpl uses a request variable, {host} and the like, not only params */
 	char *target;         /* ROUTE_TEXT, ROUTE_REDIRECT: the template as written; ROUTE_FILE: absolute
 	                         file path; ROUTE_DIR: absolute root dir */
 	char *content_type;   /* NULL: text/plain; charset=utf-8 for text, by extension for files */

@@ -261,6 +261,7 @@ compile_template(struct config_loader *ld, const config_setting_t *s, struct rou
 	free(names);
 	if (rc == -1)
 		return config_fail(ld, s, "%s", msg);
+	rt->uses_vars = template_uses_from(&rt->tmpl, rt->nparams);
 	return 0;
 }
 
