@@ -1097,6 +1097,9 @@ START_TEST(test_metrics)
 	ck_assert_int_ge(metric(rs.body, "tinyhttpd_connections_accepted_total"), 12);
 	ck_assert_int_eq(metric(rs.body, "tinyhttpd_generation"), 1);
 	ck_assert_int_ge(metric(rs.body, "tinyhttpd_request_duration_seconds_count"), before + 12);
+	/* Timed by the clock, not the loop turn's, which would make every request take no time at all. */
+	ck_assert_ptr_nonnull(strstr(rs.body, "\ntinyhttpd_request_duration_seconds_sum "));
+	ck_assert(strtod(strstr(rs.body, "\ntinyhttpd_request_duration_seconds_sum ") + 40, NULL) > 0);
 
 	snprintf(path, sizeof(path), "%s/metrics.txt", srv.dir);
 	ck_assert_ptr_nonnull(f = fopen(path, "w"));
