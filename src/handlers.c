@@ -662,13 +662,19 @@ handle_dir(struct handlers *h, struct exchange *x, const struct route *rt, const
 	char rel[4096];
 	struct stat st;
 	int dirfd, fd, index, r;
+	size_t n;
 
 	/* path is normalised and starts with the prefix; an empty rest means the root itself. */
 	if (snprintf(rel, sizeof(rel), "./%.*s", (int)(len - strlen(rt->path)), path + strlen(rt->path)) >=
 	    (int)sizeof(rel) - 16)
 		return handle_error(x, 414, "path too long");
+	/* A directory is answered with its index.html: the name the file cache knows it by. */
+	n = strlen(rel);
+	if (rel[n - 1] == '/')
+		strcat(rel, "index.html");
 	if ((r = send_cached(x, rt, rel)) != TH_DECLINED)
 		return r;
+	rel[n] = '\0';
 	if ((dirfd = root_fd(h, rt)) == -1) {
 		log_errno("route at line %d: cannot open root %s", rt->line, rt->target);
 		return handle_error(x, 500, "the root of this route cannot be opened");

@@ -478,6 +478,19 @@ START_TEST(test_cache_used)
 }
 END_TEST
 
+/* A directory's index.html is served from the cache too, by the directory's own path. */
+START_TEST(test_cache_index)
+{
+	expect_ok(ask_for("GET", "/static/"), "text/html; charset=utf-8", INDEX);
+	ck_assert_uint_eq(files.n, 1);
+	ck_assert_str_eq(files.slots[0].name, "./index.html");
+	remove_file("www/index.html");
+	expect_ok(ask_for("GET", "/static/"), "text/html; charset=utf-8", INDEX);
+	now += FILE_CACHE_TTL_MS;
+	expect_text(ask_for("GET", "/static/"), "404 Not Found", "", "not found");
+}
+END_TEST
+
 /*
  * Changed in place while cached: the same size is read as it is now; a smaller or a larger one no longer
  * matches the cached Content-Length, so the entry is dropped and the file opened afresh, with its new length.
@@ -696,6 +709,7 @@ main(void)
 	tcase_add_test(tc, test_root_symlinks);
 	tcase_add_test(tc, test_autoindex);
 	tcase_add_test(tc, test_cache_used);
+	tcase_add_test(tc, test_cache_index);
 	tcase_add_test(tc, test_cache_changed);
 	tcase_add_test(tc, test_text);
 	tcase_add_test(tc, test_text_missing);
