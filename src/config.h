@@ -90,10 +90,7 @@ struct host_cfg {
 
 struct config {
 	char *file; /* the path it was loaded from */
-	/*
-	 * server.address and server.port, or with listen = ( ... ) the first TCP listener's: what master.c
-	 * binds until it binds the listeners.
-	 */
+	/* server.address and server.port: the one listener of a file without listen = ( ... ). */
 	char *address; /* "0.0.0.0", "::", "127.0.0.1", ... */
 	int port;
 	int workers; /* 0 in the file becomes the number of CPUs */

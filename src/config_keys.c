@@ -933,7 +933,6 @@ static int
 load_listeners(struct config_loader *ld, const config_setting_t *g, const config_setting_t *list, void *base)
 {
 	struct config *cfg = base;
-	const struct listen_cfg *l;
 	size_t i, n;
 
 	if (list == NULL)
@@ -953,15 +952,6 @@ load_listeners(struct config_loader *ld, const config_setting_t *g, const config
 		if (load_listener(ld, g, &cfg->listeners[i]) == -1 || listen_unique(ld, g, cfg) == -1)
 			return -1;
 	}
-	/* master.c binds cfg->address and cfg->port until it binds every listener. */
-	for (l = cfg->listeners; l < cfg->listeners + n; l++)
-		if (l->path == NULL) {
-			free(cfg->address);
-			cfg->port = l->port;
-			if ((cfg->address = strdup(l->address)) == NULL)
-				return config_nomem(ld);
-			break;
-		}
 	return 0;
 }
 

@@ -34,7 +34,7 @@ struct conn_ctx {
 	const char *log_time;        /* this second in the access log's format (access_format_time()) */
 	bool access_log;             /* format access log lines into access */
 	bool keepalive;              /* an answer may leave its connection open; false while stopping */
-	bool draining;               /* this process hands its idle connections over, or closes them */
+	bool draining;               /* finish what is in flight, take nothing new: the worker is going */
 	struct metrics_shard *shard; /* where this process counts requests and connections */
 	const int *host_slots;       /* the metrics slot of each of cfg->hosts */
 

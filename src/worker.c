@@ -52,7 +52,6 @@ struct worker {
 	int sigfd;
 	int channel;               /* to the master: "ready" goes out on it */
 	bool accept_paused;        /* out of descriptors: accepting resumes on accept_timer */
-	bool draining;             /* finish what is in flight, take nothing new */
 	bool handoff;              /* draining for a reload: idle connections go to the new generation */
 	bool stopping;             /* leave the loop now */
 	size_t handed_off;         /* connections given to the new generation */
@@ -111,7 +110,7 @@ static bool
 worker_may_accept(const struct worker *w, const struct wlistener *l)
 {
 	return l->fd != -1 && !w->stopping && !w->accept_paused &&
-	       w->ctx.nconns < (size_t)w->cfg->max_connections && (!w->draining || l->retiring);
+	       w->ctx.nconns < (size_t)w->cfg->max_connections && (!w->ctx.draining || l->retiring);
 }
 
 /* Sends the idle connection c to the master for the new generation; one that cannot go stays here. */
@@ -269,7 +268,7 @@ worker_drain(struct worker *w, char how)
 {
 	size_t i, retiring = 0;
 
-	if (w->draining) {
+	if (w->ctx.draining) {
 		/* A stop that follows a reload: nobody is left to hand connections to. */
 		if (how == CHANNEL_STOP) {
 			w->handoff = false;
@@ -277,7 +276,6 @@ worker_drain(struct worker *w, char how)
 		}
 		return;
 	}
-	w->draining = true;
 	w->ctx.draining = true;
 	w->handoff = how != CHANNEL_STOP;
 	/* A draining worker keeps a connection alive only when it can hand it over afterwards. */
@@ -423,7 +421,7 @@ worker_after_batch(struct worker *w)
 	size_t i;
 
 	conn_ctx_sweep(&w->ctx);
-	if (w->draining && w->handoff) {
+	if (w->ctx.draining && w->handoff) {
 		for (c = w->ctx.conns; c != NULL; c = next) {
 			next = c->next;
 			if (conn_is_idle(c))
@@ -471,10 +469,10 @@ worker_loop(struct worker *w)
 		}
 		loop_run_timers(&w->loop);
 		worker_after_batch(w);
-		if (w->draining && w->ctx.nconns == 0 && w->nopen == 0)
+		if (w->ctx.draining && w->ctx.nconns == 0 && w->nopen == 0)
 			break;
 	}
-	if (w->draining)
+	if (w->ctx.draining)
 		log_info("drained: %zu connections handed over, %zu still open", w->handed_off,
 		         w->ctx.nconns);
 }
