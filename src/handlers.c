@@ -581,7 +581,7 @@ send_ranges(struct handlers *h, struct exchange *x, struct response *r, const st
 		r->status = 416;
 		r->content_range = cr;
 		r->accept_ranges = false;
-		r->etag = r->last_modified = NULL;
+		r->etag = r->last_modified = r->content_encoding = NULL;
 		return send_text(x, r, "range not satisfiable");
 	case 1:
 		r->status = 206;
@@ -689,8 +689,9 @@ send_file(struct handlers *h, struct exchange *x, const struct route *rt, int di
 			rc = response_head(x->out, &r, x->date) == -1 ? TH_ERROR : TH_OK;
 			break;
 		case COND_FAILED:
+			/* A text of ours, not the variant: no coding, no validators. */
 			r.status = 412;
-			r.etag = r.last_modified = NULL;
+			r.etag = r.last_modified = r.content_encoding = NULL;
 			rc = send_text(x, &r, "precondition failed");
 			break;
 		case COND_PROCEED: break;
