@@ -245,8 +245,8 @@ check_parts(const struct resp *r, const char *name, const char *want)
 }
 
 /*
- * What an answer must be. body: "" the whole file, "-" none of it (304, 412, 404), "*" a 416, "a-b" one range,
- * "a-b,c-d" a multipart answer with those parts. The file is the one whose bytes are sent, a variant's
+ * What an answer must be. body: "" the whole file, "-" none of it (304, 412, 404), "*" a 416, "a-b" one
+ * range, "a-b,c-d" a multipart answer with those parts. The file is the one whose bytes are sent, a variant's
  * included.
  */
 static const struct static_case {
@@ -507,6 +507,199 @@ START_TEST(test_replaced)
 }
 END_TEST
 
+/*
+ * The same requests for the same files to nginx: status, Content-Range and Content-Length must agree,
+ * and with them every 304/412 decision. Where the two differ by design, the row says so and what we
+ * answer is checked instead. Multipart bodies differ in their boundaries, so only the status and the
+ * type are compared there; a 416's body is each server's own text.
+ */
+static const struct diff_case {
+	const char *path;
+	const char *headers;
+	int ours; /* 0: the same as nginx; else our status, where we differ on purpose */
+	const char *why;
+} diff_cases[] = {
+	{ "/small.txt", "", 0, NULL },
+	{ "/big.bin", "", 0, NULL },
+	{ "/small.txt", "Range: bytes=0-99\r\n", 0, NULL },
+	{ "/small.txt", "Range: bytes=-100\r\n", 0, NULL },
+	{ "/small.txt", "Range: bytes=990-5000\r\n", 0, NULL },
+	{ "/small.txt", "Range: bytes=1000-\r\n", 0, NULL },
+	{ "/big.bin", "Range: bytes=100-30099\r\n", 0, NULL },
+	{ "/big.bin", "Range: bytes=39000-\r\n", 0, NULL },
+	{ "/big.bin", "Range: bytes=0-0,20000-20100\r\n", 0, NULL },
+	{ "/small.txt", "Range: bytes=0-9,500-509\r\n", 0, NULL },
+	{ "/small.txt",
+	  "Range: "
+	  "bytes=0-0,2-2,4-4,6-6,8-8,10-10,12-12,14-14,16-16,18-18,20-20,22-22,24-24,26-26,28-28,30-30,"
+	  "32-32\r\n",
+	  0, NULL },
+	{ "/small.txt", "Range: bytes=0-9,5-19\r\n", 206,
+	  "overlapping ranges merged into one, not two parts" },
+	{ "/small.txt", "Range: bytes=9-0\r\n", 200,
+	  "a last before its first: ignored (RFC 9110 14.2), not 416" },
+	{ "/small.txt", "Range: bytes=0-499,501-999\r\n", 200, "parts as large as the file: the whole file" },
+	{ "/small.txt", "If-None-Match: @ETAG@\r\n", 0, NULL },
+	{ "/small.txt", "If-None-Match: W/@ETAG@\r\n", 0, NULL },
+	{ "/small.txt", "If-None-Match: \"x\", @ETAG@\r\n", 0, NULL },
+	{ "/small.txt", "If-None-Match: \"x\"\r\n", 0, NULL },
+	{ "/small.txt", "If-None-Match: *\r\n", 0, NULL },
+	{ "/small.txt", "If-Modified-Since: @LM@\r\n", 0, NULL },
+	{ "/small.txt", "If-Modified-Since: " OLD_DATE "\r\n", 0, NULL },
+	{ "/small.txt", "If-Modified-Since: " NEW_DATE "\r\n", 0, NULL },
+	{ "/small.txt", "If-None-Match: \"x\"\r\nIf-Modified-Since: @LM@\r\n", 0, NULL },
+	{ "/small.txt", "If-Match: @ETAG@\r\n", 0, NULL },
+	{ "/small.txt", "If-Match: \"x\"\r\n", 0, NULL },
+	{ "/small.txt", "If-Match: W/@ETAG@\r\n", 0, NULL },
+	{ "/small.txt", "If-Unmodified-Since: " OLD_DATE "\r\n", 0, NULL },
+	{ "/small.txt", "If-Unmodified-Since: @LM@\r\n", 0, NULL },
+	{ "/small.txt", "If-Range: @ETAG@\r\nRange: bytes=0-9\r\n", 0, NULL },
+	{ "/small.txt", "If-Range: @LM@\r\nRange: bytes=0-9\r\n", 0, NULL },
+	{ "/small.txt", "If-Range: \"x\"\r\nRange: bytes=0-9\r\n", 0, NULL },
+	{ "/small.txt", "If-Range: " OLD_DATE "\r\nRange: bytes=0-9\r\n", 0, NULL },
+	{ "/small.txt", "If-None-Match: @ETAG@\r\nRange: bytes=0-9\r\n", 0, NULL },
+	{ "/small.txt", "If-Match: \"x\"\r\nRange: bytes=0-9\r\n", 0, NULL },
+};
+
+static pid_t nginx_pid;
+static int nginx_port;
+static char nginx_dir[64];
+
+/* nginx in the foreground, one process, everything it writes in its own temporary directory. */
+static void
+start_nginx(void)
+{
+	char conf[128], text[2048];
+	uint64_t start;
+	struct client *c;
+	FILE *f;
+
+	snprintf(nginx_dir, sizeof(nginx_dir), "/tmp/tinyhttpd-nginx.XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(nginx_dir));
+	nginx_port = itest_free_port();
+	snprintf(text, sizeof(text),
+	         "daemon off;\nmaster_process off;\nworker_processes 1;\npid %s/nginx.pid;\n"
+	         "error_log %s/error.log;\nevents { worker_connections 64; }\n"
+	         "http {\n  access_log off;\n  client_body_temp_path %s/body;\n  proxy_temp_path %s/proxy;\n"
+	         "  fastcgi_temp_path %s/fastcgi;\n  uwsgi_temp_path %s/uwsgi;\n  scgi_temp_path %s/scgi;\n"
+	         "  server {\n    listen 127.0.0.1:%d;\n    root %s;\n    etag on;\n"
+	         "    if_modified_since before;\n    max_ranges 16;\n  }\n}\n",
+	         nginx_dir, nginx_dir, nginx_dir, nginx_dir, nginx_dir, nginx_dir, nginx_dir, nginx_port,
+	         root);
+	snprintf(conf, sizeof(conf), "%s/nginx.conf", nginx_dir);
+	ck_assert_ptr_nonnull(f = fopen(conf, "w"));
+	fputs(text, f);
+	ck_assert_int_eq(fclose(f), 0);
+	ck_assert_int_ne(nginx_pid = fork(), -1);
+	if (nginx_pid == 0) {
+		execl(NGINX, "nginx", "-p", nginx_dir, "-e", "stderr", "-c", conf, (char *)NULL);
+		_exit(127);
+	}
+	ck_assert_ptr_nonnull(c = malloc(sizeof(*c)));
+	for (start = itest_now(); itest_connect(c, nginx_port) == -1; usleep(20000))
+		ck_assert_msg(itest_now() - start < 10000 && waitpid(nginx_pid, NULL, WNOHANG) == 0,
+		              "nginx did not start; its config is %s", conf);
+	itest_close(c);
+	free(c);
+}
+
+static void
+stop_nginx(void)
+{
+	char cmd[128];
+	int status;
+
+	ck_assert_int_eq(kill(nginx_pid, SIGTERM), 0);
+	ck_assert_int_eq(waitpid(nginx_pid, &status, 0), nginx_pid);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", nginx_dir);
+	ck_assert_int_eq(system(cmd), 0);
+}
+
+/* Header lines on one line of the table: "A: 1 | B: 2", into out[cap]. */
+static const char *
+one_line(const char *headers, char *out, size_t cap)
+{
+	size_t len = 0;
+
+	for (; *headers != '\0' && len + 4 < cap; headers++) {
+		if (headers[0] == '\r' && headers[1] == '\n') {
+			headers++;
+			if (headers[1] != '\0')
+				len += (size_t)snprintf(out + len, cap - len, " | ");
+			continue;
+		}
+		out[len++] = *headers;
+	}
+	out[len] = '\0';
+	return out;
+}
+
+/* A header's value, or "-" when it is absent, into out[cap]. */
+static const char *
+header_or_dash(const struct resp *r, const char *name, char *out, size_t cap)
+{
+	const char *v = itest_header(r, name);
+
+	snprintf(out, cap, "%s", v != NULL ? v : "-");
+	return out;
+}
+
+START_TEST(test_nginx_diff)
+{
+	struct resp *ng = malloc(sizeof(*ng)), *us = malloc(sizeof(*us));
+	char path[64], ng_cr[64], us_cr[64], ng_cl[32], us_cl[32], line[256];
+	const struct diff_case *d;
+	bool multipart;
+	size_t i;
+
+	if (access(NGINX, X_OK) != 0) {
+		fprintf(stderr,
+		        "test_nginx_diff: skipped: %s is not installed (Debian: apt-get install nginx)\n",
+		        NGINX);
+		free(ng);
+		free(us);
+		return;
+	}
+	ck_assert(ng != NULL && us != NULL);
+	start_nginx();
+	fprintf(stderr, "%-9s %-58s %-7s %-7s %-26s %-26s %-7s %-7s\n", "file", "request headers", "nginx",
+	        "ours", "nginx Content-Range", "our Content-Range", "nginx CL", "our CL");
+	for (i = 0; i < sizeof(diff_cases) / sizeof(diff_cases[0]); i++) {
+		d = &diff_cases[i];
+		ask(nginx_port, "GET", d->path, d->headers, ng);
+		snprintf(path, sizeof(path), "/s%s", d->path);
+		ask(srv.port, "GET", path, d->headers, us);
+		header_or_dash(ng, "Content-Range", ng_cr, sizeof(ng_cr));
+		header_or_dash(us, "Content-Range", us_cr, sizeof(us_cr));
+		header_or_dash(ng, "Content-Length", ng_cl, sizeof(ng_cl));
+		header_or_dash(us, "Content-Length", us_cl, sizeof(us_cl));
+		fprintf(stderr, "%-9s %-58.58s %-7d %-7d %-26s %-26s %-7s %-7s%s%s\n", d->path + 1,
+		        one_line(d->headers, line, sizeof(line)), ng->status, us->status, ng_cr, us_cr, ng_cl,
+		        us_cl, d->why ? "  differs: " : "", d->why ? d->why : "");
+		if (d->ours != 0) {
+			ck_assert_int_eq(us->status, d->ours);
+			continue;
+		}
+		ck_assert_msg(ng->status == us->status, "%s %s: nginx %d, ours %d", d->path, d->headers,
+		              ng->status, us->status);
+		ck_assert_str_eq(ng_cr, us_cr);
+		multipart = itest_header(us, "Content-Type") != NULL &&
+		            strncmp(itest_header(us, "Content-Type"), "multipart/byteranges;", 21) == 0;
+		if (multipart) {
+			ck_assert_ptr_nonnull(itest_header(ng, "Content-Type"));
+			ck_assert_int_eq(
+			        strncmp(itest_header(ng, "Content-Type"), "multipart/byteranges;", 21), 0);
+		} else if (us->status == 200 || us->status == 206) {
+			/* The bodies of errors are each server's own text. */
+			ck_assert_str_eq(ng_cl, us_cl);
+		}
+	}
+	stop_nginx();
+	free(ng);
+	free(us);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -517,6 +710,7 @@ main(void)
 	/* One server for every case: each runs in its own process, the server in the runner's. */
 	tcase_add_unchecked_fixture(tc, start_server, stop_server);
 	tcase_add_loop_test(tc, test_cases, 0, (int)(sizeof(cases) / sizeof(cases[0])));
+	tcase_add_test(tc, test_nginx_diff);
 	tcase_add_test(tc, test_replaced);
 	suite_add_tcase(s, tc);
 	return check_run(s);
