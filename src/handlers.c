@@ -659,8 +659,9 @@ static int
 send_file(struct handlers *h, struct exchange *x, const struct route *rt, int dirfd, struct open_file *f,
           const char *name)
 {
-	struct response r = response_for(x, rt->status);
+	struct response r = response_for(x, rt->status), whole;
 	char variant[PATH_MAX];
+	bool get = str_eq(x->req->method, "GET") || head_only(x);
 	struct file_headers fh;
 	time_t now = 0;
 	int rc = TH_DECLINED;
@@ -679,9 +680,9 @@ send_file(struct handlers *h, struct exchange *x, const struct route *rt, int di
 		r.last_modified = f->v.last_modified;
 	}
 	if (fh.conditional)
-		now = time(NULL); /* for a two-digit year in a date */
+		now = time(NULL); /* to read a two-digit year */
 	if (r.etag != NULL && fh.conditional) {
-		switch (cond_evaluate(&fh.cond, &f->v, str_eq(x->req->method, "GET") || head_only(x), now)) {
+		switch (cond_evaluate(&fh.cond, &f->v, get, now)) {
 		case COND_NOT_MODIFIED:
 			/* The validators and Vary, but not what describes a body (section 15.4.5). */
 			r.status = x->status = 304;
@@ -699,12 +700,16 @@ send_file(struct handlers *h, struct exchange *x, const struct route *rt, int di
 	}
 	/* Ranges are for GET alone (section 14.2); HEAD gets the head GET would. */
 	r.accept_ranges = rt->status == 200;
-	if (rc == TH_DECLINED && r.accept_ranges && fh.range.p != NULL &&
-	    (str_eq(x->req->method, "GET") || head_only(x)) && cond_if_range(fh.cond.if_range, &f->v, now))
+	whole = r;
+	if (rc == TH_DECLINED && r.accept_ranges && fh.range.p != NULL && get &&
+	    cond_if_range(fh.cond.if_range, &f->v, now))
 		rc = send_ranges(h, x, &r, f, fh.range);
-	/* Also after a range that found the file shrunk: the whole read finds it too, and answers 500. */
+	/*
+	 * The head as it was before the ranges changed it. Also after a range that found the file shrunk:
+	 * the whole read finds it too, and the file is opened afresh or answered with 500.
+	 */
 	if (rc == TH_DECLINED)
-		rc = send_part(x, &r, f, 0, (uint64_t)f->st.st_size);
+		rc = send_part(x, &whole, f, 0, (uint64_t)f->st.st_size);
 	if (rc != TH_DECLINED) {
 		file_done(x, rt, f, name);
 		return rc;
