@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -592,6 +593,9 @@ start_nginx(void)
 	ck_assert_int_eq(fclose(f), 0);
 	ck_assert_int_ne(nginx_pid = fork(), -1);
 	if (nginx_pid == 0) {
+		/* A test that fails halfway does not get to stop it: it goes with the test's process. */
+		if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1)
+			_exit(126);
 		execl(NGINX, "nginx", "-p", nginx_dir, "-e", "stderr", "-c", conf, (char *)NULL);
 		_exit(127);
 	}
