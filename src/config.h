@@ -50,6 +50,7 @@ struct route {
 	int status;           /* 200 by default; 302 for redirects */
 	bool follow_symlinks; /* ROUTE_DIR: symlinks may lead out of the root */
 	bool autoindex;       /* ROUTE_DIR: a directory without index.html is listed, not 404 */
+	bool precompressed;   /* ROUTE_FILE, ROUTE_DIR: NAME.br or NAME.gz goes to a client that takes it */
 	bool metrics;         /* ROUTE_METRICS */
 	int line;             /* where the route starts in the config file, for messages */
 	size_t host;          /* its host, an index into cfg->hosts */

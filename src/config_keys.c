@@ -631,6 +631,9 @@ static const struct config_key route_keys[] = {
 	  .help = "symlinks under root may lead out of it" },
 	{ "autoindex", KEY_BOOL, ROUTE(autoindex), .kinds = ROUTE_KIND(ROUTE_DIR),
 	  .help = "a directory without index.html is listed" },
+	{ "precompressed", KEY_BOOL, ROUTE(precompressed),
+	  .kinds = ROUTE_KIND(ROUTE_FILE) | ROUTE_KIND(ROUTE_DIR),
+	  .help = "NAME.br or NAME.gz, when it exists and is not older, goes to clients that accept it" },
 };
 
 /* The names of section's kinds in kinds: by_key, the names of the keys that set them. */

@@ -400,7 +400,7 @@ conn_answered(struct conn *c, const struct exchange *x)
 	c->close_after = x->close;
 	if (x->file_fd != -1) {
 		c->file_fd = x->file_fd;
-		c->file_off = 0;
+		c->file_off = (off_t)x->file_off;
 		c->file_left = x->body_bytes;
 	}
 	conn_log(c, x->status, x->body_bytes);

@@ -26,7 +26,8 @@ evict(struct file_cache *fc, struct file_cache_entry *e)
 }
 
 int
-file_cache_get(struct file_cache *fc, const void *owner, const char *name, uint64_t now, struct stat *st)
+file_cache_get(struct file_cache *fc, const void *owner, const char *name, uint64_t now, struct stat *st,
+               struct validators *v)
 {
 	struct file_cache_entry *e = find(fc, owner, name);
 
@@ -37,12 +38,13 @@ file_cache_get(struct file_cache *fc, const void *owner, const char *name, uint6
 		return -1;
 	}
 	*st = e->st;
+	*v = e->v;
 	return e->fd;
 }
 
 void
 file_cache_put(struct file_cache *fc, const void *owner, const char *name, int fd, const struct stat *st,
-               uint64_t now)
+               const struct validators *v, uint64_t now)
 {
 	struct file_cache_entry *e, *first;
 	char *copy;
@@ -61,7 +63,7 @@ file_cache_put(struct file_cache *fc, const void *owner, const char *name, int f
 		evict(fc, first);
 	}
 	fc->slots[fc->n++] = (struct file_cache_entry){
-		.owner = owner, .name = copy, .fd = fd, .st = *st, .expires = now + FILE_CACHE_TTL_MS
+		.owner = owner, .name = copy, .fd = fd, .st = *st, .v = *v, .expires = now + FILE_CACHE_TTL_MS
 	};
 }
 

@@ -9,6 +9,8 @@
 #include <stdint.h>
 #include <sys/stat.h>
 
+#include "conditional.h"
+
 #define FILE_CACHE_SLOTS  16   /* descriptors a worker keeps open at most */
 #define FILE_CACHE_TTL_MS 1000 /* a file is opened afresh at least this often while it is served */
 
@@ -18,20 +20,26 @@ struct file_cache {
 		char *name;
 		int fd;
 		struct stat st;
-		uint64_t expires; /* ms */
+		struct validators v; /* formatted once, when it was opened */
+		uint64_t expires;    /* ms */
 	} slots[FILE_CACHE_SLOTS];
 	size_t n;
 };
 
-/* The open file owner's name stands for, with st, until it expires; -1 when there is none. */
-int file_cache_get(struct file_cache *fc, const void *owner, const char *name, uint64_t now, struct stat *st);
+/*
+ * The open file owner's name stands for, with st and v, until it expires; -1 when there is none. A file
+ * rewritten in place keeps the validators it was opened with until then: they are at most
+ * FILE_CACHE_TTL_MS old, as its bytes are not.
+ */
+int file_cache_get(struct file_cache *fc, const void *owner, const char *name, uint64_t now, struct stat *st,
+                   struct validators *v);
 
 /*
- * Keeps fd, just opened and described by st, until now + FILE_CACHE_TTL_MS; the entry that expires first
- * makes room when all slots are taken. fd belongs to the cache from now on, even when this fails.
+ * Keeps fd, just opened and described by st and v, until now + FILE_CACHE_TTL_MS; the entry that expires
+ * first makes room when all slots are taken. fd belongs to the cache from now on, even when this fails.
  */
 void file_cache_put(struct file_cache *fc, const void *owner, const char *name, int fd, const struct stat *st,
-                    uint64_t now);
+                    const struct validators *v, uint64_t now);
 
 /* Forgets owner's name: the file changed since it was opened. */
 void file_cache_drop(struct file_cache *fc, const void *owner, const char *name);

@@ -9,13 +9,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "coding.h"
+#include "conditional.h"
 #include "file_cache.h"
 #include "handlers.h"
 #include "log.h"
+#include "range.h"
 #include "response.h"
 #include "router.h"
 #include "template.h"
@@ -24,6 +28,14 @@
 
 #define MAX_PARAMS 64
 #define SMALL_FILE 16384 /* bytes: a file up to this size is copied into the response, not sendfile()d */
+/*
+ * Bytes a multipart/byteranges body may have: it is built in the output, so that a connection needs no
+ * state to send parts of a file one after the other. Clients that seek (players, PDF viewers) ask for one
+ * range at a time; several ranges that come to more than this get the whole file with 200.
+ */
+#define MULTIPART_MAX     65536
+#define BOUNDARY_LEN      16 /* hex digits */
+#define CONTENT_RANGE_LEN 72 /* "bytes " and three 20-digit numbers */
 
 /*
  * What answering needs beyond one request, for one process and one configuration: the route tables of the
@@ -37,7 +49,8 @@ struct handlers {
 	struct vhost_table **vhosts;   /* one per listener: the hosts it serves; NULL when none */
 	const struct metrics *metrics; /* what the metrics route shows */
 	int *root_fds;
-	bool no_openat2; /* the kernel (or valgrind, or a seccomp filter) lacks openat2: resolve by hand */
+	uint64_t boundary; /* the next multipart boundary: random at start, then counted */
+	bool no_openat2;   /* the kernel (or valgrind, or a seccomp filter) lacks openat2: resolve by hand */
 };
 
 static const struct {
@@ -270,121 +283,6 @@ handle_redirect(struct exchange *x, const struct route *rt, char *host)
 	return send_redirect(x, rt->status, location);
 }
 
-/* The head of a file's response, with the route's or the extension's type. Returns TH_OK or TH_ERROR (no
- * memory). */
-static int
-file_head(struct exchange *x, const struct route *rt, const struct stat *st, const char *name)
-{
-	struct response r = response_for(x, rt->status);
-
-	r.content_type = rt->content_type ? rt->content_type : mime_type(name);
-	r.content_length = (uint64_t)st->st_size;
-	x->status = r.status;
-	return response_head(x->out, &r, x->date);
-}
-
-/*
- * Answers with a small file, copied after its head so that both leave in one send. fd stays open.
- * Returns TH_OK, TH_ERROR when memory runs out, or TH_DECLINED (nothing appended) when the file is no
- * longer st's size, smaller or larger.
- */
-static int
-send_small_file(struct exchange *x, const struct route *rt, int fd, const struct stat *st, const char *name)
-{
-	size_t start = x->out->len, size = (size_t)st->st_size;
-
-	if (file_head(x, rt, st, name) == -1)
-		return TH_ERROR;
-	if (head_only(x))
-		return TH_OK;
-	/* One byte more than expected: a file that grew in place since st must not be cut short. */
-	if (buf_reserve(x->out, size + 1) == -1)
-		return TH_ERROR;
-	if (pread(fd, x->out->data + x->out->len, size + 1, 0) != (ssize_t)size) {
-		x->out->len = start;
-		return TH_DECLINED;
-	}
-	x->out->len += size;
-	x->body_bytes = size;
-	return TH_OK;
-}
-
-/* Answers with the regular file fd just opened under name; fd is closed, kept in the cache or sent. */
-static int
-send_file(struct exchange *x, const struct route *rt, int fd, const struct stat *st, const char *name)
-{
-	int r;
-
-	if (st->st_size <= SMALL_FILE) {
-		if ((r = send_small_file(x, rt, fd, st, name)) == TH_OK) {
-			file_cache_put(x->files, rt, name, fd, st, x->now);
-			return TH_OK;
-		}
-		close(fd);
-		if (r == TH_ERROR)
-			return TH_ERROR;
-		/* Its size changed since fstat(): the Content-Length in the head would be a lie. */
-		log_warn("%s changed while it was read; answering 500", name);
-		return handle_error(x, 500, "the file changed while it was read");
-	}
-	if (file_head(x, rt, st, name) == -1) {
-		close(fd);
-		return TH_ERROR;
-	}
-	if (head_only(x)) {
-		close(fd);
-		return TH_OK;
-	}
-	x->file_fd = fd;
-	x->body_bytes = (uint64_t)st->st_size;
-	return TH_OK;
-}
-
-/* A small file served within the last second, still open: one pread. TH_DECLINED on a miss. */
-static int
-send_cached(struct exchange *x, const struct route *rt, const char *name)
-{
-	struct stat st;
-	int fd, r;
-
-	if ((fd = file_cache_get(x->files, rt, name, x->now, &st)) == -1)
-		return TH_DECLINED;
-	if ((r = send_small_file(x, rt, fd, &st, name)) == TH_DECLINED)
-		file_cache_drop(x->files, rt, name);
-	return r;
-}
-
-static int
-handle_file(struct exchange *x, const struct route *rt)
-{
-	struct stat st;
-	int fd, r;
-
-	if ((r = send_cached(x, rt, rt->target)) != TH_DECLINED)
-		return r;
-	if ((fd = open(rt->target, O_RDONLY | O_CLOEXEC)) == -1 || fstat(fd, &st) == -1 ||
-	    !S_ISREG(st.st_mode)) {
-		log_errno("route at line %d: cannot serve %s", rt->line, rt->target);
-		if (fd != -1)
-			close(fd);
-		return handle_error(x, errno == ENOENT ? 404 : 500, "the file of this route cannot be read");
-	}
-	return send_file(x, rt, fd, &st, rt->target);
-}
-
-/* A directory asked for without its slash: send the client to the name relative links work under. */
-static int
-redirect_to_dir(struct exchange *x)
-{
-	const struct http_request *req = x->req;
-	char location[4096];
-
-	if (snprintf(location, sizeof(location), "%.*s/%s%.*s", (int)req->path.len, req->path.p,
-	             req->query.len ? "?" : "", (int)req->query.len, req->query.p) >= (int)sizeof(location))
-		return handle_error(x, 414, "path too long");
-	return send_redirect(x, 301, location);
-}
-
 /*
  * Without openat2 (kernels before 5.6, valgrind, some seccomp filters): resolve the path and open it only
  * when it lands inside root, which the config loader made a real path. The same answers as with
@@ -449,6 +347,418 @@ open_stat(struct handlers *h, const struct route *rt, int dirfd, const char *rel
 	return fd;
 }
 
+/* A file about to be answered with: open, described, and whether its descriptor is the file cache's. */
+struct open_file {
+	int fd;
+	bool cached;
+	struct stat st;
+	struct validators v;
+};
+
+/* The headers a file's answer depends on, found in one pass; the first of each counts. */
+struct file_headers {
+	struct cond_headers cond;
+	struct str range, accept_encoding;
+	bool conditional; /* any of cond's was sent */
+};
+
+static void
+file_headers(const struct http_request *req, struct file_headers *fh)
+{
+	const struct http_header *hd;
+	struct str *slot;
+	size_t i;
+
+	memset(fh, 0, sizeof(*fh));
+	for (i = 0; i < req->num_headers; i++) {
+		hd = &req->headers[i];
+		/* Most headers start with none of these letters: one compare and on. */
+		switch (hd->name.p[0] | 0x20) {
+		case 'i':
+			slot = str_eq_nocase(hd->name, "If-None-Match")       ? &fh->cond.if_none_match
+			       : str_eq_nocase(hd->name, "If-Modified-Since") ? &fh->cond.if_modified_since
+			       : str_eq_nocase(hd->name, "If-Match")          ? &fh->cond.if_match
+			       : str_eq_nocase(hd->name, "If-Unmodified-Since")
+			               ? &fh->cond.if_unmodified_since
+			       : str_eq_nocase(hd->name, "If-Range") ? &fh->cond.if_range
+			                                             : NULL;
+			fh->conditional |= slot != NULL;
+			break;
+		case 'r': slot = str_eq_nocase(hd->name, "Range") ? &fh->range : NULL; break;
+		case 'a':
+			slot = str_eq_nocase(hd->name, "Accept-Encoding") ? &fh->accept_encoding : NULL;
+			break;
+		default: slot = NULL; break;
+		}
+		if (slot != NULL && slot->p == NULL)
+			*slot = hd->value;
+	}
+}
+
+/* f from the file cache; TH_DECLINED when it holds no owner's name. */
+static int
+cache_get(struct exchange *x, const struct route *rt, const char *name, struct open_file *f)
+{
+	if ((f->fd = file_cache_get(x->files, rt, name, x->now, &f->st, &f->v)) == -1)
+		return TH_DECLINED;
+	f->cached = true;
+	return TH_OK;
+}
+
+/* f from fd, just opened and described by st. */
+static void
+fresh(struct open_file *f, int fd, const struct stat *st)
+{
+	f->fd = fd;
+	f->cached = false;
+	f->st = *st;
+	cond_validators(st, &f->v);
+}
+
+/*
+ * Done with f, named name: a small file stays open in the cache for the next request, a larger one is
+ * closed unless it is to be sent (x->file_fd), a cached one is left to the cache.
+ */
+static void
+file_done(struct exchange *x, const struct route *rt, struct open_file *f, const char *name)
+{
+	if (f->cached || f->fd == x->file_fd)
+		return;
+	if (f->st.st_size <= SMALL_FILE)
+		file_cache_put(x->files, rt, name, f->fd, &f->st, &f->v, x->now);
+	else
+		close(f->fd);
+}
+
+/*
+ * Done with g while k is still to be sent: g goes to the cache only when making room for it cannot close
+ * k's descriptor.
+ */
+static void
+file_done_beside(struct exchange *x, const struct route *rt, struct open_file *g, const char *name,
+                 const struct open_file *k)
+{
+	if (k->cached && !g->cached)
+		close(g->fd);
+	else
+		file_done(x, rt, g, name);
+}
+
+/*
+ * Appends r's head for len bytes of f from off, and the bytes: a small body copied after the head so that
+ * both leave in one send, a larger one left to sendfile from x->file_fd. Returns TH_OK, TH_ERROR when
+ * memory runs out, or TH_DECLINED (nothing appended) when the file no longer has the bytes st promised.
+ */
+static int
+send_part(struct exchange *x, struct response *r, const struct open_file *f, uint64_t off, uint64_t len)
+{
+	size_t start = x->out->len;
+	bool whole = len == (uint64_t)f->st.st_size;
+
+	r->content_length = len;
+	x->status = r->status;
+	if (response_head(x->out, r, x->date) == -1)
+		return TH_ERROR;
+	if (head_only(x))
+		return TH_OK;
+	if (len > SMALL_FILE) {
+		x->file_fd = f->fd;
+		x->file_off = off;
+		x->body_bytes = len;
+		return TH_OK;
+	}
+	/* One byte more for a whole file: one that grew in place since st must not be cut short. */
+	if (buf_reserve(x->out, len + 1) == -1)
+		return TH_ERROR;
+	if (pread(f->fd, x->out->data + x->out->len, len + whole, (off_t)off) != (ssize_t)len) {
+		x->out->len = start;
+		return TH_DECLINED;
+	}
+	x->out->len += len;
+	x->body_bytes = len;
+	return TH_OK;
+}
+
+/* "bytes first-last/size" into buf[CONTENT_RANGE_LEN]. */
+static const char *
+content_range(char *buf, const struct range *rg, uint64_t size)
+{
+	snprintf(buf, CONTENT_RANGE_LEN, "bytes %llu-%llu/%llu", (unsigned long long)rg->first,
+	         (unsigned long long)rg->last, (unsigned long long)size);
+	return buf;
+}
+
+/*
+ * The head of one part of a multipart/byteranges body into buf[cap], like snprintf: returns its length,
+ * whatever cap is.
+ */
+static size_t
+part_head(char *buf, size_t cap, const char *boundary, const char *type, const struct range *rg,
+          uint64_t size)
+{
+	char cr[CONTENT_RANGE_LEN];
+
+	return (size_t)snprintf(buf, cap, "\r\n--%s\r\nContent-Type: %s\r\nContent-Range: %s\r\n\r\n",
+	                        boundary, type, content_range(cr, rg, size));
+}
+
+#define CLOSE_DELIMITER(boundary) "\r\n--" boundary "--\r\n"
+
+/* The length of the multipart/byteranges body of rg[0..n) of a file of size bytes and the given type. */
+static uint64_t
+multipart_length(const char *boundary, const char *type, const struct range *rg, int n, uint64_t size)
+{
+	uint64_t total = sizeof(CLOSE_DELIMITER("")) - 1 + strlen(boundary);
+	int i;
+
+	for (i = 0; i < n; i++)
+		total += part_head(NULL, 0, boundary, type, &rg[i], size) + rg[i].last - rg[i].first + 1;
+	return total;
+}
+
+/*
+ * Several ranges: a multipart/byteranges body (RFC 9110 section 14.6) of total bytes, built in the output
+ * so that the connection sends it as any other body, with no state of its own; the caller keeps it
+ * within MULTIPART_MAX. Returns TH_OK, TH_ERROR when memory runs out, or TH_DECLINED (nothing appended)
+ * when the file shrank.
+ */
+static int
+send_multipart(struct exchange *x, struct response *r, const struct open_file *f, const char *boundary,
+               const struct range *rg, int n, uint64_t total)
+{
+	const char *part_type = r->content_type;
+	char type[sizeof("multipart/byteranges; boundary=") + BOUNDARY_LEN];
+	uint64_t size = (uint64_t)f->st.st_size, len;
+	size_t start = x->out->len;
+	int i;
+
+	snprintf(type, sizeof(type), "multipart/byteranges; boundary=%s", boundary);
+	r->content_type = type;
+	r->content_length = total;
+	x->status = r->status;
+	if (response_head(x->out, r, x->date) == -1)
+		return TH_ERROR;
+	if (head_only(x))
+		return TH_OK;
+	/* One more for the NUL that snprintf writes after the last delimiter. */
+	if (buf_reserve(x->out, total + 1) == -1)
+		return TH_ERROR;
+	for (i = 0; i < n; i++) {
+		x->out->len += part_head(x->out->data + x->out->len, x->out->cap - x->out->len, boundary,
+		                         part_type, &rg[i], size);
+		len = rg[i].last - rg[i].first + 1;
+		if (pread(f->fd, x->out->data + x->out->len, len, (off_t)rg[i].first) != (ssize_t)len) {
+			x->out->len = start;
+			return TH_DECLINED;
+		}
+		x->out->len += len;
+	}
+	x->out->len += (size_t)snprintf(x->out->data + x->out->len, x->out->cap - x->out->len,
+	                                CLOSE_DELIMITER("%s"), boundary);
+	x->body_bytes = total;
+	return TH_OK;
+}
+
+/*
+ * The answer to a Range the file can satisfy (RFC 9110 section 14): one range with 206 and Content-Range,
+ * several as multipart/byteranges, none with 416. TH_DECLINED (nothing appended) sends the whole file
+ * instead: the header is to be ignored, or the multipart body would be larger than the whole file (the
+ * ranges are too fragmented to be worth their part heads) or than MULTIPART_MAX. Otherwise as send_part().
+ */
+static int
+send_ranges(struct handlers *h, struct exchange *x, struct response *r, const struct open_file *f,
+            struct str value)
+{
+	uint64_t size = (uint64_t)f->st.st_size, total;
+	char cr[CONTENT_RANGE_LEN], boundary[BOUNDARY_LEN + 1];
+	struct range rg[RANGE_MAX];
+	int n;
+
+	switch (n = range_parse(value.p, value.len, size, rg)) {
+	case RANGE_IGNORE: return TH_DECLINED;
+	case RANGE_UNSATISFIABLE:
+		snprintf(cr, sizeof(cr), "bytes */%llu", (unsigned long long)size);
+		r->status = 416;
+		r->content_range = cr;
+		r->accept_ranges = false;
+		r->etag = r->last_modified = r->content_encoding = NULL;
+		return send_text(x, r, "range not satisfiable");
+	case 1:
+		r->status = 206;
+		r->content_range = content_range(cr, &rg[0], size);
+		return send_part(x, r, f, rg[0].first, rg[0].last - rg[0].first + 1);
+	default:
+		/* Unique per answer, so that a file cannot hold it by chance. */
+		snprintf(boundary, sizeof(boundary), "%0*llx", BOUNDARY_LEN,
+		         (unsigned long long)h->boundary++);
+		total = multipart_length(boundary, r->content_type, rg, n, size);
+		if (total >= size || total > MULTIPART_MAX)
+			return TH_DECLINED;
+		r->status = 206;
+		return send_multipart(x, r, f, boundary, rg, n, total);
+	}
+}
+
+/* Whether a's file was modified after b's: a variant older than its original is stale. */
+static bool
+older(const struct stat *a, const struct stat *b)
+{
+	return a->st_mtim.tv_sec < b->st_mtim.tv_sec ||
+	       (a->st_mtim.tv_sec == b->st_mtim.tv_sec && a->st_mtim.tv_nsec < b->st_mtim.tv_nsec);
+}
+
+/*
+ * On a precompressed route: the variant of name the client takes best (NAME.br, NAME.gz), regular and not
+ * older than f, replaces f, which is released; its name goes to path[PATH_MAX]. dirfd is the root of a
+ * root route, -1 for a file route. Returns the coding sent, or NULL when f stays.
+ */
+static const char *
+pick_variant(struct handlers *h, struct exchange *x, const struct route *rt, int dirfd, struct open_file *f,
+             const char *name, struct str accept, char *path)
+{
+	enum coding want[CODING_N];
+	struct open_file v;
+	struct stat st;
+	size_t i, n;
+	int fd;
+
+	n = accept.p != NULL ? coding_accepted(accept.p, accept.len, want) : 0;
+	for (i = 0; i < n; i++) {
+		if (snprintf(path, PATH_MAX, "%s%s", name, coding_suffixes[want[i]]) >= PATH_MAX)
+			return NULL;
+		if (cache_get(x, rt, path, &v) == TH_DECLINED) {
+			fd = dirfd == -1 ? open(path, O_RDONLY | O_CLOEXEC)
+			                 : open_beneath(h, rt, dirfd, path);
+			if (fd == -1)
+				continue;
+			if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
+				close(fd);
+				continue;
+			}
+			fresh(&v, fd, &st);
+		}
+		if (older(&v.st, &f->st)) {
+			file_done_beside(x, rt, &v, path, f);
+			continue;
+		}
+		file_done_beside(x, rt, f, name, &v);
+		*f = v;
+		return coding_names[want[i]];
+	}
+	return NULL;
+}
+
+/*
+ * Answers with f, the regular file name (its extension gives the type), opened for rt: its validators,
+ * preconditions and ranges, and on a precompressed route the variant the client takes. f is given away:
+ * kept in the cache, closed, or to be sent. Returns TH_OK, TH_ERROR when memory runs out, or TH_DECLINED
+ * (nothing appended) when f came from the file cache and no longer has the size it was cached with: it
+ * is dropped from the cache, to be opened afresh.
+ */
+static int
+send_file(struct handlers *h, struct exchange *x, const struct route *rt, int dirfd, struct open_file *f,
+          const char *name)
+{
+	struct response r = response_for(x, rt->status), whole;
+	char variant[PATH_MAX];
+	bool get = str_eq(x->req->method, "GET") || head_only(x);
+	struct file_headers fh;
+	time_t now = 0;
+	int rc = TH_DECLINED;
+
+	file_headers(x->req, &fh);
+	r.content_type = rt->content_type ? rt->content_type : mime_type(name);
+	if (rt->precompressed) {
+		r.vary_encoding = true;
+		r.content_encoding = pick_variant(h, x, rt, dirfd, f, name, fh.accept_encoding, variant);
+		if (r.content_encoding != NULL)
+			name = variant;
+	}
+	/* Preconditions only where the answer would be a success (RFC 9110 section 13.2.1). */
+	if (rt->status >= 200 && rt->status < 300) {
+		r.etag = f->v.etag;
+		r.last_modified = f->v.last_modified;
+	}
+	if (fh.conditional)
+		now = time(NULL); /* to read a two-digit year */
+	if (r.etag != NULL && fh.conditional) {
+		switch (cond_evaluate(&fh.cond, &f->v, get, now)) {
+		case COND_NOT_MODIFIED:
+			/* The validators and Vary, but not what describes a body (section 15.4.5). */
+			r.status = x->status = 304;
+			r.content_encoding = NULL;
+			rc = response_head(x->out, &r, x->date) == -1 ? TH_ERROR : TH_OK;
+			break;
+		case COND_FAILED:
+			/* A text of ours, not the variant: no coding, no validators. */
+			r.status = 412;
+			r.etag = r.last_modified = r.content_encoding = NULL;
+			rc = send_text(x, &r, "precondition failed");
+			break;
+		case COND_PROCEED: break;
+		}
+	}
+	/* Ranges are for GET alone (section 14.2); HEAD gets the head GET would. */
+	r.accept_ranges = rt->status == 200;
+	whole = r;
+	if (rc == TH_DECLINED && r.accept_ranges && fh.range.p != NULL && get &&
+	    cond_if_range(fh.cond.if_range, &f->v, now))
+		rc = send_ranges(h, x, &r, f, fh.range);
+	/*
+	 * The head as it was before the ranges changed it. Also after a range that found the file shrunk:
+	 * the whole read finds it too, and the file is opened afresh or answered with 500.
+	 */
+	if (rc == TH_DECLINED)
+		rc = send_part(x, &whole, f, 0, (uint64_t)f->st.st_size);
+	if (rc != TH_DECLINED) {
+		file_done(x, rt, f, name);
+		return rc;
+	}
+	/* Its size changed since fstat(): the Content-Length in the head would be a lie. */
+	if (f->cached) {
+		file_cache_drop(x->files, rt, name);
+		return TH_DECLINED;
+	}
+	close(f->fd);
+	log_warn("%s changed while it was read; answering 500", name);
+	return handle_error(x, 500, "the file changed while it was read");
+}
+
+static int
+handle_file(struct handlers *h, struct exchange *x, const struct route *rt)
+{
+	struct open_file f;
+	struct stat st;
+	int fd, r;
+
+	if (cache_get(x, rt, rt->target, &f) == TH_OK &&
+	    (r = send_file(h, x, rt, -1, &f, rt->target)) != TH_DECLINED)
+		return r;
+	if ((fd = open(rt->target, O_RDONLY | O_CLOEXEC)) == -1 || fstat(fd, &st) == -1 ||
+	    !S_ISREG(st.st_mode)) {
+		log_errno("route at line %d: cannot serve %s", rt->line, rt->target);
+		if (fd != -1)
+			close(fd);
+		return handle_error(x, errno == ENOENT ? 404 : 500, "the file of this route cannot be read");
+	}
+	fresh(&f, fd, &st);
+	/* Not from the cache: never TH_DECLINED. */
+	return send_file(h, x, rt, -1, &f, rt->target);
+}
+
+/* A directory asked for without its slash: send the client to the name relative links work under. */
+static int
+redirect_to_dir(struct exchange *x)
+{
+	const struct http_request *req = x->req;
+	char location[4096];
+
+	if (snprintf(location, sizeof(location), "%.*s/%s%.*s", (int)req->path.len, req->path.p,
+	             req->query.len ? "?" : "", (int)req->query.len, req->query.p) >= (int)sizeof(location))
+		return handle_error(x, 414, "path too long");
+	return send_redirect(x, 301, location);
+}
+
 /*
  * A static route's root, opened once and kept: the config loader resolved it, so what it names changes
  * with a reload, like every other setting. Returns the descriptor, or -1 with errno set.
@@ -498,6 +808,9 @@ handlers_new(const struct config *cfg, const struct metrics *metrics)
 		return NULL;
 	h->cfg = cfg;
 	h->metrics = metrics;
+	/* A file that holds a boundary by chance would garble its own parts: start where none can guess. */
+	if (getrandom(&h->boundary, sizeof(h->boundary), GRND_NONBLOCK) != sizeof(h->boundary))
+		h->boundary = (uint64_t)time(NULL) << 20 ^ (uint64_t)getpid();
 	if ((h->root_fds = malloc((cfg->nroutes ? cfg->nroutes : 1) * sizeof(*h->root_fds))) == NULL) {
 		free(h);
 		return NULL;
@@ -659,6 +972,7 @@ done:
 static int
 handle_dir(struct handlers *h, struct exchange *x, const struct route *rt, const char *path, size_t len)
 {
+	struct open_file f;
 	char rel[4096];
 	struct stat st;
 	int dirfd, fd, index, r;
@@ -668,17 +982,17 @@ handle_dir(struct handlers *h, struct exchange *x, const struct route *rt, const
 	if (snprintf(rel, sizeof(rel), "./%.*s", (int)(len - strlen(rt->path)), path + strlen(rt->path)) >=
 	    (int)sizeof(rel) - 16)
 		return handle_error(x, 414, "path too long");
-	/* A directory is answered with its index.html: the name the file cache knows it by. */
-	n = strlen(rel);
-	if (rel[n - 1] == '/')
-		strcat(rel, "index.html");
-	if ((r = send_cached(x, rt, rel)) != TH_DECLINED)
-		return r;
-	rel[n] = '\0';
 	if ((dirfd = root_fd(h, rt)) == -1) {
 		log_errno("route at line %d: cannot open root %s", rt->line, rt->target);
 		return handle_error(x, 500, "the root of this route cannot be opened");
 	}
+	/* A directory is answered with its index.html: the name the file cache knows it by. */
+	n = strlen(rel);
+	if (rel[n - 1] == '/')
+		strcat(rel, "index.html");
+	if (cache_get(x, rt, rel, &f) == TH_OK && (r = send_file(h, x, rt, dirfd, &f, rel)) != TH_DECLINED)
+		return r;
+	rel[n] = '\0';
 	fd = open_stat(h, rt, dirfd, rel, &st);
 	if (fd != -1 && S_ISDIR(st.st_mode)) {
 		if (rel[strlen(rel) - 1] != '/') {
@@ -697,7 +1011,8 @@ handle_dir(struct handlers *h, struct exchange *x, const struct route *rt, const
 			close(fd);
 		return handle_error(x, 404, "not found");
 	}
-	return send_file(x, rt, fd, &st, rel);
+	fresh(&f, fd, &st);
+	return send_file(h, x, rt, dirfd, &f, rel);
 }
 
 /*
@@ -786,7 +1101,7 @@ handle_request(struct handlers *h, struct exchange *x)
 	host = params + req->query.len + x->body.len;
 	switch (rt->kind) {
 	case ROUTE_TEXT: return handle_text(x, rt, params, host);
-	case ROUTE_FILE: return handle_file(x, rt);
+	case ROUTE_FILE: return handle_file(h, x, rt);
 	case ROUTE_DIR: path[len] = '\0'; return handle_dir(h, x, rt, path, len);
 	case ROUTE_REDIRECT: return handle_redirect(x, rt, host);
 	case ROUTE_METRICS: return send_metrics(h, x);

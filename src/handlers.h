@@ -39,7 +39,8 @@ struct exchange {
 	int status;
 	size_t host;         /* the virtual host that answered, an index into cfg->hosts */
 	uint64_t body_bytes; /* body length, for the access log */
-	int file_fd;         /* >= 0: send body_bytes of this file after out */
+	int file_fd;         /* >= 0: send body_bytes of this file, from file_off, after out */
+	uint64_t file_off;
 };
 
 struct handlers;

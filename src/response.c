@@ -25,6 +25,7 @@ response_reason(int status)
 	case 202: return "Accepted";
 	case 204: return "No Content";
 	case 205: return "Reset Content";
+	case 206: return "Partial Content";
 	case 301: return "Moved Permanently";
 	case 302: return "Found";
 	case 303: return "See Other";
@@ -40,9 +41,11 @@ response_reason(int status)
 	case 409: return "Conflict";
 	case 410: return "Gone";
 	case 411: return "Length Required";
+	case 412: return "Precondition Failed";
 	case 413: return "Content Too Large";
 	case 414: return "URI Too Long";
 	case 415: return "Unsupported Media Type";
+	case 416: return "Range Not Satisfiable";
 	case 417: return "Expectation Failed";
 	case 429: return "Too Many Requests";
 	case 431: return "Request Header Fields Too Large";
@@ -118,11 +121,14 @@ response_head(struct buf *out, const struct response *r, const char *date)
 	static const char close[] = "Connection: close\r\n", keep[] = "Connection: keep-alive\r\n";
 	const char *reason = response_reason(r->status);
 	size_t reason_len = strlen(reason), type_len = len_or_0(r->content_type),
-	       location_len = len_or_0(r->location), allow_len = len_or_0(r->allow);
+	       location_len = len_or_0(r->location), allow_len = len_or_0(r->allow),
+	       etag_len = len_or_0(r->etag), range_len = len_or_0(r->content_range),
+	       encoding_len = len_or_0(r->content_encoding);
 	char *p;
 
-	/* The fixed text is under 160 bytes; a status has 3 digits and a length at most 20. */
-	if (buf_reserve(out, 160 + reason_len + type_len + location_len + allow_len + 23) == -1)
+	/* The fixed text is under 300 bytes; a status has 3 digits and a length at most 20. */
+	if (buf_reserve(out, 300 + reason_len + type_len + location_len + allow_len + etag_len + range_len +
+	                             encoding_len + RESPONSE_DATE_LEN + 23) == -1)
 		return -1;
 	p = out->data + out->len;
 	p = PUT(p, "HTTP/1.1 ");
@@ -136,6 +142,14 @@ response_head(struct buf *out, const struct response *r, const char *date)
 		p = PUT_HEADER(p, "Content-Type: ", r->content_type, type_len);
 	p = PUT_HEADER(p, "Location: ", r->location, location_len);
 	p = PUT_HEADER(p, "Allow: ", r->allow, allow_len);
+	p = PUT_HEADER(p, "Last-Modified: ", r->last_modified, RESPONSE_DATE_LEN);
+	p = PUT_HEADER(p, "ETag: ", r->etag, etag_len);
+	if (r->accept_ranges)
+		p = PUT(p, "Accept-Ranges: bytes\r\n");
+	p = PUT_HEADER(p, "Content-Range: ", r->content_range, range_len);
+	p = PUT_HEADER(p, "Content-Encoding: ", r->content_encoding, encoding_len);
+	if (r->vary_encoding)
+		p = PUT(p, "Vary: Accept-Encoding\r\n");
 	if (r->close)
 		p = PUT(p, close);
 	else if (r->keep_alive_1_0)

@@ -18,8 +18,15 @@ struct response {
 	uint64_t content_length;
 	const char *location; /* redirects */
 	const char *allow;    /* 405 */
-	bool close;           /* the connection closes after this response */
-	bool keep_alive_1_0;  /* an HTTP/1.0 client asked to keep the connection: say yes */
+	/* A file's: its validators, the part of it sent (206) or its size (416), a variant's coding. */
+	const char *etag;          /* with its quotes */
+	const char *last_modified; /* an IMF-fixdate, RESPONSE_DATE_LEN long */
+	const char *content_range; /* "bytes 0-9/100"; for a 416, a star in place of 0-9 */
+	const char *content_encoding;
+	bool accept_ranges;  /* Accept-Ranges: bytes */
+	bool vary_encoding;  /* Vary: Accept-Encoding: the route has precompressed variants */
+	bool close;          /* the connection closes after this response */
+	bool keep_alive_1_0; /* an HTTP/1.0 client asked to keep the connection: say yes */
 };
 
 /* The reason phrase of status, "Unknown" for codes this server never sends. */

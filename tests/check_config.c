@@ -746,6 +746,12 @@ static const struct bad bad_configs[] = {
 	  "autoindex is only for root routes" },
 	{ "routes = (\n  { path = \"/\"; file = \"www/a.html\";\n    follow_symlinks = false; }\n);\n", 3,
 	  "follow_symlinks is only for root routes" },
+	{ "routes = (\n  { prefix = \"/s/\"; root = \"www\";\n    precompressed = \"br\"; }\n);\n", 3,
+	  "route precompressed must be true or false" },
+	{ "routes = (\n  { path = \"/\"; text = \"x\";\n    precompressed = true; }\n);\n", 3,
+	  "precompressed is only for file or root routes" },
+	{ "routes = (\n  { path = \"/\"; redirect = \"/x\";\n    precompressed = false; }\n);\n", 3,
+	  "precompressed is only for file or root routes" },
 	/* listen */
 	{ "listen = (\n  { port = 80; },\n  { address = \"0.0.0.0\"; port = 80; }\n);\n" ROUTES, 3,
 	  "listen 0.0.0.0 port 80 is also the listener at line 2; remove one" },
@@ -1054,7 +1060,7 @@ START_TEST(test_print)
 	        "  { method = \"POST\"; path = \"/t\"; params = [ \"a\", \"b\" ];\n"
 	        "    text = \"q\\\" b\\\\ {a} {{x}}\\n\\t\\x01 caf\xc3\xa9\"; content_type = \"text/html\"; "
 	        "},\n"
-	        "  { prefix = \"/s/\"; root = \"www\"; autoindex = true; },\n"
+	        "  { prefix = \"/s/\"; root = \"www\"; autoindex = true; precompressed = true; },\n"
 	        "  { path = \"/f\"; file = \"www/a.html\"; status = 203; },\n"
 	        "  { path = \"/r\"; redirect = \"/t\"; }\n"
 	        ");\n";
@@ -1086,6 +1092,9 @@ START_TEST(test_print)
 	        strstr(first, "\n\t\t\t\ttext = \"q\\\" b\\\\ {a} {{x}}\\x0a\\x09\\x01 caf\xc3\xa9\";"));
 	ck_assert_ptr_nonnull(strstr(first, "\n\t\t\t\tcontent_type = \"text/html\";"));
 	ck_assert_ptr_nonnull(strstr(first, "\n\t\t\t\tautoindex = true;"));
+	ck_assert(cfg->routes[1].precompressed && !cfg->routes[2].precompressed);
+	ck_assert_ptr_nonnull(strstr(first, "\n\t\t\t\tprecompressed = true;"));
+	ck_assert_ptr_nonnull(strstr(first, "\n\t\t\t\tprecompressed = false;"));
 	ck_assert_ptr_nonnull(strstr(first, "\n\t\t\t\tstatus = 203;"));
 	ck_assert_ptr_nonnull(strstr(first, "\n\t\t\t\tstatus = 302;"));
 	ck_assert_ptr_nonnull(strstr(first, "\n\t\t\t\t# content_type is not set "));

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "check_run.h"
+#include "conditional.h"
 #include "handlers.h"
 
 #define DATE       "Tue, 24 Nov 2026 22:33:58 GMT"
@@ -66,6 +67,7 @@ struct answer {
 	uint64_t body_bytes;
 	off_t file_size; /* of the file to send after text, or -1 when there is none */
 	ino_t file_ino;
+	uint64_t file_off; /* where sending it starts */
 };
 
 /* Generated content for the large files: letters that differ from byte to byte, so an offset shows. */
@@ -241,6 +243,7 @@ ask(const char *request)
 		ck_assert_int_eq(fstat(x.file_fd, &st), 0);
 		a.file_size = st.st_size;
 		a.file_ino = st.st_ino;
+		a.file_off = x.file_off;
 		ck_assert_int_eq(close(x.file_fd), 0);
 	}
 	ck_assert_int_eq(buf_append(&out, "", 1), 0);
@@ -337,15 +340,58 @@ expect_ok(struct answer a, const char *type, const char *body)
 	expect(a, "200 OK", headers, body);
 }
 
+/* The validators of name in the tree as it is now. */
+static struct validators
+validators_of(const char *name)
+{
+	struct validators v;
+	char path[256];
+	struct stat st;
+
+	in_dir(path, sizeof(path), name);
+	ck_assert_int_eq(stat(path, &st), 0);
+	cond_validators(&st, &v);
+	return v;
+}
+
+/* The head of a 200 from a file with validators v, of type, whose body has len bytes. */
+static const char *
+file_head(const struct validators *v, const char *type, size_t len)
+{
+	static char headers[512];
+
+	snprintf(headers, sizeof(headers),
+	         "Content-Type: %s\r\nLast-Modified: %s\r\nETag: %s\r\nAccept-Ranges: "
+	         "bytes\r\nContent-Length: "
+	         "%zu\r\n",
+	         type, v->last_modified, v->etag, len);
+	return headers;
+}
+
+/* A 200 with a file's body of type, and the validators v it was opened with. */
+static void
+expect_file_as(struct answer a, const struct validators *v, const char *type, const char *body)
+{
+	expect(a, "200 OK", file_head(v, type, strlen(body)), body);
+}
+
+/* The same for the file name of the tree as it is now. */
+static void
+expect_file(struct answer a, const char *name, const char *type, const char *body)
+{
+	struct validators v = validators_of(name);
+
+	expect_file_as(a, &v, type, body);
+}
+
 START_TEST(test_file)
 {
-	struct answer a;
+	struct validators v = validators_of("www/small.txt");
 
-	expect_ok(ask_for("GET", "/file"), "text/plain; charset=utf-8", SMALL);
-	expect_ok(ask_for("GET", "/page"), "text/html; charset=utf-8", INDEX);
+	expect_file(ask_for("GET", "/file"), "www/small.txt", "text/plain; charset=utf-8", SMALL);
+	expect_file(ask_for("GET", "/page"), "www/index.html", "text/html; charset=utf-8", INDEX);
 	/* HEAD: the same headers, Content-Length included, and no body. */
-	a = ask_for("HEAD", "/file");
-	expect(a, "200 OK", "Content-Type: text/plain; charset=utf-8\r\nContent-Length: 11\r\n", "");
+	expect(ask_for("HEAD", "/file"), "200 OK", file_head(&v, "text/plain; charset=utf-8", 11), "");
 }
 END_TEST
 
@@ -359,10 +405,11 @@ END_TEST
 
 START_TEST(test_root_files)
 {
-	expect_ok(ask_for("GET", "/static/"), "text/html; charset=utf-8", INDEX);
-	expect_ok(ask_for("GET", "/static/small.txt"), "text/plain; charset=utf-8", SMALL);
-	expect_ok(ask_for("GET", "/static/sub/a.txt"), "text/plain; charset=utf-8", "a\n");
-	expect_ok(ask_for("GET", "/static/index.html"), "text/html; charset=utf-8", INDEX);
+	expect_file(ask_for("GET", "/static/"), "www/index.html", "text/html; charset=utf-8", INDEX);
+	expect_file(ask_for("GET", "/static/small.txt"), "www/small.txt", "text/plain; charset=utf-8", SMALL);
+	expect_file(ask_for("GET", "/static/sub/a.txt"), "www/sub/a.txt", "text/plain; charset=utf-8", "a\n");
+	expect_file(ask_for("GET", "/static/index.html"), "www/index.html", "text/html; charset=utf-8",
+	            INDEX);
 	expect_text(ask_for("GET", "/static/nothing.txt"), "404 Not Found", "", "not found");
 	expect_text(ask_for("GET", "/static/sub/nothing/"), "404 Not Found", "", "not found");
 }
@@ -381,26 +428,30 @@ END_TEST
 /* Up to SMALL_FILE bytes the body is copied after the head; one byte more and it is sent from the file. */
 START_TEST(test_root_large)
 {
-	char *edge = pattern(SMALL_FILE), path[256];
+	char *edge = pattern(SMALL_FILE), path[256], want[1024];
+	struct validators v;
 	struct answer a;
 	struct stat st;
 
-	expect_ok(ask_for("GET", "/static/edge.bin"), "application/octet-stream", edge);
+	expect_file(ask_for("GET", "/static/edge.bin"), "www/edge.bin", "application/octet-stream", edge);
 	free(edge);
 
 	in_dir(path, sizeof(path), "www/big.bin");
 	ck_assert_int_eq(stat(path, &st), 0);
+	v = validators_of("www/big.bin");
 	a = ask_for("GET", "/static/big.bin");
 	ck_assert_int_eq(a.status, 200);
-	ck_assert_str_eq(a.text, "HTTP/1.1 200 OK\r\nServer: tinyhttpd\r\nDate: " DATE "\r\n"
-	                         "Content-Type: application/octet-stream\r\nContent-Length: 16385\r\n\r\n");
+	snprintf(want, sizeof(want), "HTTP/1.1 200 OK\r\nServer: tinyhttpd\r\nDate: " DATE "\r\n%s\r\n",
+	         file_head(&v, "application/octet-stream", 16385));
+	ck_assert_str_eq(a.text, want);
 	ck_assert_int_eq(a.file_size, SMALL_FILE + 1);
 	ck_assert_uint_eq(a.file_ino, st.st_ino);
+	ck_assert_uint_eq(a.file_off, 0);
 	ck_assert_uint_eq(a.body_bytes, SMALL_FILE + 1);
 
 	/* HEAD: the same head, no file to send. */
-	expect(ask_for("HEAD", "/static/big.bin"), "200 OK",
-	       "Content-Type: application/octet-stream\r\nContent-Length: 16385\r\n", "");
+	expect(ask_for("HEAD", "/static/big.bin"), "200 OK", file_head(&v, "application/octet-stream", 16385),
+	       "");
 }
 END_TEST
 
@@ -421,16 +472,17 @@ START_TEST(test_root_dotdot)
 	/* Out of the prefix but not above "/": another path, which no route has. */
 	expect_text(ask_for("GET", "/static/../secret.txt"), "404 Not Found", "", "not found");
 	expect_text(ask_for("GET", "/static/sub/%2e%2e/%2e%2e/secret.txt"), "404 Not Found", "", "not found");
-	expect_ok(ask_for("GET", "/static/sub/../small.txt"), "text/plain; charset=utf-8", SMALL);
+	expect_file(ask_for("GET", "/static/sub/../small.txt"), "www/small.txt", "text/plain; charset=utf-8",
+	            SMALL);
 }
 END_TEST
 
 START_TEST(test_root_symlinks)
 {
-	expect_ok(ask_for("GET", "/static/in.txt"), "text/plain; charset=utf-8", SMALL);
+	expect_file(ask_for("GET", "/static/in.txt"), "www/small.txt", "text/plain; charset=utf-8", SMALL);
 	expect_text(ask_for("GET", "/static/out.txt"), "404 Not Found", "", "not found");
-	expect_ok(ask_for("GET", "/follow/out.txt"), "text/plain; charset=utf-8", SECRET);
-	expect_ok(ask_for("GET", "/follow/in.txt"), "text/plain; charset=utf-8", SMALL);
+	expect_file(ask_for("GET", "/follow/out.txt"), "secret.txt", "text/plain; charset=utf-8", SECRET);
+	expect_file(ask_for("GET", "/follow/in.txt"), "www/small.txt", "text/plain; charset=utf-8", SMALL);
 }
 END_TEST
 
@@ -455,7 +507,7 @@ START_TEST(test_autoindex)
 	ck_assert_ptr_null(strstr(a.text, ODD));
 	ck_assert_ptr_null(strstr(a.text, ".hidden"));
 	/* The route's own root is not listed when it has an index.html, and has no "../". */
-	expect_ok(ask_for("GET", "/index/"), "text/html; charset=utf-8", INDEX);
+	expect_file(ask_for("GET", "/index/"), "www/index.html", "text/html; charset=utf-8", INDEX);
 	/* Without autoindex, the same directory is not found. */
 	expect_text(ask_for("GET", "/static/sub/"), "404 Not Found", "", "not found");
 }
@@ -465,13 +517,15 @@ END_TEST
  * served. */
 START_TEST(test_cache_used)
 {
-	expect_ok(ask_for("GET", "/static/small.txt"), "text/plain; charset=utf-8", SMALL);
+	struct validators v = validators_of("www/small.txt");
+
+	expect_file_as(ask_for("GET", "/static/small.txt"), &v, "text/plain; charset=utf-8", SMALL);
 	ck_assert_uint_eq(files.n, 1);
 	ck_assert_str_eq(files.slots[0].name, "./small.txt");
 	ck_assert_uint_eq(files.slots[0].expires, now + FILE_CACHE_TTL_MS);
 	remove_file("www/small.txt");
 	now += FILE_CACHE_TTL_MS - 1;
-	expect_ok(ask_for("GET", "/static/small.txt"), "text/plain; charset=utf-8", SMALL);
+	expect_file_as(ask_for("GET", "/static/small.txt"), &v, "text/plain; charset=utf-8", SMALL);
 	now += 1;
 	expect_text(ask_for("GET", "/static/small.txt"), "404 Not Found", "", "not found");
 	ck_assert_uint_eq(files.n, 0);
@@ -481,34 +535,39 @@ END_TEST
 /* A directory's index.html is served from the cache too, by the directory's own path. */
 START_TEST(test_cache_index)
 {
-	expect_ok(ask_for("GET", "/static/"), "text/html; charset=utf-8", INDEX);
+	struct validators v = validators_of("www/index.html");
+
+	expect_file_as(ask_for("GET", "/static/"), &v, "text/html; charset=utf-8", INDEX);
 	ck_assert_uint_eq(files.n, 1);
 	ck_assert_str_eq(files.slots[0].name, "./index.html");
 	remove_file("www/index.html");
-	expect_ok(ask_for("GET", "/static/"), "text/html; charset=utf-8", INDEX);
+	expect_file_as(ask_for("GET", "/static/"), &v, "text/html; charset=utf-8", INDEX);
 	now += FILE_CACHE_TTL_MS;
 	expect_text(ask_for("GET", "/static/"), "404 Not Found", "", "not found");
 }
 END_TEST
 
 /*
- * Changed in place while cached: the same size is read as it is now; a smaller or a larger one no longer
- * matches the cached Content-Length, so the entry is dropped and the file opened afresh, with its new length.
+ * Changed in place while cached: the same size is read as it is now (with the validators it was opened
+ * with, for what is left of its time to live); a smaller or a larger one no longer matches the cached
+ * Content-Length, so the entry is dropped and the file opened afresh, with its new length and validators.
  */
 START_TEST(test_cache_changed)
 {
-	expect_ok(ask_for("GET", "/static/small.txt"), "text/plain; charset=utf-8", SMALL);
+	struct validators v = validators_of("www/small.txt");
+	const char *type = "text/plain; charset=utf-8";
+
+	expect_file_as(ask_for("GET", "/static/small.txt"), &v, type, SMALL);
 	write_file("www/small.txt", "SMALL TEXT\n", strlen(SMALL));
-	expect_ok(ask_for("GET", "/static/small.txt"), "text/plain; charset=utf-8", "SMALL TEXT\n");
+	expect_file_as(ask_for("GET", "/static/small.txt"), &v, type, "SMALL TEXT\n");
 	write_file("www/small.txt", "tiny\n", 5);
-	expect_ok(ask_for("GET", "/static/small.txt"), "text/plain; charset=utf-8", "tiny\n");
+	expect_file(ask_for("GET", "/static/small.txt"), "www/small.txt", type, "tiny\n");
 	ck_assert_uint_eq(files.n, 1);
 	ck_assert_int_eq(files.slots[0].st.st_size, 5);
-	expect_ok(ask_for("GET", "/static/small.txt"), "text/plain; charset=utf-8", "tiny\n");
+	expect_file(ask_for("GET", "/static/small.txt"), "www/small.txt", type, "tiny\n");
 	/* Grown: the cached length would cut it short. */
 	write_file("www/small.txt", "tiny, and then some more\n", 25);
-	expect_ok(ask_for("GET", "/static/small.txt"), "text/plain; charset=utf-8",
-	          "tiny, and then some more\n");
+	expect_file(ask_for("GET", "/static/small.txt"), "www/small.txt", type, "tiny, and then some more\n");
 	ck_assert_int_eq(files.slots[0].st.st_size, 25);
 }
 END_TEST

@@ -8,6 +8,7 @@
 #include "response.h"
 
 static const char date[] = "Tue, 24 Nov 2026 22:33:58 GMT";
+#define DATE_LINE "Tue, 24 Nov 2026 22:33:58 GMT\r\n"
 
 static void
 expect_head(const struct response *r, const char *want)
@@ -45,6 +46,36 @@ START_TEST(test_heads)
 	expect_head(&odd,
 	            "HTTP/1.1 299 Unknown\r\nServer: tinyhttpd\r\nDate: Tue, 24 Nov 2026 22:33:58 GMT\r\n"
 	            "Connection: close\r\nContent-Length: 0\r\n\r\n");
+}
+END_TEST
+
+/* A file's headers, in their order; a 304 keeps the validators and Vary, and nothing about a body. */
+START_TEST(test_file_heads)
+{
+	struct response part = { .status = 206,
+		                 .content_type = "text/css",
+		                 .content_length = 10,
+		                 .etag = "\"1-2-3\"",
+		                 .last_modified = "Sun, 06 Nov 1994 08:49:37 GMT",
+		                 .content_range = "bytes 0-9/100",
+		                 .content_encoding = "br",
+		                 .accept_ranges = true,
+		                 .vary_encoding = true };
+	struct response same = { .status = 304,
+		                 .content_type = "text/css",
+		                 .etag = "\"1-2-3\"",
+		                 .last_modified = "Sun, 06 Nov 1994 08:49:37 GMT",
+		                 .vary_encoding = true };
+
+	expect_head(&part, "HTTP/1.1 206 Partial Content\r\nServer: tinyhttpd\r\nDate: " DATE_LINE
+	                   "Content-Type: text/css\r\nLast-Modified: Sun, 06 Nov 1994 08:49:37 GMT\r\n"
+	                   "ETag: \"1-2-3\"\r\nAccept-Ranges: bytes\r\nContent-Range: bytes 0-9/100\r\n"
+	                   "Content-Encoding: br\r\nVary: Accept-Encoding\r\nContent-Length: 10\r\n\r\n");
+	expect_head(&same, "HTTP/1.1 304 Not Modified\r\nServer: tinyhttpd\r\nDate: " DATE_LINE
+	                   "Last-Modified: Sun, 06 Nov 1994 08:49:37 GMT\r\nETag: \"1-2-3\"\r\n"
+	                   "Vary: Accept-Encoding\r\n\r\n");
+	ck_assert_str_eq(response_reason(412), "Precondition Failed");
+	ck_assert_str_eq(response_reason(416), "Range Not Satisfiable");
 }
 END_TEST
 
@@ -113,5 +144,6 @@ END_TEST
 int
 main(void)
 {
-	return CHECK_RUN_TESTS("response", "response", 0, test_heads, test_text, test_no_content, test_date);
+	return CHECK_RUN_TESTS("response", "response", 0, test_heads, test_file_heads, test_text,
+	                       test_no_content, test_date);
 }

@@ -4,7 +4,7 @@
 #
 #   FUZZ_SECONDS=60 tests/fuzz/run.sh [harness ...]
 #
-# The harnesses: http_parser url template config proxy_proto (all of them when none is named).
+# The harnesses: http_parser url template config proxy_proto file_headers (all of them when none is named).
 #
 # FUZZ_BUILD_DIR is where binaries, working corpora, logs and crash inputs go: by default $TMPDIR/tinyhttpd-fuzz
 # when TMPDIR is set, else tests/fuzz/build. The working corpus there grows from run to run; the seeds in
@@ -21,7 +21,7 @@ else
 	build=tests/fuzz/build
 fi
 harnesses=("$@")
-[ ${#harnesses[@]} -gt 0 ] || harnesses=(http_parser url template config proxy_proto)
+[ ${#harnesses[@]} -gt 0 ] || harnesses=(http_parser url template config proxy_proto file_headers)
 
 # shellcheck disable=SC2054 # the commas belong to -fsanitize=
 cflags=(-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
@@ -36,6 +36,7 @@ sources() {
 	template) echo src/template.c ;;
 	config) echo src/config.c src/config_keys.c src/template.c src/http_parser.c src/url.c ;;
 	proxy_proto) echo src/proxy_proto.c ;;
+	file_headers) echo src/range.c src/conditional.c src/coding.c src/response.c src/buf.c ;;
 	*) return 1 ;;
 	esac
 }
