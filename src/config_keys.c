@@ -589,6 +589,13 @@ static const struct config_key server_keys[] = {
 	  .help = "file that gets a line per request; \"-\": standard error, \"\": none" },
 	{ "access_log_format", KEY_ENUM, .choices = access_formats, .def = ACCESS_COMMON,
 	  CFG(access_log_format), .help = "how access log lines are written" },
+	{ "server_tokens", KEY_BOOL, .def = true, CFG(server_tokens),
+	  .help = "the Server header names the version; false: tinyhttpd alone" },
+	/* After server_tokens: the header block starts with the Server header. */
+	{ "headers", KEY_MAP, CFG(answer.headers), .count = offsetof(struct config, answer.nheaders),
+	  .check = config_server_headers, .help = "headers every answer gets, unless a host or route says" },
+	{ "error_pages", KEY_LIST, .section = CONFIG_ERROR_PAGE, .check = config_server_error_pages,
+	  .help = "pages sent instead of the server's plain-text errors" },
 };
 
 /* metrics = false would be a route of no kind at all. */
@@ -631,6 +638,8 @@ static const struct config_key route_keys[] = {
 	  .help = "symlinks under root may lead out of it" },
 	{ "autoindex", KEY_BOOL, ROUTE(autoindex), .kinds = ROUTE_KIND(ROUTE_DIR),
 	  .help = "a directory without index.html is listed" },
+	{ "headers", KEY_MAP, ROUTE(answer.headers), .count = offsetof(struct route, answer.nheaders),
+	  .check = config_route_headers, .help = "headers its answers get, over its host's" },
 };
 
 /* The names of section's kinds in kinds: by_key, the names of the keys that set them. */
@@ -677,10 +686,9 @@ entry_kind(struct config_loader *ld, enum config_section section, const config_s
 	return 0;
 }
 
-/* Entry g of a list of section: a group of the section's keys; want shows one. */
-static int
-check_entry(struct config_loader *ld, enum config_section section, const config_setting_t *g,
-            const char *want)
+int
+config_check_entry(struct config_loader *ld, enum config_section section, const config_setting_t *g,
+                   const char *want)
 {
 	char what[32];
 
@@ -696,7 +704,7 @@ load_route(struct config_loader *ld, const config_setting_t *r, struct route *rt
 	unsigned kind;
 
 	rt->line = line_of(r);
-	if (check_entry(ld, CONFIG_ROUTE, r, "a group { path = \"/...\"; ... }") == -1 ||
+	if (config_check_entry(ld, CONFIG_ROUTE, r, "a group { path = \"/...\"; ... }") == -1 ||
 	    entry_kind(ld, CONFIG_ROUTE, r, &kind) == -1)
 		return -1;
 	/* Before its keys: how path is read depends on it. */
@@ -790,8 +798,20 @@ static const struct config_key host_keys[] = {
 	  .help = "the names it answers: \"example.com\", \"*.example.org\", \"*\"" },
 	{ "listen", KEY_STRINGS, HOST(listen), .count = offsetof(struct host_cfg, nlisten),
 	  .check = check_host_listen, .help = "the names of the listeners it is on; unset: every one" },
+	/* Before routes, whose headers are merged over the host's. */
+	{ "headers", KEY_MAP, HOST(answer.headers), .count = offsetof(struct host_cfg, answer.nheaders),
+	  .check = config_host_headers, .help = "headers its answers get, over the server's" },
+	{ "error_pages", KEY_LIST, .section = CONFIG_ERROR_PAGE, .check = config_host_error_pages,
+	  .help = "its own error pages, over the server's" },
 	{ "routes", KEY_LIST, .section = CONFIG_ROUTE, .check = load_host_routes,
 	  .help = "what it answers, by method and path" },
+};
+
+static const struct config_key error_page_keys[] = {
+	{ "status", KEY_INT, .min = 400, .max = 599, .def = 404, .off = offsetof(struct error_page, status),
+	  .check = config_page_status, .help = "the error it replaces the server's message for" },
+	{ "file", KEY_STRING, .off = offsetof(struct error_page, file), .check = config_page_file,
+	  .help = "the page, read at load, sent with that status and its extension's type" },
 };
 
 static int
@@ -800,7 +820,8 @@ load_listener(struct config_loader *ld, const config_setting_t *g, struct listen
 	unsigned kind;
 
 	l->line = line_of(g);
-	if (check_entry(ld, CONFIG_LISTEN, g, "a group { port = 8080; } or { path = \"...\"; }") == -1 ||
+	if (config_check_entry(ld, CONFIG_LISTEN, g, "a group { port = 8080; } or { path = \"...\"; }") ==
+	            -1 ||
 	    entry_kind(ld, CONFIG_LISTEN, g, &kind) == -1)
 		return -1;
 	return config_load_keys(ld, CONFIG_LISTEN, g, l, kind);
@@ -959,8 +980,8 @@ static int
 load_host(struct config_loader *ld, const config_setting_t *g, struct host_cfg *h)
 {
 	h->line = line_of(g);
-	if (check_entry(ld, CONFIG_HOST, g, "a group { names = [ \"example.com\" ]; routes = ( ... ); }") ==
-	    -1)
+	if (config_check_entry(ld, CONFIG_HOST, g,
+	                       "a group { names = [ \"example.com\" ]; routes = ( ... ); }") == -1)
 		return -1;
 	return config_load_keys(ld, CONFIG_HOST, g, h, 0);
 }
@@ -1091,10 +1112,15 @@ load_top_routes(struct config_loader *ld, const config_setting_t *g, const confi
 		return config_nomem(ld);
 	h->nnames = 1;
 	h->line = list != NULL ? line_of(list) : 1;
+	if (config_host_answer(ld, h) == -1)
+		return -1;
 	return load_routes(ld, NULL, list, 0);
 }
 
 static const struct config_key top_keys[] = {
+	/* First: error pages take their type from it. */
+	{ "types", KEY_MAP, CFG(type_overrides), .count = offsetof(struct config, ntype_overrides),
+	  .check = config_load_types, .help = "extensions' media types, over /etc/mime.types" },
 	{ "server", KEY_GROUP, .section = CONFIG_SERVER, .help = "how the server runs and logs" },
 	{ "listen", KEY_LIST, .section = CONFIG_LISTEN, .check = load_listeners,
 	  .help = "the sockets it listens on; without it, server.address and port" },
@@ -1136,6 +1162,12 @@ static const struct config_section_info sections[] = {
 	                   .entry = "route",
 	                   .keys = route_keys,
 	                   .nkeys = nitems(route_keys) },
+	[CONFIG_ERROR_PAGE] = { .name = "error page",
+	                        .scope = "error page ",
+	                        .where = " in an error page",
+	                        .entry = "error page",
+	                        .keys = error_page_keys,
+	                        .nkeys = nitems(error_page_keys) },
 };
 
 const struct config_section_info *

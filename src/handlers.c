@@ -16,6 +16,7 @@
 #include "file_cache.h"
 #include "handlers.h"
 #include "log.h"
+#include "mime.h"
 #include "response.h"
 #include "router.h"
 #include "template.h"
@@ -40,44 +41,6 @@ struct handlers {
 	bool no_openat2; /* the kernel (or valgrind, or a seccomp filter) lacks openat2: resolve by hand */
 };
 
-static const struct {
-	const char *ext;
-	const char *type;
-} mime_types[] = {
-	{ "html", "text/html; charset=utf-8" },
-	{ "htm", "text/html; charset=utf-8" },
-	{ "css", "text/css; charset=utf-8" },
-	{ "js", "text/javascript; charset=utf-8" },
-	{ "mjs", "text/javascript; charset=utf-8" },
-	{ "json", "application/json" },
-	{ "txt", "text/plain; charset=utf-8" },
-	{ "xml", "application/xml" },
-	{ "svg", "image/svg+xml" },
-	{ "png", "image/png" },
-	{ "jpg", "image/jpeg" },
-	{ "jpeg", "image/jpeg" },
-	{ "gif", "image/gif" },
-	{ "webp", "image/webp" },
-	{ "ico", "image/vnd.microsoft.icon" },
-	{ "pdf", "application/pdf" },
-	{ "wasm", "application/wasm" },
-	{ "woff2", "font/woff2" },
-};
-
-static const char *
-mime_type(const char *path)
-{
-	const char *dot = strrchr(path, '.'), *slash = strrchr(path, '/');
-	size_t i;
-
-	if (dot == NULL || (slash != NULL && dot < slash))
-		return "application/octet-stream";
-	for (i = 0; i < sizeof(mime_types) / sizeof(mime_types[0]); i++)
-		if (strcasecmp(dot + 1, mime_types[i].ext) == 0)
-			return mime_types[i].type;
-	return "application/octet-stream";
-}
-
 static bool
 head_only(const struct exchange *x)
 {
@@ -89,6 +52,7 @@ response_for(const struct exchange *x, int status)
 {
 	struct response r = { .status = status, .close = x->close };
 
+	r.headers = (struct str){ x->answer->block, x->answer->block_len };
 	r.keep_alive_1_0 = x->req->minor_version == 0 && !x->close;
 	return r;
 }
@@ -106,12 +70,28 @@ send_text(struct exchange *x, struct response *r, const char *msg)
 	return TH_OK;
 }
 
+/* An error with r's status and headers: its error page, or msg as plain text. */
+static int
+send_error(struct exchange *x, struct response *r, const char *msg)
+{
+	const struct error_page *page = config_error_page(x->answer, r->status);
+	ssize_t body;
+
+	if (page == NULL)
+		return send_text(x, r, msg);
+	x->status = r->status;
+	if ((body = response_page(x->out, r, page->type, page->body, page->len, head_only(x), x->date)) == -1)
+		return TH_ERROR;
+	x->body_bytes = (uint64_t)body;
+	return TH_OK;
+}
+
 int
 handle_error(struct exchange *x, int status, const char *msg)
 {
 	struct response r = response_for(x, status);
 
-	return send_text(x, &r, msg);
+	return send_error(x, &r, msg);
 }
 
 static int
@@ -277,7 +257,7 @@ file_head(struct exchange *x, const struct route *rt, const struct stat *st, con
 {
 	struct response r = response_for(x, rt->status);
 
-	r.content_type = rt->content_type ? rt->content_type : mime_type(name);
+	r.content_type = rt->content_type ? rt->content_type : mime_lookup(x->types, name);
 	r.content_length = (uint64_t)st->st_size;
 	x->status = r.status;
 	return response_head(x->out, &r, x->date);
@@ -716,12 +696,15 @@ route_request(struct handlers *h, struct exchange *x, size_t *len)
 	x->status = 0;
 	x->body_bytes = 0;
 	x->file_fd = -1;
+	x->answer = &h->cfg->answer;
+	x->types = &h->cfg->types;
 	if (x->route != NULL)
 		x->host = x->route->host;
 	else if (h->vhosts[x->listener] != NULL)
 		x->host = vhost_match(h->vhosts[x->listener], req->authority);
 	else
 		return handle_error(x, 404, "no host is served on this listener");
+	x->answer = x->route != NULL ? &x->route->answer : &h->cfg->hosts[x->host].answer;
 	/* Before any route is looked at: a method no route can name is the server's to refuse, not a path's.
 	 */
 	if (!http_method_known(req->method))
@@ -752,10 +735,11 @@ route_request(struct handlers *h, struct exchange *x, size_t *len)
 	case ROUTER_BAD_METHOD:
 		r = response_for(x, 405);
 		r.allow = allow;
-		return send_text(x, &r, "method not allowed");
+		return send_error(x, &r, "method not allowed");
 	case ROUTER_OPTIONS: return send_options(x, allow);
 	case ROUTER_FOUND: break;
 	}
+	x->answer = &x->route->answer;
 	return TH_OK;
 }
 

@@ -304,7 +304,7 @@ expect(struct answer a, const char *status, const char *headers, const char *bod
 	char *want = malloc(cap);
 
 	ck_assert_ptr_nonnull(want);
-	ck_assert_int_lt(snprintf(want, cap, "HTTP/1.1 %s\r\nServer: tinyhttpd\r\nDate: " DATE "\r\n%s\r\n%s",
+	ck_assert_int_lt(snprintf(want, cap, "HTTP/1.1 %s\r\nServer: tinyhttpd/" PACKAGE_VERSION "\r\nDate: " DATE "\r\n%s\r\n%s",
 	                          status, headers, body),
 	                 (int)cap);
 	ck_assert_int_eq(a.status, atoi(status));
@@ -392,7 +392,7 @@ START_TEST(test_root_large)
 	ck_assert_int_eq(stat(path, &st), 0);
 	a = ask_for("GET", "/static/big.bin");
 	ck_assert_int_eq(a.status, 200);
-	ck_assert_str_eq(a.text, "HTTP/1.1 200 OK\r\nServer: tinyhttpd\r\nDate: " DATE "\r\n"
+	ck_assert_str_eq(a.text, "HTTP/1.1 200 OK\r\nServer: tinyhttpd/" PACKAGE_VERSION "\r\nDate: " DATE "\r\n"
 	                         "Content-Type: application/octet-stream\r\nContent-Length: 16385\r\n\r\n");
 	ck_assert_int_eq(a.file_size, SMALL_FILE + 1);
 	ck_assert_uint_eq(a.file_ino, st.st_ino);
