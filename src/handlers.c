@@ -366,10 +366,10 @@ redirect_to_dir(struct exchange *x)
 }
 
 /*
- * Without openat2 (kernels before 5.6, valgrind, some seccomp filters): resolve the path and open it only
- * when it lands inside root, which the config loader made a real path. The same answers as with
- * openat2, but a symlink swapped between the check and the open can win the race: only someone who can
- * write under root can try.
+ * Without openat2 (kernels before 5.6, valgrind, some seccomp filters), or for a path through a symlink
+ * with an absolute target: resolve the path and open it only when it lands inside root, which the config
+ * loader made a real path. A symlink swapped between the check and the open can win the race: only
+ * someone who can write under root can try.
  */
 static int
 open_resolved(const char *root, const char *rel)
@@ -394,7 +394,9 @@ open_resolved(const char *root, const char *rel)
 
 /*
  * Opens rel (normalised: no ".." of its own) under the route's root; the kernel refuses any way out,
- * symlinks included, unless the route lets symlinks lead out.
+ * symlinks included, unless the route lets symlinks lead out. RESOLVE_BENEATH also refuses a symlink
+ * with an absolute target (EXDEV), even one inside the root: that one is resolved by hand, and served
+ * when it lands inside.
  */
 static int
 open_beneath(struct handlers *h, const struct route *rt, int dirfd, const char *rel)
@@ -409,9 +411,10 @@ open_beneath(struct handlers *h, const struct route *rt, int dirfd, const char *
 		return openat(dirfd, rel, O_RDONLY | O_CLOEXEC);
 	if (!h->no_openat2) {
 		fd = (int)syscall(SYS_openat2, dirfd, rel, &how, sizeof(how));
-		if (fd != -1 || errno != ENOSYS)
+		if (fd != -1 || (errno != ENOSYS && errno != EXDEV))
 			return fd;
-		h->no_openat2 = true;
+		if (errno == ENOSYS)
+			h->no_openat2 = true;
 	}
 	return open_resolved(rt->target, rel);
 }

@@ -425,12 +425,37 @@ START_TEST(test_root_dotdot)
 }
 END_TEST
 
+/* Makes name a symlink to the absolute path of target, both in the test directory; removed in teardown. */
+static void
+abs_symlink(const char *name, const char *target)
+{
+	char path[256], to[256];
+
+	in_dir(path, sizeof(path), name);
+	in_dir(to, sizeof(to), target);
+	ck_assert_int_eq(symlink(to, path), 0);
+}
+
 START_TEST(test_root_symlinks)
 {
 	expect_ok(ask_for("GET", "/static/in.txt"), "text/plain; charset=utf-8", SMALL);
 	expect_text(ask_for("GET", "/static/out.txt"), "404 Not Found", "", "not found");
 	expect_ok(ask_for("GET", "/follow/out.txt"), "text/plain; charset=utf-8", SECRET);
 	expect_ok(ask_for("GET", "/follow/in.txt"), "text/plain; charset=utf-8", SMALL);
+	/* An absolute target inside the root is served, a file or a directory on the way; outside, not. */
+	abs_symlink("www/abs-in.txt", "www/small.txt");
+	abs_symlink("www/abs-dir", "www/sub");
+	abs_symlink("www/abs-out.txt", "secret.txt");
+	abs_symlink("www/sub/abs-up", "www");
+	expect_ok(ask_for("GET", "/static/abs-in.txt"), "text/plain; charset=utf-8", SMALL);
+	expect_ok(ask_for("GET", "/static/abs-dir/a.txt"), "text/plain; charset=utf-8", "a\n");
+	expect_ok(ask_for("GET", "/static/sub/abs-up/small.txt"), "text/plain; charset=utf-8", SMALL);
+	expect_text(ask_for("GET", "/static/abs-out.txt"), "404 Not Found", "", "not found");
+	expect_ok(ask_for("GET", "/follow/abs-out.txt"), "text/plain; charset=utf-8", SECRET);
+	remove_file("www/abs-in.txt");
+	remove_file("www/abs-dir");
+	remove_file("www/abs-out.txt");
+	remove_file("www/sub/abs-up");
 }
 END_TEST
 
