@@ -750,6 +750,7 @@ route_free(struct route *rt)
 {
 	answer_free(&rt->answer);
 	free_strings(rt->params, rt->nparams);
+	free_strings(rt->index, rt->nindex);
 	template_free(&rt->tmpl);
 	free(rt->method);
 	free(rt->path);

@@ -81,7 +81,9 @@ struct route {
 	bool html;            /* content_type is an HTML type */
 	int status;           /* 200 by default; 302 for redirects */
 	bool follow_symlinks; /* ROUTE_DIR: symlinks may lead out of the root */
-	bool autoindex;       /* ROUTE_DIR: a directory without index.html is listed, not 404 */
+	bool autoindex;       /* ROUTE_DIR: a directory without an index file is listed, not 404 */
+	char **index;         /* ROUTE_DIR: the files a directory is answered with, the first that exists */
+	size_t nindex;
 	bool metrics;         /* ROUTE_METRICS */
 	int line;             /* where the route starts in the config file, for messages */
 	size_t host;          /* its host, an index into cfg->hosts */

@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <limits.h>
 #include <pwd.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -598,6 +599,31 @@ static const struct config_key server_keys[] = {
 	  .help = "pages sent instead of the server's plain-text errors" },
 };
 
+/* File names in the directory asked for, not paths: a name with '/' could reach out of it. */
+static int
+check_index(struct config_loader *ld, const config_setting_t *g, const config_setting_t *s, void *base)
+{
+	struct route *rt = base;
+	size_t i;
+
+	if (s == NULL) {
+		if ((rt->index = calloc(1, sizeof(*rt->index))) == NULL ||
+		    (rt->index[0] = strdup("index.html")) == NULL)
+			return config_nomem(ld);
+		rt->nindex = 1;
+		return 0;
+	}
+	for (i = 0; i < rt->nindex; i++)
+		if (rt->index[i][0] == '\0' || strchr(rt->index[i], '/') != NULL ||
+		    strcmp(rt->index[i], ".") == 0 || strcmp(rt->index[i], "..") == 0 ||
+		    strlen(rt->index[i]) > NAME_MAX)
+			return config_fail(ld, config_setting_get_elem(s, (unsigned int)i),
+			                   "route index \"%s\" must be a file name such as \"index.html\", "
+			                   "without '/'",
+			                   rt->index[i]);
+	return check_once(ld, s, rt->index, rt->nindex, "index file");
+}
+
 /* metrics = false would be a route of no kind at all. */
 static int
 check_metrics(struct config_loader *ld, const config_setting_t *g, const config_setting_t *s, void *base)
@@ -636,8 +662,11 @@ static const struct config_key route_keys[] = {
 	  .help = "the Content-Type; by default text/plain or by the file's extension" },
 	{ "follow_symlinks", KEY_BOOL, ROUTE(follow_symlinks), .kinds = ROUTE_KIND(ROUTE_DIR),
 	  .help = "symlinks under root may lead out of it" },
+	{ "index", KEY_STRINGS, ROUTE(index), .count = offsetof(struct route, nindex), .check = check_index,
+	  .kinds = ROUTE_KIND(ROUTE_DIR),
+	  .help = "what a directory is answered with: the first that exists" },
 	{ "autoindex", KEY_BOOL, ROUTE(autoindex), .kinds = ROUTE_KIND(ROUTE_DIR),
-	  .help = "a directory without index.html is listed" },
+	  .help = "a directory without an index file is listed" },
 	{ "headers", KEY_MAP, ROUTE(answer.headers), .count = offsetof(struct route, answer.nheaders),
 	  .check = config_route_headers, .help = "headers its answers get, over its host's" },
 };

@@ -639,6 +639,43 @@ done:
 	return rc;
 }
 
+/* A small index file of the directory rel (of n bytes, ending in '/') served within the last second. */
+static int
+send_cached_index(struct exchange *x, const struct route *rt, char *rel, size_t n)
+{
+	size_t i;
+	int r;
+
+	for (i = 0; i < rt->nindex; i++) {
+		strcpy(rel + n, rt->index[i]);
+		if ((r = send_cached(x, rt, rel)) != TH_DECLINED)
+			return r;
+	}
+	rel[n] = '\0';
+	return TH_DECLINED;
+}
+
+/*
+ * The first of the route's index files that the directory rel (of n bytes, ending in '/') has, opened, with
+ * its name appended to rel; -1 with errno ENOENT when it has none, or another errno when one cannot be
+ * opened.
+ */
+static int
+open_index(struct handlers *h, const struct route *rt, int dirfd, char *rel, size_t n, struct stat *st)
+{
+	size_t i;
+	int fd;
+
+	for (i = 0; i < rt->nindex; i++) {
+		strcpy(rel + n, rt->index[i]);
+		if ((fd = open_stat(h, rt, dirfd, rel, st)) != -1 || errno != ENOENT)
+			return fd;
+	}
+	rel[n] = '\0';
+	errno = ENOENT;
+	return -1;
+}
+
 static int
 handle_dir(struct handlers *h, struct exchange *x, const struct route *rt, const char *path, size_t len)
 {
@@ -647,29 +684,27 @@ handle_dir(struct handlers *h, struct exchange *x, const struct route *rt, const
 	int dirfd, fd, index, r;
 	size_t n;
 
-	/* path is normalised and starts with the prefix; an empty rest means the root itself. */
+	/* path is normalised and starts with the prefix; an empty rest means the root itself. Room is left
+	 * for an index file's name, which the config loader holds to NAME_MAX. */
 	if (snprintf(rel, sizeof(rel), "./%.*s", (int)(len - strlen(rt->path)), path + strlen(rt->path)) >=
-	    (int)sizeof(rel) - 16)
+	    (int)sizeof(rel) - NAME_MAX - 1)
 		return handle_error(x, 414, "path too long");
-	/* A directory is answered with its index.html: the name the file cache knows it by. */
+	/* A directory is answered with an index file: the name the file cache knows it by. */
 	n = strlen(rel);
-	if (rel[n - 1] == '/')
-		strcat(rel, "index.html");
-	if ((r = send_cached(x, rt, rel)) != TH_DECLINED)
+	if ((r = rel[n - 1] == '/' ? send_cached_index(x, rt, rel, n) : send_cached(x, rt, rel)) !=
+	    TH_DECLINED)
 		return r;
-	rel[n] = '\0';
 	if ((dirfd = root_fd(h, rt)) == -1) {
 		log_errno("route at line %d: cannot open root %s", rt->line, rt->target);
 		return handle_error(x, 500, "the root of this route cannot be opened");
 	}
 	fd = open_stat(h, rt, dirfd, rel, &st);
 	if (fd != -1 && S_ISDIR(st.st_mode)) {
-		if (rel[strlen(rel) - 1] != '/') {
+		if (rel[n - 1] != '/') {
 			close(fd);
 			return redirect_to_dir(x);
 		}
-		strcat(rel, "index.html");
-		index = open_stat(h, rt, dirfd, rel, &st);
+		index = open_index(h, rt, dirfd, rel, n, &st);
 		if (index == -1 && errno == ENOENT && rt->autoindex)
 			return send_listing(x, rt, fd, path);
 		close(fd);

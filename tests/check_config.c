@@ -879,6 +879,20 @@ static const struct bad bad_configs[] = {
 	  "top-level routes cannot be used with hosts (line 2): move them into a host" },
 	{ "hosts = (\n  { names = [ \"x\" ]; " ROUTES "  }\n);\n" ROUTES, 5,
 	  "top-level routes cannot be used with hosts (line 1)" },
+	/* index */
+	{ "routes = ( { prefix = \"/\"; root = \"www\";\n  index = \"index.html\"; } );\n", 2,
+	  "route index must be a list of strings" },
+	{ "routes = ( { prefix = \"/\"; root = \"www\"; index = [ \"a.html\",\n  \"sub/index.html\" ]; } "
+	  ");\n",
+	  2, "route index \"sub/index.html\" must be a file name such as \"index.html\", without '/'" },
+	{ "routes = ( { prefix = \"/\"; root = \"www\"; index = [\n  \"..\" ]; } );\n", 2,
+	  "route index \"..\" must be a file name" },
+	{ "routes = ( { prefix = \"/\"; root = \"www\"; index = [\n  \"\" ]; } );\n", 2,
+	  "route index \"\" must be a file name" },
+	{ "routes = ( { prefix = \"/\"; root = \"www\"; index = [ \"a\",\n  \"a\" ]; } );\n", 2,
+	  "duplicate index file \"a\" in index" },
+	{ "routes = ( { path = \"/\"; text = \"x\";\n  index = [ \"a\" ]; } );\n", 2,
+	  "index is only for root routes" },
 	/* types */
 	{ "types = [ \"a\" ];\n" ROUTES, 1, "types must be a group of strings" },
 	{ "types = {\n  wasm = 5;\n};\n" ROUTES, 2, "types wasm must be a string" },
@@ -1195,6 +1209,7 @@ START_TEST(test_print)
 	        strstr(first, "\n\t\t\t\ttext = \"q\\\" b\\\\ {a} {{x}}\\x0a\\x09\\x01 caf\xc3\xa9\";"));
 	ck_assert_ptr_nonnull(strstr(first, "\n\t\t\t\tcontent_type = \"text/html\";"));
 	ck_assert_ptr_nonnull(strstr(first, "\n\t\t\t\tautoindex = true;"));
+	ck_assert_ptr_nonnull(strstr(first, "\n\t\t\t\tindex = [ \"index.html\" ];"));
 	ck_assert_ptr_nonnull(strstr(first, "\n\t\t\t\tstatus = 203;"));
 	ck_assert_ptr_nonnull(strstr(first, "\n\t\t\t\tstatus = 302;"));
 	ck_assert_ptr_nonnull(strstr(first, "\n\t\t\t\t# content_type is not set "));

@@ -157,6 +157,10 @@ setup(void)
 	        "{ prefix = \"/static/\"; root = \"www\"; },\n"
 	        "{ prefix = \"/index/\"; root = \"www\"; autoindex = true; },\n"
 	        "{ prefix = \"/follow/\"; root = \"www\"; follow_symlinks = true; },\n"
+	        "{ prefix = \"/several/\"; root = \"www\"; index = [ \"default.htm\", \"index.htm\", "
+	        "\"index.html\" ]; },\n"
+	        "{ prefix = \"/listed/\"; root = \"www\"; index = [ ]; autoindex = true; },\n"
+	        "{ prefix = \"/bare/\"; root = \"www\"; index = [ ]; },\n"
 	        "{ path = \"/hello\"; params = [ \"name\" ]; " GREETING HTML "},\n"
 	        "{ method = \"POST\"; path = \"/hello\"; params = [ \"name\" ]; " GREETING HTML "},\n"
 	        "{ path = \"/plain\"; params = [ \"name\" ]; " GREETING "},\n"
@@ -304,7 +308,9 @@ expect(struct answer a, const char *status, const char *headers, const char *bod
 	char *want = malloc(cap);
 
 	ck_assert_ptr_nonnull(want);
-	ck_assert_int_lt(snprintf(want, cap, "HTTP/1.1 %s\r\nServer: tinyhttpd/" PACKAGE_VERSION "\r\nDate: " DATE "\r\n%s\r\n%s",
+	ck_assert_int_lt(snprintf(want, cap,
+	                          "HTTP/1.1 %s\r\nServer: tinyhttpd/" PACKAGE_VERSION "\r\nDate: " DATE
+	                          "\r\n%s\r\n%s",
 	                          status, headers, body),
 	                 (int)cap);
 	ck_assert_int_eq(a.status, atoi(status));
@@ -378,6 +384,31 @@ START_TEST(test_root_slash)
 }
 END_TEST
 
+/* A directory is answered with the first of the route's index files it has, from the file cache too. */
+START_TEST(test_root_index)
+{
+	struct answer a;
+
+	write_file("www/sub/index.htm", "htm\n", 4);
+	expect_ok(ask_for("GET", "/several/"), "text/html; charset=utf-8", INDEX);
+	expect_ok(ask_for("GET", "/several/sub/"), "text/html; charset=utf-8", "htm\n");
+	expect_ok(ask_for("GET", "/several/sub/"), "text/html; charset=utf-8", "htm\n");
+	ck_assert_uint_eq(files.n, 2);
+	ck_assert_str_eq(files.slots[1].name, "./sub/index.htm");
+	expect_text(ask_for("GET", "/several/sub?a=b"), "301 Moved Permanently",
+	            "Location: /several/sub/?a=b\r\n", "moved to /several/sub/?a=b");
+	/* The default is index.html alone. */
+	expect_text(ask_for("GET", "/static/sub/"), "404 Not Found", "", "not found");
+	/* None: a directory is listed, with autoindex, even when it has an index.html; or it is not found. */
+	a = ask_for("GET", "/listed/");
+	ck_assert_int_eq(a.status, 200);
+	ck_assert_ptr_nonnull(strstr(a.text, "<li><a href=\"index.html\">index.html</a></li>"));
+	expect_text(ask_for("GET", "/bare/"), "404 Not Found", "", "not found");
+	expect_ok(ask_for("GET", "/bare/small.txt"), "text/plain; charset=utf-8", SMALL);
+	remove_file("www/sub/index.htm");
+}
+END_TEST
+
 /* Up to SMALL_FILE bytes the body is copied after the head; one byte more and it is sent from the file. */
 START_TEST(test_root_large)
 {
@@ -392,8 +423,9 @@ START_TEST(test_root_large)
 	ck_assert_int_eq(stat(path, &st), 0);
 	a = ask_for("GET", "/static/big.bin");
 	ck_assert_int_eq(a.status, 200);
-	ck_assert_str_eq(a.text, "HTTP/1.1 200 OK\r\nServer: tinyhttpd/" PACKAGE_VERSION "\r\nDate: " DATE "\r\n"
-	                         "Content-Type: application/octet-stream\r\nContent-Length: 16385\r\n\r\n");
+	ck_assert_str_eq(a.text,
+	                 "HTTP/1.1 200 OK\r\nServer: tinyhttpd/" PACKAGE_VERSION "\r\nDate: " DATE "\r\n"
+	                 "Content-Type: application/octet-stream\r\nContent-Length: 16385\r\n\r\n");
 	ck_assert_int_eq(a.file_size, SMALL_FILE + 1);
 	ck_assert_uint_eq(a.file_ino, st.st_ino);
 	ck_assert_uint_eq(a.body_bytes, SMALL_FILE + 1);
@@ -746,6 +778,7 @@ main(void)
 	tcase_add_test(tc, test_redirect_vars);
 	tcase_add_test(tc, test_redirect_too_long);
 	tcase_add_test(tc, test_methods);
+	tcase_add_test(tc, test_root_index);
 	suite_add_tcase(s, tc);
 	return check_run(s);
 }
