@@ -172,6 +172,16 @@ START_TEST(test_bundled)
 	ck_assert_str_eq(cfg->access_log, "-");
 	ck_assert_int_eq(cfg->access_log_format, ACCESS_COMMON);
 	ck_assert_uint_eq(cfg->nroutes, 6);
+	/* The demo's headers and styled error pages. */
+	ck_assert_str_eq(cfg->answer.block,
+	                 "Server: tinyhttpd/" PACKAGE_VERSION "\r\nX-Content-Type-Options: nosniff\r\n");
+	ck_assert_uint_eq(cfg->answer.npages, 2);
+	for (i = 0; i < cfg->answer.npages; i++) {
+		ck_assert_str_eq(cfg->answer.pages[i].type, "text/html; charset=utf-8");
+		ck_assert_ptr_nonnull(strstr(cfg->answer.pages[i].body, "<style>"));
+	}
+	ck_assert_ptr_nonnull(strstr(config_error_page(&cfg->routes[0].answer, 404)->body, "<title>404 "));
+	ck_assert_ptr_nonnull(strstr(config_error_page(&cfg->routes[0].answer, 400)->body, "<title>400 "));
 
 	check_route(&cfg->routes[0], ROUTE_TEXT, "GET", "/hello", 200);
 	check_render(&cfg->routes[0], NULL, "Hello World!");

@@ -271,6 +271,52 @@ START_TEST(test_error_pages)
 }
 END_TEST
 
+/*
+ * The bundled demo: every link of its landing page works as it stands, with the seed routes, and its
+ * error pages are what a missing file and a missing parameter get.
+ */
+START_TEST(test_demo)
+{
+	const char *top = getenv("TOP_SRCDIR") != NULL ? getenv("TOP_SRCDIR") : ".";
+	char path[512], req[512], *page = NULL, *p, *end;
+	size_t len = 0, links = 0;
+	FILE *f;
+
+	snprintf(extra, sizeof(extra),
+	         "error_pages = ( { status = 404; file = \"%1$s/www/errors/404.html\"; },\n"
+	         "    { status = 400; file = \"%1$s/www/errors/400.html\"; } );",
+	         top);
+	itest_start(&srv, extra, itest_seed_routes);
+	snprintf(path, sizeof(path), "%s/www/index.html", top);
+	ck_assert_ptr_nonnull(f = fopen(path, "r"));
+	ck_assert_int_gt(getdelim(&page, &len, '\0', f), 0);
+	ck_assert_int_eq(fclose(f), 0);
+	for (p = page; (p = strstr(p, "href=\"")) != NULL; p = end) {
+		p += 6;
+		ck_assert_ptr_nonnull(end = strchr(p, '"'));
+		/* The one HTML escape the page's links use. */
+		snprintf(req, sizeof(req), "GET %.*s HTTP/1.1\r\nHost: x\r\n\r\n", (int)(end - p), p);
+		if ((p = strstr(req, "&amp;")) != NULL)
+			memmove(p + 1, p + 5, strlen(p + 5) + 1);
+		links++;
+		if (strstr(req, "nothing-here") != NULL) {
+			expect(req, 404);
+			ck_assert_ptr_nonnull(strstr(rs.body, "<title>404 Not found</title>"));
+			expect_header("Content-Type", "text/html; charset=utf-8");
+		} else {
+			expect(req, 200);
+		}
+	}
+	free(page);
+	ck_assert_uint_eq(links, 4);
+	expect("GET /info?name=Tom&age=20 HTTP/1.1\r\nHost: x\r\n\r\n", 200);
+	ck_assert_str_eq(rs.body, "hello, I'm Tom and 20 years old.");
+	expect("GET /info HTTP/1.1\r\nHost: x\r\n\r\n", 400);
+	ck_assert_ptr_nonnull(strstr(rs.body, "<title>400 Bad request</title>"));
+	itest_stop(&srv, SIGTERM);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -283,6 +329,7 @@ main(void)
 	tcase_add_test(tc, test_headers);
 	tcase_add_test(tc, test_server_tokens);
 	tcase_add_test(tc, test_error_pages);
+	tcase_add_test(tc, test_demo);
 	suite_add_tcase(s, tc);
 	return check_run(s);
 }
