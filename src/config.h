@@ -83,7 +83,7 @@ struct route {
 	bool follow_symlinks; /* ROUTE_DIR: symlinks may lead out of the root */
 	bool autoindex;       /* ROUTE_DIR: a directory without an index file is listed, not 404 */
 	char **index;         /* ROUTE_DIR: the files a directory is answered with, the first that exists */
-	size_t nindex;
+	size_t nindex;        /* their number */
 	bool metrics;         /* ROUTE_METRICS */
 	int line;             /* where the route starts in the config file, for messages */
 	size_t host;          /* its host, an index into cfg->hosts */
