@@ -348,6 +348,38 @@ store_strings(struct config_loader *ld, const char *what, const config_setting_t
 	return 0;
 }
 
+/* Each setting of group s, of any name, as a string: what a header or a media type is made of. */
+static int
+store_map(struct config_loader *ld, const char *what, const config_setting_t *s, struct config_pair **field,
+          size_t *n)
+{
+	const config_setting_t *e;
+	char want[96];
+	int i, len;
+
+	if (s == NULL)
+		return 0;
+	snprintf(want, sizeof(want), "a group of strings (%s = { name = \"value\"; };)",
+	         config_setting_name(s));
+	if (config_check_type(ld, s, what, CONFIG_TYPE_BIT(CONFIG_TYPE_GROUP), want) == -1)
+		return -1;
+	len = config_setting_length(s);
+	if ((*field = calloc(len > 0 ? (size_t)len : 1, sizeof(**field))) == NULL)
+		return config_nomem(ld);
+	for (i = 0; i < len; i++) {
+		e = config_setting_get_elem(s, (unsigned int)i);
+		snprintf(want, sizeof(want), "%s %s", what, config_setting_name(e));
+		if (check_string(ld, want, e) == -1)
+			return -1;
+		/* Counted first, so that config_free releases what a failure leaves. */
+		*n = (size_t)i + 1;
+		if (copy_str(ld, config_setting_name(e), &(*field)[i].name) == -1 ||
+		    copy_str(ld, config_setting_get_string(e), &(*field)[i].value) == -1)
+			return -1;
+	}
+	return 0;
+}
+
 static int
 load_group(struct config_loader *ld, const struct config_key *key, const config_setting_t *s, void *base)
 {
@@ -382,6 +414,7 @@ store(struct config_loader *ld, const struct config_key *key, const char *what, 
 	case KEY_LIST:
 		snprintf(want, sizeof(want), "a list of groups (%s = ( { ... }, { ... } );)", key->name);
 		return s != NULL ? config_check_type(ld, s, what, SEQ_TYPES, want) : 0;
+	case KEY_MAP: return store_map(ld, what, s, field, (size_t *)(void *)((char *)base + key->count));
 	}
 	return 0;
 }
@@ -538,6 +571,20 @@ print_strings(FILE *out, char *const *v, size_t n)
 	return w + fprintf(out, " ]");
 }
 
+static int
+print_map(FILE *out, const struct config_pair *v, size_t n)
+{
+	int w = fprintf(out, "{");
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		w += fprintf(out, " %s = ", v[i].name);
+		w += print_string(out, v[i].value);
+		w += fprintf(out, ";");
+	}
+	return w + fprintf(out, " }");
+}
+
 /* Writes "name = value;" for key's field in base; returns the bytes written. */
 static int
 print_setting(FILE *out, const struct config_key *key, const void *base)
@@ -564,6 +611,10 @@ print_setting(FILE *out, const struct config_key *key, const void *base)
 	case KEY_STRINGS:
 		n += print_strings(out, *(char **const *)field,
 		                   *(const size_t *)(const void *)((const char *)base + key->count));
+		break;
+	case KEY_MAP:
+		n += print_map(out, *(struct config_pair *const *)field,
+		               *(const size_t *)(const void *)((const char *)base + key->count));
 		break;
 	case KEY_GROUP:
 	case KEY_LIST: break;
@@ -606,6 +657,22 @@ print_close(FILE *out, int depth, bool last)
 	fprintf(out, "%.*s}%s\n", depth, TABS, last ? "" : ",");
 }
 
+/* The error pages of a server or host at depth tabs, as a list of entries; nothing when it has none. */
+static void
+print_error_pages(FILE *out, const struct answer_cfg *a, int depth)
+{
+	size_t i;
+
+	if (a->npages == 0)
+		return;
+	fprintf(out, "%.*serror_pages = (\n", depth, TABS);
+	for (i = 0; i < a->npages; i++) {
+		print_entry(out, CONFIG_ERROR_PAGE, &a->pages[i], 0, a->pages[i].line, depth + 1);
+		print_close(out, depth + 1, i + 1 == a->npages);
+	}
+	fprintf(out, "%.*s);\n", depth, TABS);
+}
+
 int
 config_print(const struct config *cfg, FILE *out)
 {
@@ -614,8 +681,10 @@ config_print(const struct config *cfg, FILE *out)
 	const struct route *rt;
 	size_t i, j;
 
-	fprintf(out, "server = {\n");
+	print_keys(out, CONFIG_TOP, cfg, 0, 0);
+	fprintf(out, "\nserver = {\n");
 	print_keys(out, CONFIG_SERVER, cfg, 0, 1);
+	print_error_pages(out, &cfg->answer, 1);
 	fprintf(out, "};\n\nlisten = (\n");
 	for (i = 0; i < cfg->nlisteners; i++) {
 		l = &cfg->listeners[i];
@@ -626,6 +695,7 @@ config_print(const struct config *cfg, FILE *out)
 	for (i = 0; i < cfg->nhosts; i++) {
 		h = &cfg->hosts[i];
 		print_entry(out, CONFIG_HOST, h, 0, h->line, 1);
+		print_error_pages(out, &h->answer, 2);
 		fprintf(out, "\t\troutes = (\n");
 		for (j = 0; j < h->nroutes; j++) {
 			rt = &cfg->routes[h->first_route + j];
@@ -650,9 +720,37 @@ free_strings(char **v, size_t n)
 }
 
 static void
+free_pairs(struct config_pair *v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		free(v[i].name);
+		free(v[i].value);
+	}
+	free(v);
+}
+
+static void
+answer_free(struct answer_cfg *a)
+{
+	size_t i;
+
+	free_pairs(a->headers, a->nheaders);
+	for (i = 0; i < a->npages; i++) {
+		free(a->pages[i].file);
+		free(a->pages[i].body);
+	}
+	free(a->pages);
+	free(a->block);
+}
+
+static void
 route_free(struct route *rt)
 {
+	answer_free(&rt->answer);
 	free_strings(rt->params, rt->nparams);
+	free_strings(rt->index, rt->nindex);
 	template_free(&rt->tmpl);
 	free(rt->method);
 	free(rt->path);
@@ -679,11 +777,27 @@ config_free(struct config *cfg)
 	for (i = 0; i < cfg->nhosts; i++) {
 		free_strings(cfg->hosts[i].names, cfg->hosts[i].nnames);
 		free_strings(cfg->hosts[i].listen, cfg->hosts[i].nlisten);
+		answer_free(&cfg->hosts[i].answer);
 	}
 	free(cfg->hosts);
 	free(cfg->file);
 	free(cfg->address);
 	free(cfg->user);
 	free(cfg->access_log);
+	answer_free(&cfg->answer);
+	free_pairs(cfg->type_overrides, cfg->ntype_overrides);
+	mime_free(&cfg->types);
 	free(cfg);
+}
+
+const struct error_page *
+config_error_page(const struct answer_cfg *a, int status)
+{
+	size_t i;
+
+	for (; a != NULL; a = a->parent)
+		for (i = 0; i < a->npages; i++)
+			if (a->pages[i].status == status)
+				return &a->pages[i];
+	return NULL;
 }

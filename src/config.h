@@ -9,6 +9,7 @@
 #include <sys/types.h>
 
 #include "access_format.h"
+#include "mime.h"
 #include "template.h"
 
 enum route_kind {
@@ -35,6 +36,37 @@ extern const char *const route_vars[ROUTE_NVARS]; /* their names: "host", ... */
 
 #define ROUTE_KIND(k) (1u << (k)) /* a bit of struct config_key's kinds */
 
+/* One setting of a group of settings of any names (KEY_MAP): headers = { ... }, types = { ... }. */
+struct config_pair {
+	char *name;
+	char *value;
+};
+
+/* An error page: what the server sends instead of its plain-text message for one status it makes itself. */
+struct error_page {
+	int status;
+	char *file; /* absolute path */
+	char *body; /* the file's content, read at load: workers need no access to it */
+	size_t len;
+	const char *type; /* its media type, by extension, from cfg->types */
+	int line;
+};
+
+/*
+ * What the server adds to the answers of a server, a host or a route: headers and error pages as written,
+ * and the header block in effect, merged at load with what it inherits through parent (a route's host, a
+ * host's server) so that an answer costs one copy of it.
+ */
+struct answer_cfg {
+	struct config_pair *headers; /* as written; an empty value removes an inherited header */
+	size_t nheaders;
+	struct error_page *pages; /* as written; a route has none */
+	size_t npages;
+	char *block; /* "Server: tinyhttpd/VERSION\r\n", then each header in effect as "Name: value\r\n" */
+	size_t block_len;
+	const struct answer_cfg *parent; /* NULL for the server's */
+};
+
 struct route {
 	enum route_kind kind;
 	char *method;  /* "GET" (the default), "POST", ...; a GET route also answers HEAD */
@@ -49,11 +81,14 @@ struct route {
 	bool html;            /* content_type is an HTML type */
 	int status;           /* 200 by default; 302 for redirects */
 	bool follow_symlinks; /* ROUTE_DIR: symlinks may lead out of the root */
-	bool autoindex;       /* ROUTE_DIR: a directory without index.html is listed, not 404 */
+	bool autoindex;       /* ROUTE_DIR: a directory without an index file is listed, not 404 */
+	char **index;         /* ROUTE_DIR: the files a directory is answered with, the first that exists */
+	size_t nindex;        /* their number */
 	bool precompressed;   /* ROUTE_FILE, ROUTE_DIR: NAME.br or NAME.gz goes to a client that takes it */
 	bool metrics;         /* ROUTE_METRICS */
 	int line;             /* where the route starts in the config file, for messages */
 	size_t host;          /* its host, an index into cfg->hosts */
+	struct answer_cfg answer;
 };
 
 /*
@@ -86,6 +121,7 @@ struct host_cfg {
 	size_t nlisten;
 	size_t first_route;
 	size_t nroutes;
+	struct answer_cfg answer;
 	int line;
 };
 
@@ -107,7 +143,12 @@ struct config {
 	size_t max_body_size;
 	char *access_log; /* absolute path, "-" for stderr, "" for none */
 	enum access_format access_log_format;
-	struct route *routes; /* every host's, in order; each host has a slice of them */
+	bool server_tokens;       /* the Server header names the version */
+	struct answer_cfg answer; /* server.headers and server.error_pages: what every host inherits */
+	struct config_pair *type_overrides; /* types = { ext = "type"; } as written */
+	size_t ntype_overrides;
+	struct mime_types types; /* the built-in table, /etc/mime.types over it, type_overrides over both */
+	struct route *routes;    /* every host's, in order; each host has a slice of them */
 	size_t nroutes;
 	struct listen_cfg *listeners;
 	size_t nlisteners;
@@ -117,11 +158,12 @@ struct config {
 
 /* The parts of the file, each with its table of keys. */
 enum config_section {
-	CONFIG_TOP,    /* the top level: server, listen, hosts and routes */
-	CONFIG_SERVER, /* server = { ... } */
-	CONFIG_LISTEN, /* each group in listen = ( ... ) */
-	CONFIG_HOST,   /* each group in hosts = ( ... ) */
-	CONFIG_ROUTE,  /* each group in routes = ( ... ), at the top or in a host */
+	CONFIG_TOP,        /* the top level: server, listen, hosts and routes */
+	CONFIG_SERVER,     /* server = { ... } */
+	CONFIG_LISTEN,     /* each group in listen = ( ... ) */
+	CONFIG_HOST,       /* each group in hosts = ( ... ) */
+	CONFIG_ROUTE,      /* each group in routes = ( ... ), at the top or in a host */
+	CONFIG_ERROR_PAGE, /* each group in error_pages = ( ... ), in server or a host */
 	CONFIG_NSECTIONS
 };
 
@@ -136,6 +178,7 @@ enum config_key_type {
 	KEY_STRINGS, /* a list of strings, into a char ** and their number into the size_t at count */
 	KEY_GROUP,   /* a group of the keys of section, into the same struct */
 	KEY_LIST,    /* a list of groups of section; check loads them */
+	KEY_MAP, /* a group of strings of any names, into a struct config_pair * and its number at count */
 };
 
 struct config_loader;
@@ -154,7 +197,7 @@ struct config_key {
 	const char *def_str;        /* the default of KEY_STRING; NULL: none, the field stays NULL */
 	const char *const *choices; /* KEY_ENUM, KEY_STRING: the values it may have, NULL-terminated */
 	size_t off;   /* its field in struct config (top level, server), listen_cfg, host_cfg or route */
-	size_t count; /* KEY_STRINGS: the size_t field that gets the number of strings */
+	size_t count; /* KEY_STRINGS, KEY_MAP: the size_t field that gets the number of strings */
 	enum config_section section; /* KEY_GROUP, KEY_LIST: the section inside */
 	unsigned kinds;   /* route and listen keys: the kind bits (ROUTE_KIND, LISTEN_TCP or LISTEN_UNIX) of
 	                     the entries that take it; 0: all */
@@ -190,6 +233,9 @@ struct config *config_load(const char *path, char *err, size_t errlen);
  * is written with them, as it is understood). Returns 0, or -1 when out could not be written.
  */
 int config_print(const struct config *cfg, FILE *out);
+
+/* The error page for status that a's answers get, its own or inherited; NULL: the plain-text message. */
+const struct error_page *config_error_page(const struct answer_cfg *a, int status);
 
 void config_free(struct config *cfg);
 

@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <limits.h>
 #include <pwd.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -589,7 +590,39 @@ static const struct config_key server_keys[] = {
 	  .help = "file that gets a line per request; \"-\": standard error, \"\": none" },
 	{ "access_log_format", KEY_ENUM, .choices = access_formats, .def = ACCESS_COMMON,
 	  CFG(access_log_format), .help = "how access log lines are written" },
+	{ "server_tokens", KEY_BOOL, .def = true, CFG(server_tokens),
+	  .help = "the Server header names the version; false: tinyhttpd alone" },
+	/* After server_tokens: the header block starts with the Server header. */
+	{ "headers", KEY_MAP, CFG(answer.headers), .count = offsetof(struct config, answer.nheaders),
+	  .check = config_server_headers, .help = "headers every answer gets, unless a host or route says" },
+	{ "error_pages", KEY_LIST, .section = CONFIG_ERROR_PAGE, .check = config_server_error_pages,
+	  .help = "pages sent instead of the server's plain-text errors" },
 };
+
+/* File names in the directory asked for, not paths: a name with '/' could reach out of it. */
+static int
+check_index(struct config_loader *ld, const config_setting_t *g, const config_setting_t *s, void *base)
+{
+	struct route *rt = base;
+	size_t i;
+
+	if (s == NULL) {
+		if ((rt->index = calloc(1, sizeof(*rt->index))) == NULL ||
+		    (rt->index[0] = strdup("index.html")) == NULL)
+			return config_nomem(ld);
+		rt->nindex = 1;
+		return 0;
+	}
+	for (i = 0; i < rt->nindex; i++)
+		if (rt->index[i][0] == '\0' || strchr(rt->index[i], '/') != NULL ||
+		    strcmp(rt->index[i], ".") == 0 || strcmp(rt->index[i], "..") == 0 ||
+		    strlen(rt->index[i]) > NAME_MAX)
+			return config_fail(ld, config_setting_get_elem(s, (unsigned int)i),
+			                   "route index \"%s\" must be a file name such as \"index.html\", "
+			                   "without '/'",
+			                   rt->index[i]);
+	return check_once(ld, s, rt->index, rt->nindex, "index file");
+}
 
 /* metrics = false would be a route of no kind at all. */
 static int
@@ -629,11 +662,16 @@ static const struct config_key route_keys[] = {
 	  .help = "the Content-Type; by default text/plain or by the file's extension" },
 	{ "follow_symlinks", KEY_BOOL, ROUTE(follow_symlinks), .kinds = ROUTE_KIND(ROUTE_DIR),
 	  .help = "symlinks under root may lead out of it" },
+	{ "index", KEY_STRINGS, ROUTE(index), .count = offsetof(struct route, nindex), .check = check_index,
+	  .kinds = ROUTE_KIND(ROUTE_DIR),
+	  .help = "what a directory is answered with: the first that exists" },
 	{ "autoindex", KEY_BOOL, ROUTE(autoindex), .kinds = ROUTE_KIND(ROUTE_DIR),
-	  .help = "a directory without index.html is listed" },
+	  .help = "a directory without an index file is listed" },
 	{ "precompressed", KEY_BOOL, ROUTE(precompressed),
 	  .kinds = ROUTE_KIND(ROUTE_FILE) | ROUTE_KIND(ROUTE_DIR),
 	  .help = "NAME.br or NAME.gz, when it exists and is not older, goes to clients that accept it" },
+	{ "headers", KEY_MAP, ROUTE(answer.headers), .count = offsetof(struct route, answer.nheaders),
+	  .check = config_route_headers, .help = "headers its answers get, over its host's" },
 };
 
 /* The names of section's kinds in kinds: by_key, the names of the keys that set them. */
@@ -680,10 +718,9 @@ entry_kind(struct config_loader *ld, enum config_section section, const config_s
 	return 0;
 }
 
-/* Entry g of a list of section: a group of the section's keys; want shows one. */
-static int
-check_entry(struct config_loader *ld, enum config_section section, const config_setting_t *g,
-            const char *want)
+int
+config_check_entry(struct config_loader *ld, enum config_section section, const config_setting_t *g,
+                   const char *want)
 {
 	char what[32];
 
@@ -699,7 +736,7 @@ load_route(struct config_loader *ld, const config_setting_t *r, struct route *rt
 	unsigned kind;
 
 	rt->line = line_of(r);
-	if (check_entry(ld, CONFIG_ROUTE, r, "a group { path = \"/...\"; ... }") == -1 ||
+	if (config_check_entry(ld, CONFIG_ROUTE, r, "a group { path = \"/...\"; ... }") == -1 ||
 	    entry_kind(ld, CONFIG_ROUTE, r, &kind) == -1)
 		return -1;
 	/* Before its keys: how path is read depends on it. */
@@ -793,8 +830,20 @@ static const struct config_key host_keys[] = {
 	  .help = "the names it answers: \"example.com\", \"*.example.org\", \"*\"" },
 	{ "listen", KEY_STRINGS, HOST(listen), .count = offsetof(struct host_cfg, nlisten),
 	  .check = check_host_listen, .help = "the names of the listeners it is on; unset: every one" },
+	/* Before routes, whose headers are merged over the host's. */
+	{ "headers", KEY_MAP, HOST(answer.headers), .count = offsetof(struct host_cfg, answer.nheaders),
+	  .check = config_host_headers, .help = "headers its answers get, over the server's" },
+	{ "error_pages", KEY_LIST, .section = CONFIG_ERROR_PAGE, .check = config_host_error_pages,
+	  .help = "its own error pages, over the server's" },
 	{ "routes", KEY_LIST, .section = CONFIG_ROUTE, .check = load_host_routes,
 	  .help = "what it answers, by method and path" },
+};
+
+static const struct config_key error_page_keys[] = {
+	{ "status", KEY_INT, .min = 400, .max = 599, .def = 404, .off = offsetof(struct error_page, status),
+	  .check = config_page_status, .help = "the error it replaces the server's message for" },
+	{ "file", KEY_STRING, .off = offsetof(struct error_page, file), .check = config_page_file,
+	  .help = "the page, read at load, sent with that status and its extension's type" },
 };
 
 static int
@@ -803,7 +852,8 @@ load_listener(struct config_loader *ld, const config_setting_t *g, struct listen
 	unsigned kind;
 
 	l->line = line_of(g);
-	if (check_entry(ld, CONFIG_LISTEN, g, "a group { port = 8080; } or { path = \"...\"; }") == -1 ||
+	if (config_check_entry(ld, CONFIG_LISTEN, g, "a group { port = 8080; } or { path = \"...\"; }") ==
+	            -1 ||
 	    entry_kind(ld, CONFIG_LISTEN, g, &kind) == -1)
 		return -1;
 	return config_load_keys(ld, CONFIG_LISTEN, g, l, kind);
@@ -962,8 +1012,8 @@ static int
 load_host(struct config_loader *ld, const config_setting_t *g, struct host_cfg *h)
 {
 	h->line = line_of(g);
-	if (check_entry(ld, CONFIG_HOST, g, "a group { names = [ \"example.com\" ]; routes = ( ... ); }") ==
-	    -1)
+	if (config_check_entry(ld, CONFIG_HOST, g,
+	                       "a group { names = [ \"example.com\" ]; routes = ( ... ); }") == -1)
 		return -1;
 	return config_load_keys(ld, CONFIG_HOST, g, h, 0);
 }
@@ -1094,10 +1144,15 @@ load_top_routes(struct config_loader *ld, const config_setting_t *g, const confi
 		return config_nomem(ld);
 	h->nnames = 1;
 	h->line = list != NULL ? line_of(list) : 1;
+	if (config_host_answer(ld, h) == -1)
+		return -1;
 	return load_routes(ld, NULL, list, 0);
 }
 
 static const struct config_key top_keys[] = {
+	/* First: error pages take their type from it. */
+	{ "types", KEY_MAP, CFG(type_overrides), .count = offsetof(struct config, ntype_overrides),
+	  .check = config_load_types, .help = "extensions' media types, over /etc/mime.types" },
 	{ "server", KEY_GROUP, .section = CONFIG_SERVER, .help = "how the server runs and logs" },
 	{ "listen", KEY_LIST, .section = CONFIG_LISTEN, .check = load_listeners,
 	  .help = "the sockets it listens on; without it, server.address and port" },
@@ -1139,6 +1194,12 @@ static const struct config_section_info sections[] = {
 	                   .entry = "route",
 	                   .keys = route_keys,
 	                   .nkeys = nitems(route_keys) },
+	[CONFIG_ERROR_PAGE] = { .name = "error page",
+	                        .scope = "error page ",
+	                        .where = " in an error page",
+	                        .entry = "error page",
+	                        .keys = error_page_keys,
+	                        .nkeys = nitems(error_page_keys) },
 };
 
 const struct config_section_info *

@@ -41,6 +41,30 @@ const struct config_section_info *config_section(enum config_section section);
 /* Writes the names of section's kinds in kinds, "text, file or root", into buf. */
 const char *config_kind_names(enum config_section section, unsigned kinds, char *buf, size_t len);
 
+/* Entry g of a list of section: a group of the section's keys; want shows one. */
+int config_check_entry(struct config_loader *ld, enum config_section section, const config_setting_t *g,
+                       const char *want);
+
+/* config_answer.c: the checks of the keys that shape answers (types, headers, error_pages). */
+int config_load_types(struct config_loader *ld, const config_setting_t *g, const config_setting_t *s,
+                      void *base);
+int config_server_headers(struct config_loader *ld, const config_setting_t *g, const config_setting_t *s,
+                          void *base);
+int config_host_headers(struct config_loader *ld, const config_setting_t *g, const config_setting_t *s,
+                        void *base);
+int config_route_headers(struct config_loader *ld, const config_setting_t *g, const config_setting_t *s,
+                         void *base);
+/* The header block of h, a host made of the top-level routes, which has no headers of its own. */
+int config_host_answer(struct config_loader *ld, struct host_cfg *h);
+int config_page_status(struct config_loader *ld, const config_setting_t *g, const config_setting_t *s,
+                       void *base);
+int config_page_file(struct config_loader *ld, const config_setting_t *g, const config_setting_t *s,
+                     void *base);
+int config_server_error_pages(struct config_loader *ld, const config_setting_t *g,
+                              const config_setting_t *list, void *base);
+int config_host_error_pages(struct config_loader *ld, const config_setting_t *g, const config_setting_t *list,
+                            void *base);
+
 /* config.c */
 /* Reports a problem with setting s (NULL: the start of the file) as "file:line: ..."; returns -1. */
 int config_fail(struct config_loader *ld, const config_setting_t *s, const char *fmt, ...)

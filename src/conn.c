@@ -303,16 +303,24 @@ conn_count(const struct conn *c, int host_slot, int status, uint64_t bytes)
 	                c->first_byte_us != 0 && now > c->first_byte_us ? now - c->first_byte_us : 0);
 }
 
-/* Answers a request that cannot be read further, then closes: its framing is no longer trustworthy. */
+/*
+ * Answers a request that cannot be read further, then closes: its framing is no longer trustworthy. No host
+ * is known yet: the server's headers and error pages apply.
+ */
 static int
 conn_fail(struct conn *c, int status, const char *msg)
 {
-	struct response r = { .status = status, .close = true };
+	const struct answer_cfg *a = &c->ctx->cfg->answer;
+	const struct error_page *page = config_error_page(a, status);
+	struct response r = { .status = status, .headers = { a->block, a->block_len }, .close = true };
 	ssize_t body;
 
 	c->close_after = true;
 	c->linger = true;
-	if ((body = response_text(&c->out, &r, msg, false, c->ctx->date)) == -1)
+	body = page != NULL
+	               ? response_page(&c->out, &r, page->type, page->body, page->len, false, c->ctx->date)
+	               : response_text(&c->out, &r, msg, false, c->ctx->date);
+	if (body == -1)
 		return TH_ERROR;
 	conn_log(c, status, (uint64_t)body);
 	/* Before the head is read there is no host to count it under. */

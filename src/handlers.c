@@ -19,6 +19,7 @@
 #include "file_cache.h"
 #include "handlers.h"
 #include "log.h"
+#include "mime.h"
 #include "range.h"
 #include "response.h"
 #include "router.h"
@@ -53,44 +54,6 @@ struct handlers {
 	bool no_openat2;   /* the kernel (or valgrind, or a seccomp filter) lacks openat2: resolve by hand */
 };
 
-static const struct {
-	const char *ext;
-	const char *type;
-} mime_types[] = {
-	{ "html", "text/html; charset=utf-8" },
-	{ "htm", "text/html; charset=utf-8" },
-	{ "css", "text/css; charset=utf-8" },
-	{ "js", "text/javascript; charset=utf-8" },
-	{ "mjs", "text/javascript; charset=utf-8" },
-	{ "json", "application/json" },
-	{ "txt", "text/plain; charset=utf-8" },
-	{ "xml", "application/xml" },
-	{ "svg", "image/svg+xml" },
-	{ "png", "image/png" },
-	{ "jpg", "image/jpeg" },
-	{ "jpeg", "image/jpeg" },
-	{ "gif", "image/gif" },
-	{ "webp", "image/webp" },
-	{ "ico", "image/vnd.microsoft.icon" },
-	{ "pdf", "application/pdf" },
-	{ "wasm", "application/wasm" },
-	{ "woff2", "font/woff2" },
-};
-
-static const char *
-mime_type(const char *path)
-{
-	const char *dot = strrchr(path, '.'), *slash = strrchr(path, '/');
-	size_t i;
-
-	if (dot == NULL || (slash != NULL && dot < slash))
-		return "application/octet-stream";
-	for (i = 0; i < sizeof(mime_types) / sizeof(mime_types[0]); i++)
-		if (strcasecmp(dot + 1, mime_types[i].ext) == 0)
-			return mime_types[i].type;
-	return "application/octet-stream";
-}
-
 static bool
 head_only(const struct exchange *x)
 {
@@ -102,6 +65,7 @@ response_for(const struct exchange *x, int status)
 {
 	struct response r = { .status = status, .close = x->close };
 
+	r.headers = (struct str){ x->answer->block, x->answer->block_len };
 	r.keep_alive_1_0 = x->req->minor_version == 0 && !x->close;
 	return r;
 }
@@ -119,12 +83,28 @@ send_text(struct exchange *x, struct response *r, const char *msg)
 	return TH_OK;
 }
 
+/* An error with r's status and headers: its error page, or msg as plain text. */
+static int
+send_error(struct exchange *x, struct response *r, const char *msg)
+{
+	const struct error_page *page = config_error_page(x->answer, r->status);
+	ssize_t body;
+
+	if (page == NULL)
+		return send_text(x, r, msg);
+	x->status = r->status;
+	if ((body = response_page(x->out, r, page->type, page->body, page->len, head_only(x), x->date)) == -1)
+		return TH_ERROR;
+	x->body_bytes = (uint64_t)body;
+	return TH_OK;
+}
+
 int
 handle_error(struct exchange *x, int status, const char *msg)
 {
 	struct response r = response_for(x, status);
 
-	return send_text(x, &r, msg);
+	return send_error(x, &r, msg);
 }
 
 static int
@@ -284,10 +264,10 @@ handle_redirect(struct exchange *x, const struct route *rt, char *host)
 }
 
 /*
- * Without openat2 (kernels before 5.6, valgrind, some seccomp filters): resolve the path and open it only
- * when it lands inside root, which the config loader made a real path. The same answers as with
- * openat2, but a symlink swapped between the check and the open can win the race: only someone who can
- * write under root can try.
+ * Without openat2 (kernels before 5.6, valgrind, some seccomp filters), or for a path through a symlink
+ * with an absolute target: resolve the path and open it only when it lands inside root, which the config
+ * loader made a real path. A symlink swapped between the check and the open can win the race: only
+ * someone who can write under root can try.
  */
 static int
 open_resolved(const char *root, const char *rel)
@@ -312,7 +292,9 @@ open_resolved(const char *root, const char *rel)
 
 /*
  * Opens rel (normalised: no ".." of its own) under the route's root; the kernel refuses any way out,
- * symlinks included, unless the route lets symlinks lead out.
+ * symlinks included, unless the route lets symlinks lead out. RESOLVE_BENEATH also refuses a symlink
+ * with an absolute target (EXDEV), even one inside the root: that one is resolved by hand, and served
+ * when it lands inside.
  */
 static int
 open_beneath(struct handlers *h, const struct route *rt, int dirfd, const char *rel)
@@ -327,9 +309,10 @@ open_beneath(struct handlers *h, const struct route *rt, int dirfd, const char *
 		return openat(dirfd, rel, O_RDONLY | O_CLOEXEC);
 	if (!h->no_openat2) {
 		fd = (int)syscall(SYS_openat2, dirfd, rel, &how, sizeof(how));
-		if (fd != -1 || errno != ENOSYS)
+		if (fd != -1 || (errno != ENOSYS && errno != EXDEV))
 			return fd;
-		h->no_openat2 = true;
+		if (errno == ENOSYS)
+			h->no_openat2 = true;
 	}
 	return open_resolved(rt->target, rel);
 }
@@ -667,7 +650,7 @@ send_file(struct handlers *h, struct exchange *x, const struct route *rt, int di
 	int rc = TH_DECLINED;
 
 	file_headers(x->req, &fh);
-	r.content_type = rt->content_type ? rt->content_type : mime_type(name);
+	r.content_type = rt->content_type ? rt->content_type : mime_lookup(x->types, name);
 	if (rt->precompressed) {
 		r.vary_encoding = true;
 		r.content_encoding = pick_variant(h, x, rt, dirfd, f, name, fh.accept_encoding, variant);
@@ -969,6 +952,50 @@ done:
 	return rc;
 }
 
+/*
+ * A small file served within the last second, still open: rel itself, or for a directory (rel of n bytes
+ * ending in '/') the first of its index files the cache has, with its name appended to rel. TH_DECLINED
+ * (rel as it was) on a miss.
+ */
+static int
+send_cached(struct handlers *h, struct exchange *x, const struct route *rt, int dirfd, char *rel, size_t n)
+{
+	bool dir = rel[n - 1] == '/';
+	struct open_file f;
+	size_t i;
+	int r;
+
+	for (i = 0; i < (dir ? rt->nindex : 1); i++) {
+		if (dir)
+			strcpy(rel + n, rt->index[i]);
+		if (cache_get(x, rt, rel, &f) == TH_OK && (r = send_file(h, x, rt, dirfd, &f, rel)) != TH_DECLINED)
+			return r;
+	}
+	rel[n] = '\0';
+	return TH_DECLINED;
+}
+
+/*
+ * The first of the route's index files that the directory rel (of n bytes, ending in '/') has, opened, with
+ * its name appended to rel; -1 with errno ENOENT when it has none, or another errno when one cannot be
+ * opened.
+ */
+static int
+open_index(struct handlers *h, const struct route *rt, int dirfd, char *rel, size_t n, struct stat *st)
+{
+	size_t i;
+	int fd;
+
+	for (i = 0; i < rt->nindex; i++) {
+		strcpy(rel + n, rt->index[i]);
+		if ((fd = open_stat(h, rt, dirfd, rel, st)) != -1 || errno != ENOENT)
+			return fd;
+	}
+	rel[n] = '\0';
+	errno = ENOENT;
+	return -1;
+}
+
 static int
 handle_dir(struct handlers *h, struct exchange *x, const struct route *rt, const char *path, size_t len)
 {
@@ -978,29 +1005,26 @@ handle_dir(struct handlers *h, struct exchange *x, const struct route *rt, const
 	int dirfd, fd, index, r;
 	size_t n;
 
-	/* path is normalised and starts with the prefix; an empty rest means the root itself. */
+	/* path is normalised and starts with the prefix; an empty rest means the root itself. Room is left
+	 * for an index file's name, which the config loader holds to NAME_MAX. */
 	if (snprintf(rel, sizeof(rel), "./%.*s", (int)(len - strlen(rt->path)), path + strlen(rt->path)) >=
-	    (int)sizeof(rel) - 16)
+	    (int)sizeof(rel) - NAME_MAX - 1)
 		return handle_error(x, 414, "path too long");
 	if ((dirfd = root_fd(h, rt)) == -1) {
 		log_errno("route at line %d: cannot open root %s", rt->line, rt->target);
 		return handle_error(x, 500, "the root of this route cannot be opened");
 	}
-	/* A directory is answered with its index.html: the name the file cache knows it by. */
+	/* A directory is answered with an index file: the name the file cache knows it by. */
 	n = strlen(rel);
-	if (rel[n - 1] == '/')
-		strcat(rel, "index.html");
-	if (cache_get(x, rt, rel, &f) == TH_OK && (r = send_file(h, x, rt, dirfd, &f, rel)) != TH_DECLINED)
+	if ((r = send_cached(h, x, rt, dirfd, rel, n)) != TH_DECLINED)
 		return r;
-	rel[n] = '\0';
 	fd = open_stat(h, rt, dirfd, rel, &st);
 	if (fd != -1 && S_ISDIR(st.st_mode)) {
-		if (rel[strlen(rel) - 1] != '/') {
+		if (rel[n - 1] != '/') {
 			close(fd);
 			return redirect_to_dir(x);
 		}
-		strcat(rel, "index.html");
-		index = open_stat(h, rt, dirfd, rel, &st);
+		index = open_index(h, rt, dirfd, rel, n, &st);
 		if (index == -1 && errno == ENOENT && rt->autoindex)
 			return send_listing(x, rt, fd, path);
 		close(fd);
@@ -1031,12 +1055,15 @@ route_request(struct handlers *h, struct exchange *x, size_t *len)
 	x->status = 0;
 	x->body_bytes = 0;
 	x->file_fd = -1;
+	x->answer = &h->cfg->answer;
+	x->types = &h->cfg->types;
 	if (x->route != NULL)
 		x->host = x->route->host;
 	else if (h->vhosts[x->listener] != NULL)
 		x->host = vhost_match(h->vhosts[x->listener], req->authority);
 	else
 		return handle_error(x, 404, "no host is served on this listener");
+	x->answer = x->route != NULL ? &x->route->answer : &h->cfg->hosts[x->host].answer;
 	/* Before any route is looked at: a method no route can name is the server's to refuse, not a path's.
 	 */
 	if (!http_method_known(req->method))
@@ -1067,10 +1094,11 @@ route_request(struct handlers *h, struct exchange *x, size_t *len)
 	case ROUTER_BAD_METHOD:
 		r = response_for(x, 405);
 		r.allow = allow;
-		return send_text(x, &r, "method not allowed");
+		return send_error(x, &r, "method not allowed");
 	case ROUTER_OPTIONS: return send_options(x, allow);
 	case ROUTER_FOUND: break;
 	}
+	x->answer = &x->route->answer;
 	return TH_OK;
 }
 

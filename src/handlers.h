@@ -37,9 +37,12 @@ struct exchange {
 	/* out */
 	struct buf *out; /* the head, and the body unless it comes from file_fd */
 	int status;
-	size_t host;         /* the virtual host that answered, an index into cfg->hosts */
-	uint64_t body_bytes; /* body length, for the access log */
-	int file_fd;         /* >= 0: send body_bytes of this file, from file_off, after out */
+	size_t host; /* the virtual host that answered, an index into cfg->hosts */
+	/* The headers and error pages its answer gets: the route's, or the host's, or the server's. */
+	const struct answer_cfg *answer;
+	const struct mime_types *types; /* a file's type by its extension */
+	uint64_t body_bytes;            /* body length, for the access log */
+	int file_fd;                    /* >= 0: send body_bytes of this file, from file_off, after out */
 	uint64_t file_off;
 };
 
@@ -68,8 +71,10 @@ int handle_route(struct handlers *h, struct exchange *x);
  */
 int handle_request(struct handlers *h, struct exchange *x);
 
-/* Appends a plain-text error response whose body is msg; sets x->status. Returns TH_OK or TH_ERROR (no
- * memory). */
+/*
+ * Appends an error response: the error page x->answer has for status, or a plain-text one whose body is
+ * msg; sets x->status. Returns TH_OK or TH_ERROR (no memory).
+ */
 int handle_error(struct exchange *x, int status, const char *msg);
 
 #endif

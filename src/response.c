@@ -127,15 +127,17 @@ response_head(struct buf *out, const struct response *r, const char *date)
 	char *p;
 
 	/* The fixed text is under 300 bytes; a status has 3 digits and a length at most 20. */
-	if (buf_reserve(out, 300 + reason_len + type_len + location_len + allow_len + etag_len + range_len +
-	                             encoding_len + RESPONSE_DATE_LEN + 23) == -1)
+	if (buf_reserve(out, 300 + reason_len + r->headers.len + type_len + location_len + allow_len + etag_len +
+	                             range_len + encoding_len + RESPONSE_DATE_LEN + 23) == -1)
 		return -1;
 	p = out->data + out->len;
 	p = PUT(p, "HTTP/1.1 ");
 	p = put_uint(p, (uint64_t)(r->status % 1000));
 	*p++ = ' ';
 	p = put(p, reason, reason_len);
-	p = PUT(p, "\r\nServer: tinyhttpd\r\nDate: ");
+	p = PUT(p, "\r\n");
+	p = put(p, r->headers.p, r->headers.len);
+	p = PUT(p, "Date: ");
 	p = put(p, date, RESPONSE_DATE_LEN);
 	p = PUT(p, "\r\n");
 	if (has_content(r->status))
@@ -164,21 +166,36 @@ response_head(struct buf *out, const struct response *r, const char *date)
 	return 0;
 }
 
-ssize_t
-response_text(struct buf *out, struct response *r, const char *msg, bool head_only, const char *date)
+/* A whole response of type whose body is body[0..len) and then end (a newline, or ""). */
+static ssize_t
+respond(struct buf *out, struct response *r, const char *type, const char *body, size_t len, const char *end,
+        bool head_only, const char *date)
 {
-	size_t len = strlen(msg);
+	size_t end_len = strlen(end);
 
-	r->content_type = "text/plain; charset=utf-8";
-	r->content_length = len + 1;
+	r->content_type = type;
+	r->content_length = len + end_len;
 	if (response_head(out, r, date) == -1)
 		return -1;
 	if (head_only || !has_content(r->status))
 		return 0;
-	if (buf_reserve(out, len + 1) == -1)
+	if (buf_reserve(out, len + end_len) == -1)
 		return -1;
-	memcpy(out->data + out->len, msg, len);
-	out->data[out->len + len] = '\n';
-	out->len += len + 1;
-	return (ssize_t)(len + 1);
+	memcpy(out->data + out->len, body, len);
+	memcpy(out->data + out->len + len, end, end_len);
+	out->len += len + end_len;
+	return (ssize_t)(len + end_len);
+}
+
+ssize_t
+response_text(struct buf *out, struct response *r, const char *msg, bool head_only, const char *date)
+{
+	return respond(out, r, "text/plain; charset=utf-8", msg, strlen(msg), "\n", head_only, date);
+}
+
+ssize_t
+response_page(struct buf *out, struct response *r, const char *type, const char *body, size_t len,
+              bool head_only, const char *date)
+{
+	return respond(out, r, type, body, len, "", head_only, date);
 }

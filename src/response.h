@@ -9,11 +9,13 @@
 #include <time.h>
 
 #include "buf.h"
+#include "str.h"
 
 #define RESPONSE_DATE_LEN 29 /* "Sun, 06 Nov 1994 08:49:37 GMT" */
 
 struct response {
 	int status;
+	struct str headers;       /* the Server header and the configured ones, "Name: value\r\n" each */
 	const char *content_type; /* NULL: no Content-Type */
 	uint64_t content_length;
 	const char *location; /* redirects */
@@ -47,5 +49,9 @@ int response_head(struct buf *out, const struct response *r, const char *date);
  * log, or -1 when memory runs out.
  */
 ssize_t response_text(struct buf *out, struct response *r, const char *msg, bool head_only, const char *date);
+
+/* The same with body[0..len) of type as the body: an error page. */
+ssize_t response_page(struct buf *out, struct response *r, const char *type, const char *body, size_t len,
+                      bool head_only, const char *date);
 
 #endif

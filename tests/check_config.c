@@ -172,6 +172,16 @@ START_TEST(test_bundled)
 	ck_assert_str_eq(cfg->access_log, "-");
 	ck_assert_int_eq(cfg->access_log_format, ACCESS_COMMON);
 	ck_assert_uint_eq(cfg->nroutes, 6);
+	/* The demo's headers and styled error pages. */
+	ck_assert_str_eq(cfg->answer.block,
+	                 "Server: tinyhttpd/" PACKAGE_VERSION "\r\nX-Content-Type-Options: nosniff\r\n");
+	ck_assert_uint_eq(cfg->answer.npages, 2);
+	for (i = 0; i < cfg->answer.npages; i++) {
+		ck_assert_str_eq(cfg->answer.pages[i].type, "text/html; charset=utf-8");
+		ck_assert_ptr_nonnull(strstr(cfg->answer.pages[i].body, "<style>"));
+	}
+	ck_assert_ptr_nonnull(strstr(config_error_page(&cfg->routes[0].answer, 404)->body, "<title>404 "));
+	ck_assert_ptr_nonnull(strstr(config_error_page(&cfg->routes[0].answer, 400)->body, "<title>400 "));
 
 	check_route(&cfg->routes[0], ROUTE_TEXT, "GET", "/hello", 200);
 	check_render(&cfg->routes[0], NULL, "Hello World!");
@@ -564,7 +574,7 @@ static const struct bad bad_configs[] = {
 	{ "server = {\n  port = ;\n};\n" ROUTES, 2, "syntax error" },
 	{ ROUTES "routes = ();\n", 2, "duplicate setting name" },
 	/* top level */
-	{ ROUTES "tls = 80;\n", 2, "unknown setting 'tls'; expected server, listen, hosts or routes" },
+	{ ROUTES "tls = 80;\n", 2, "unknown setting 'tls'; expected types, server, listen, hosts or routes" },
 	{ "server = 5;\n" ROUTES, 1, "server must be a group" },
 	{ "server = {};\n", 1, "no routes; add at least one route" },
 	{ "server = {};\n\nroutes = ();\n", 3, "no routes" },
@@ -878,13 +888,82 @@ static const struct bad bad_configs[] = {
 	  "}\n);\n",
 	  4, "unknown setting 'txt' in a route" },
 	{ "hosts = (\n  { names = [ \"x\" ]; " ROUTES "    tls = true; }\n);\n", 3,
-	  "unknown setting 'tls' in a host; expected names, listen or routes" },
+	  "unknown setting 'tls' in a host; expected names, listen, headers, error_pages or routes" },
 	{ "hosts = (\n  \"x\",\n  \"y\"\n);\n", 2, "each host must be a group" },
 	{ "hosts = ();\n", 1, "no hosts; add at least one host" },
 	{ ROUTES "hosts = (\n  { names = [ \"x\" ]; " ROUTES "  }\n);\n", 1,
 	  "top-level routes cannot be used with hosts (line 2): move them into a host" },
 	{ "hosts = (\n  { names = [ \"x\" ]; " ROUTES "  }\n);\n" ROUTES, 5,
 	  "top-level routes cannot be used with hosts (line 1)" },
+	/* index */
+	{ "routes = ( { prefix = \"/\"; root = \"www\";\n  index = \"index.html\"; } );\n", 2,
+	  "route index must be a list of strings" },
+	{ "routes = ( { prefix = \"/\"; root = \"www\"; index = [ \"a.html\",\n  \"sub/index.html\" ]; } "
+	  ");\n",
+	  2, "route index \"sub/index.html\" must be a file name such as \"index.html\", without '/'" },
+	{ "routes = ( { prefix = \"/\"; root = \"www\"; index = [\n  \"..\" ]; } );\n", 2,
+	  "route index \"..\" must be a file name" },
+	{ "routes = ( { prefix = \"/\"; root = \"www\"; index = [\n  \"\" ]; } );\n", 2,
+	  "route index \"\" must be a file name" },
+	{ "routes = ( { prefix = \"/\"; root = \"www\"; index = [ \"a\",\n  \"a\" ]; } );\n", 2,
+	  "duplicate index file \"a\" in index" },
+	{ "routes = ( { path = \"/\"; text = \"x\";\n  index = [ \"a\" ]; } );\n", 2,
+	  "index is only for root routes" },
+	/* types */
+	{ "types = [ \"a\" ];\n" ROUTES, 1, "types must be a group of strings" },
+	{ "types = {\n  wasm = 5;\n};\n" ROUTES, 2, "types wasm must be a string" },
+	{ "types = {\n  wasm = \"wasm\";\n};\n" ROUTES, 2,
+	  "types wasm must be a media type of printable ASCII such as \"application/wasm\", not \"wasm\"" },
+	{ "types = {\n  x = \"text/x\\n\";\n};\n" ROUTES, 2, "types x must be a media type" },
+	{ "types = { gz = \"a/b\";\n  GZ = \"c/d\"; };\n" ROUTES, 2,
+	  "types GZ is also set as gz, case aside; set it once" },
+	/* server_tokens, headers */
+	{ "server = {\n  server_tokens = \"no\";\n};\n" ROUTES, 2,
+	  "server.server_tokens must be true or false" },
+	{ "server = {\n  headers = [ \"X-A: 1\" ];\n};\n" ROUTES, 2, "server.headers must be a group" },
+	{ "server = { headers = {\n  X-A = 1; }; };\n" ROUTES, 2, "server.headers X-A must be a string" },
+	{ "server = { headers = {\n  Server = \"x\"; }; };\n" ROUTES, 2,
+	  "server.headers Server is the server's own header; set server.server_tokens" },
+	{ "server = { headers = {\n  content-length = \"1\"; }; };\n" ROUTES, 2,
+	  "server.headers content-length is the server's own header; remove it" },
+	{ "server = { headers = {\n  X-A = \"a\\r\\nX-B: b\"; }; };\n" ROUTES, 2,
+	  "server.headers X-A must be printable ASCII" },
+	{ "server = { headers = {\n  X-A = \"caf\xc3\xa9\"; }; };\n" ROUTES, 2,
+	  "server.headers X-A must be printable ASCII" },
+	{ "server = { headers = {\n  X-A = \" a\"; }; };\n" ROUTES, 2,
+	  "server.headers X-A must not start or end with a space or tab" },
+	{ "server = { headers = { X-A = \"1\";\n  x-a = \"2\"; }; };\n" ROUTES, 2,
+	  "header x-a is also set as X-A, case aside" },
+	{ "hosts = ( { names = [ \"*\" ]; " ROUTES "\n  headers = { Location = \"/\"; }; } );\n", 3,
+	  "host headers Location is the server's own header; use a redirect route" },
+	{ "routes = ( { path = \"/\"; text = \"x\";\n  headers = { Content-Type = \"a/b\"; }; } );\n", 2,
+	  "route headers Content-Type is the server's own header; set the route's content_type" },
+	/* error_pages */
+	{ "server = {\n  error_pages = { status = 404; };\n};\n" ROUTES, 2,
+	  "server.error_pages must be a list of groups" },
+	{ "server = { error_pages = (\n  404 ); };\n" ROUTES, 2, "each error page must be a group" },
+	{ "server = { error_pages = (\n  { status = 404; } ); };\n" ROUTES, 2,
+	  "error page needs file = \"errors/404.html\";" },
+	{ "server = { error_pages = (\n  { file = \"www/a.html\"; } ); };\n" ROUTES, 2,
+	  "error page needs status = 404;" },
+	{ "server = { error_pages = ( { file = \"www/a.html\";\n  status = 403; } ); };\n" ROUTES, 2,
+	  "error page status 403 is not an error the server makes itself" },
+	{ "server = { error_pages = ( { file = \"www/a.html\";\n  status = 399; } ); };\n" ROUTES, 2,
+	  "error page status must be an integer from 400 to 599, not 399" },
+	{ "server = { error_pages = ( { status = 404;\n  file = \"www/none.html\"; } ); };\n" ROUTES, 2,
+	  "error page file \"www/none.html\" (" },
+	{ "server = { error_pages = ( { status = 404;\n  file = \"www\"; } ); };\n" ROUTES, 2,
+	  "Invalid argument" },
+	{ "server = { error_pages = ( { status = 404; file = \"www/a.html\"; },\n"
+	  "  { status = 404; file = \"www/a.html\"; } ); };\n" ROUTES,
+	  2, "error page for 404 is also at line 1; remove one" },
+	{ "server = { error_pages = ( { status = 404; file = \"www/a.html\";\n  page = 1; } ); };\n" ROUTES,
+	  2, "unknown setting 'page' in an error page; expected status or file" },
+	{ "hosts = ( { names = [ \"*\" ]; " ROUTES "\n  error_pages = ( { status = 500; file = \"x\"; } ); "
+	  "} );\n",
+	  3, "error page file \"x\"" },
+	{ "routes = ( { path = \"/\"; text = \"x\";\n  error_pages = ( ); } );\n", 2,
+	  "unknown setting 'error_pages' in a route" },
 	/* duplicates */
 	{ "routes = (\n  { path = \"/a\"; text = \"x\"; },\n  { path = \"/b\"; text = \"x\"; },\n"
 	  "  { method = \"GET\"; path = \"/a\"; file = \"www/a.html\"; }\n);\n",
@@ -904,6 +983,60 @@ START_TEST(test_bad)
 	ck_assert_msg(strncmp(err, want, strlen(want)) == 0, "config #%d: want \"%s\" at the start of \"%s\"",
 	              _i, want, err);
 	ck_assert_msg(strstr(err, b->word) != NULL, "config #%d: want \"%s\" in \"%s\"", _i, b->word, err);
+}
+END_TEST
+
+/* Headers merge server, host, route by name, without case; an empty value removes one; pages inherit. */
+START_TEST(test_answers)
+{
+	struct config *cfg;
+	const struct error_page *page;
+
+	write_file("e.txt", "bad\n");
+	cfg = load_text(
+	        "types = { wasm = \"application/x-wasm\"; Foo = \"text/x-foo\"; };\n"
+	        "server = { server_tokens = false;\n"
+	        "  headers = { X-A = \"1\"; X-B = \"2\"; Cache-Control = \"no-cache\"; };\n"
+	        "  error_pages = ( { status = 404; file = \"www/a.html\"; } ); };\n"
+	        "hosts = ( { names = [ \"*\" ];\n"
+	        "  headers = { x-b = \"\"; X-C = \"3\"; X-D = \"\"; };\n"
+	        "  error_pages = ( { status = 400; file = \"e.txt\"; } );\n"
+	        "  routes = ( { path = \"/\"; text = \"x\"; headers = { X-A = \"r\"; x-c = \"\"; }; },\n"
+	        "             { path = \"/b\"; text = \"y\"; } ); } );\n");
+	ck_assert_msg(cfg != NULL, "%s", err);
+	ck_assert_str_eq(cfg->answer.block,
+	                 "Server: tinyhttpd\r\nX-A: 1\r\nX-B: 2\r\nCache-Control: no-cache\r\n");
+	ck_assert_uint_eq(cfg->answer.block_len, strlen(cfg->answer.block));
+	ck_assert_str_eq(cfg->hosts[0].answer.block,
+	                 "Server: tinyhttpd\r\nX-A: 1\r\nCache-Control: no-cache\r\nX-C: 3\r\n");
+	ck_assert_str_eq(cfg->routes[0].answer.block,
+	                 "Server: tinyhttpd\r\nX-A: r\r\nCache-Control: no-cache\r\n");
+	ck_assert_str_eq(cfg->routes[1].answer.block, cfg->hosts[0].answer.block);
+	/* The host's page, then the server's; a file's type comes from its extension. */
+	ck_assert_ptr_nonnull(page = config_error_page(&cfg->routes[0].answer, 404));
+	ck_assert_str_eq(page->body, "<p>a</p>\n");
+	ck_assert_uint_eq(page->len, 9);
+	ck_assert_str_eq(page->type, "text/html; charset=utf-8");
+	ck_assert_ptr_nonnull(page = config_error_page(&cfg->routes[1].answer, 400));
+	ck_assert_str_eq(page->body, "bad\n");
+	ck_assert_str_eq(page->type, "text/plain; charset=utf-8");
+	ck_assert_ptr_null(config_error_page(&cfg->answer, 400));
+	ck_assert_ptr_null(config_error_page(&cfg->routes[0].answer, 500));
+	/* types over /etc/mime.types over the built-in table, by extension in any case. */
+	ck_assert_str_eq(mime_lookup(&cfg->types, "a.WASM"), "application/x-wasm");
+	ck_assert_str_eq(mime_lookup(&cfg->types, "a.foo"), "text/x-foo; charset=utf-8");
+	ck_assert_str_eq(mime_lookup(&cfg->types, "a.mp4"), "video/mp4");
+	ck_assert_str_eq(mime_lookup(&cfg->types, "a.webmanifest"), "application/manifest+json");
+	config_free(cfg);
+
+	/* By default: the version, and a host of top-level routes gets the server's headers. */
+	cfg = load_text("server = { headers = { X-A = \"1\"; }; };\n" ROUTES);
+	ck_assert_msg(cfg != NULL, "%s", err);
+	ck_assert(cfg->server_tokens);
+	ck_assert_str_eq(cfg->answer.block, "Server: tinyhttpd/" PACKAGE_VERSION "\r\nX-A: 1\r\n");
+	ck_assert_str_eq(cfg->hosts[0].answer.block, cfg->answer.block);
+	ck_assert_str_eq(cfg->routes[0].answer.block, cfg->answer.block);
+	config_free(cfg);
 }
 END_TEST
 
@@ -1095,6 +1228,7 @@ START_TEST(test_print)
 	ck_assert(cfg->routes[1].precompressed && !cfg->routes[2].precompressed);
 	ck_assert_ptr_nonnull(strstr(first, "\n\t\t\t\tprecompressed = true;"));
 	ck_assert_ptr_nonnull(strstr(first, "\n\t\t\t\tprecompressed = false;"));
+	ck_assert_ptr_nonnull(strstr(first, "\n\t\t\t\tindex = [ \"index.html\" ];"));
 	ck_assert_ptr_nonnull(strstr(first, "\n\t\t\t\tstatus = 203;"));
 	ck_assert_ptr_nonnull(strstr(first, "\n\t\t\t\tstatus = 302;"));
 	ck_assert_ptr_nonnull(strstr(first, "\n\t\t\t\t# content_type is not set "));
@@ -1103,6 +1237,36 @@ START_TEST(test_print)
 	ck_assert_ptr_nonnull(strstr(first, "\tprefix = \"/s/\""));
 	snprintf(want, sizeof(want), "\n\t\t\t\troot = \"%s\";", cfg->routes[1].target);
 	ck_assert_ptr_nonnull(strstr(first, want));
+	config_free(cfg);
+	free(first);
+}
+END_TEST
+
+/* types, headers and error pages print as they load: the map's settings, the pages' absolute files. */
+START_TEST(test_print_answers)
+{
+	const char *text =
+	        "types = { wasm = \"application/x-wasm\"; };\n"
+	        "server = { server_tokens = false; headers = { X-A = \"1\"; X-B = \"a \\\"b\\\"\"; };\n"
+	        "  error_pages = ( { status = 404; file = \"www/a.html\"; } ); };\n"
+	        "hosts = ( { names = [ \"*\" ]; headers = { X-A = \"\"; };\n"
+	        "  error_pages = ( { status = 500; file = \"www/a.html\"; } );\n"
+	        "  routes = ( { path = \"/\"; text = \"x\"; headers = { X-C = \"c\"; }; } ); } );\n";
+	char *first, want[PATH_MAX + 64];
+	struct config *cfg;
+
+	first = print_round_trip(text, &cfg);
+	ck_assert_ptr_nonnull(strstr(first, "types = { wasm = \"application/x-wasm\"; };"));
+	ck_assert_ptr_nonnull(strstr(first, "\n\tserver_tokens = false;"));
+	ck_assert_ptr_nonnull(strstr(first, "\n\theaders = { X-A = \"1\"; X-B = \"a \\\"b\\\"\"; };"));
+	ck_assert_ptr_nonnull(strstr(first, "\n\t\theaders = { X-A = \"\"; };"));
+	ck_assert_ptr_nonnull(strstr(first, "\n\t\t\t\theaders = { X-C = \"c\"; };"));
+	ck_assert_ptr_nonnull(strstr(first, "\n\terror_pages = (\n\t\t{\t# line 3\n\t\t\tstatus = 404;"));
+	ck_assert_ptr_nonnull(
+	        strstr(first, "\n\t\terror_pages = (\n\t\t\t{\t# line 5\n\t\t\t\tstatus = 500;"));
+	real_tmp_path(want, sizeof(want), "www/a.html");
+	ck_assert_ptr_nonnull(strstr(first, want));
+	ck_assert_str_eq(cfg->routes[0].answer.block, "Server: tinyhttpd\r\nX-B: a \"b\"\r\nX-C: c\r\n");
 	config_free(cfg);
 	free(first);
 }
@@ -1372,7 +1536,9 @@ config_suite(void)
 	tcase_add_test(tc, test_default_status);
 	tcase_add_test(tc, test_variables);
 	tcase_add_test(tc, test_not_duplicates);
+	tcase_add_test(tc, test_answers);
 	tcase_add_test(tc, test_print);
+	tcase_add_test(tc, test_print_answers);
 	tcase_add_test(tc, test_print_listen_hosts);
 	tcase_add_test(tc, test_key_tables);
 	tcase_add_test(tc, test_man_page);

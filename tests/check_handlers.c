@@ -159,6 +159,10 @@ setup(void)
 	        "{ prefix = \"/static/\"; root = \"www\"; },\n"
 	        "{ prefix = \"/index/\"; root = \"www\"; autoindex = true; },\n"
 	        "{ prefix = \"/follow/\"; root = \"www\"; follow_symlinks = true; },\n"
+	        "{ prefix = \"/several/\"; root = \"www\"; index = [ \"default.htm\", \"index.htm\", "
+	        "\"index.html\" ]; },\n"
+	        "{ prefix = \"/listed/\"; root = \"www\"; index = [ ]; autoindex = true; },\n"
+	        "{ prefix = \"/bare/\"; root = \"www\"; index = [ ]; },\n"
 	        "{ path = \"/hello\"; params = [ \"name\" ]; " GREETING HTML "},\n"
 	        "{ method = \"POST\"; path = \"/hello\"; params = [ \"name\" ]; " GREETING HTML "},\n"
 	        "{ path = \"/plain\"; params = [ \"name\" ]; " GREETING "},\n"
@@ -307,7 +311,9 @@ expect(struct answer a, const char *status, const char *headers, const char *bod
 	char *want = malloc(cap);
 
 	ck_assert_ptr_nonnull(want);
-	ck_assert_int_lt(snprintf(want, cap, "HTTP/1.1 %s\r\nServer: tinyhttpd\r\nDate: " DATE "\r\n%s\r\n%s",
+	ck_assert_int_lt(snprintf(want, cap,
+	                          "HTTP/1.1 %s\r\nServer: tinyhttpd/" PACKAGE_VERSION "\r\nDate: " DATE
+	                          "\r\n%s\r\n%s",
 	                          status, headers, body),
 	                 (int)cap);
 	ck_assert_int_eq(a.status, atoi(status));
@@ -425,6 +431,31 @@ START_TEST(test_root_slash)
 }
 END_TEST
 
+/* A directory is answered with the first of the route's index files it has, from the file cache too. */
+START_TEST(test_root_index)
+{
+	struct answer a;
+
+	write_file("www/sub/index.htm", "htm\n", 4);
+	expect_file(ask_for("GET", "/several/"), "www/index.html", "text/html; charset=utf-8", INDEX);
+	expect_file(ask_for("GET", "/several/sub/"), "www/sub/index.htm", "text/html; charset=utf-8", "htm\n");
+	expect_file(ask_for("GET", "/several/sub/"), "www/sub/index.htm", "text/html; charset=utf-8", "htm\n");
+	ck_assert_uint_eq(files.n, 2);
+	ck_assert_str_eq(files.slots[1].name, "./sub/index.htm");
+	expect_text(ask_for("GET", "/several/sub?a=b"), "301 Moved Permanently",
+	            "Location: /several/sub/?a=b\r\n", "moved to /several/sub/?a=b");
+	/* The default is index.html alone. */
+	expect_text(ask_for("GET", "/static/sub/"), "404 Not Found", "", "not found");
+	/* None: a directory is listed, with autoindex, even when it has an index.html; or it is not found. */
+	a = ask_for("GET", "/listed/");
+	ck_assert_int_eq(a.status, 200);
+	ck_assert_ptr_nonnull(strstr(a.text, "<li><a href=\"index.html\">index.html</a></li>"));
+	expect_text(ask_for("GET", "/bare/"), "404 Not Found", "", "not found");
+	expect_file(ask_for("GET", "/bare/small.txt"), "www/small.txt", "text/plain; charset=utf-8", SMALL);
+	remove_file("www/sub/index.htm");
+}
+END_TEST
+
 /* Up to SMALL_FILE bytes the body is copied after the head; one byte more and it is sent from the file. */
 START_TEST(test_root_large)
 {
@@ -441,7 +472,7 @@ START_TEST(test_root_large)
 	v = validators_of("www/big.bin");
 	a = ask_for("GET", "/static/big.bin");
 	ck_assert_int_eq(a.status, 200);
-	snprintf(want, sizeof(want), "HTTP/1.1 200 OK\r\nServer: tinyhttpd\r\nDate: " DATE "\r\n%s\r\n",
+	snprintf(want, sizeof(want), "HTTP/1.1 200 OK\r\nServer: tinyhttpd/" PACKAGE_VERSION "\r\nDate: " DATE "\r\n%s\r\n",
 	         file_head(&v, "application/octet-stream", 16385));
 	ck_assert_str_eq(a.text, want);
 	ck_assert_int_eq(a.file_size, SMALL_FILE + 1);
@@ -477,12 +508,38 @@ START_TEST(test_root_dotdot)
 }
 END_TEST
 
+/* Makes name a symlink to the absolute path of target, both in the test directory; removed in teardown. */
+static void
+abs_symlink(const char *name, const char *target)
+{
+	char path[256], to[256];
+
+	in_dir(path, sizeof(path), name);
+	in_dir(to, sizeof(to), target);
+	ck_assert_int_eq(symlink(to, path), 0);
+}
+
 START_TEST(test_root_symlinks)
 {
 	expect_file(ask_for("GET", "/static/in.txt"), "www/small.txt", "text/plain; charset=utf-8", SMALL);
 	expect_text(ask_for("GET", "/static/out.txt"), "404 Not Found", "", "not found");
 	expect_file(ask_for("GET", "/follow/out.txt"), "secret.txt", "text/plain; charset=utf-8", SECRET);
 	expect_file(ask_for("GET", "/follow/in.txt"), "www/small.txt", "text/plain; charset=utf-8", SMALL);
+	/* An absolute target inside the root is served, a file or a directory on the way; outside, not. */
+	abs_symlink("www/abs-in.txt", "www/small.txt");
+	abs_symlink("www/abs-dir", "www/sub");
+	abs_symlink("www/abs-out.txt", "secret.txt");
+	abs_symlink("www/sub/abs-up", "www");
+	expect_file(ask_for("GET", "/static/abs-in.txt"), "www/small.txt", "text/plain; charset=utf-8", SMALL);
+	expect_file(ask_for("GET", "/static/abs-dir/a.txt"), "www/sub/a.txt", "text/plain; charset=utf-8", "a\n");
+	expect_file(ask_for("GET", "/static/sub/abs-up/small.txt"), "www/small.txt", "text/plain; charset=utf-8",
+	            SMALL);
+	expect_text(ask_for("GET", "/static/abs-out.txt"), "404 Not Found", "", "not found");
+	expect_file(ask_for("GET", "/follow/abs-out.txt"), "secret.txt", "text/plain; charset=utf-8", SECRET);
+	remove_file("www/abs-in.txt");
+	remove_file("www/abs-dir");
+	remove_file("www/abs-out.txt");
+	remove_file("www/sub/abs-up");
 }
 END_TEST
 
@@ -780,6 +837,7 @@ main(void)
 	tcase_add_test(tc, test_redirect_vars);
 	tcase_add_test(tc, test_redirect_too_long);
 	tcase_add_test(tc, test_methods);
+	tcase_add_test(tc, test_root_index);
 	suite_add_tcase(s, tc);
 	return check_run(s);
 }

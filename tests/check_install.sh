@@ -40,6 +40,8 @@ check "tinyhttpd -V runs" sh -c '"$1" -V | grep -q "^tinyhttpd "' sh "$dest$sbin
 check "config $pkgsysconfdir/tinyhttpd.conf" test -f "$conf"
 check "demo page $pkgdatadir/form.html" test -f "$dest$pkgdatadir/form.html"
 check "demo page $pkgdatadir/index.html" test -f "$dest$pkgdatadir/index.html"
+check "error page $pkgdatadir/errors/404.html" test -f "$dest$pkgdatadir/errors/404.html"
+check "error page $pkgdatadir/errors/400.html" test -f "$dest$pkgdatadir/errors/400.html"
 man8=$dest$mandir/man8/tinyhttpd.8 man5=$dest$mandir/man5/tinyhttpd.conf.5
 check "man page tinyhttpd(8)" test -f "$man8"
 check "man page tinyhttpd.conf(5)" test -f "$man5"
@@ -49,6 +51,7 @@ check "logrotate $sysconfdir/logrotate.d/tinyhttpd" test -f "$dest$sysconfdir/lo
 check "config has no relative ../www path" sh -c '! grep -q "\.\./www" "$1"' sh "$conf"
 check "config file = $pkgdatadir/form.html" grep -q "file = \"$pkgdatadir/form.html\"" "$conf"
 check "config root = $pkgdatadir" grep -q "root = \"$pkgdatadir\"" "$conf"
+check "config file = $pkgdatadir/errors/404.html" grep -q "file = \"$pkgdatadir/errors/404.html\"" "$conf"
 # It is valid: checked with its paths moved under DESTDIR (the -t check opens the files).
 sed "s|\"$pkgdatadir|\"$dest$pkgdatadir|g" "$conf" >"$tmp/relocated.conf"
 if "$dest$sbindir/tinyhttpd" -t -c "$tmp/relocated.conf" >"$tmp/t.log" 2>&1; then

@@ -10,6 +10,9 @@
 static const char date[] = "Tue, 24 Nov 2026 22:33:58 GMT";
 #define DATE_LINE "Tue, 24 Nov 2026 22:33:58 GMT\r\n"
 
+/* The header block the config makes: the Server header first. */
+#define SERVER STR_LIT("Server: tinyhttpd\r\n")
+
 static void
 expect_head(const struct response *r, const char *want)
 {
@@ -26,11 +29,17 @@ expect_head(const struct response *r, const char *want)
 
 START_TEST(test_heads)
 {
-	struct response ok = { .status = 200, .content_type = "text/plain", .content_length = 12 };
-	struct response closing = { .status = 404, .close = true };
-	struct response old = { .status = 200, .keep_alive_1_0 = true, .content_length = UINT64_MAX };
-	struct response moved = { .status = 301, .location = "http://x/a%20b", .allow = "GET, HEAD" };
-	struct response odd = { .status = 299, .close = true, .keep_alive_1_0 = true };
+	struct response ok = {
+		.headers = SERVER, .status = 200, .content_type = "text/plain", .content_length = 12
+	};
+	struct response closing = { .headers = SERVER, .status = 404, .close = true };
+	struct response old = {
+		.headers = SERVER, .status = 200, .keep_alive_1_0 = true, .content_length = UINT64_MAX
+	};
+	struct response moved = {
+		.headers = SERVER, .status = 301, .location = "http://x/a%20b", .allow = "GET, HEAD"
+	};
+	struct response odd = { .headers = SERVER, .status = 299, .close = true, .keep_alive_1_0 = true };
 
 	expect_head(&ok, "HTTP/1.1 200 OK\r\nServer: tinyhttpd\r\nDate: Tue, 24 Nov 2026 22:33:58 GMT\r\n"
 	                 "Content-Type: text/plain\r\nContent-Length: 12\r\n\r\n");
@@ -52,7 +61,8 @@ END_TEST
 /* A file's headers, in their order; a 304 keeps the validators and Vary, and nothing about a body. */
 START_TEST(test_file_heads)
 {
-	struct response part = { .status = 206,
+	struct response part = { .headers = SERVER,
+		                 .status = 206,
 		                 .content_type = "text/css",
 		                 .content_length = 10,
 		                 .etag = "\"1-2-3\"",
@@ -61,7 +71,8 @@ START_TEST(test_file_heads)
 		                 .content_encoding = "br",
 		                 .accept_ranges = true,
 		                 .vary_encoding = true };
-	struct response same = { .status = 304,
+	struct response same = { .headers = SERVER,
+		                 .status = 304,
 		                 .content_type = "text/css",
 		                 .etag = "\"1-2-3\"",
 		                 .last_modified = "Sun, 06 Nov 1994 08:49:37 GMT",
@@ -81,7 +92,7 @@ END_TEST
 
 START_TEST(test_text)
 {
-	struct response r = { .status = 400 };
+	struct response r = { .headers = SERVER, .status = 400 };
 	struct buf out = { 0 };
 	static const char want[] =
 	        "HTTP/1.1 400 Bad Request\r\nServer: tinyhttpd\r\nDate: Tue, 24 Nov 2026 "
@@ -103,10 +114,14 @@ END_TEST
 /* 1xx, 204 and 304 end with the head: no Content-Length or Content-Type, whatever the caller set. */
 START_TEST(test_no_content)
 {
-	struct response none = { .status = 204, .content_type = "text/plain", .content_length = 5 };
-	struct response unmodified = { .status = 304, .content_type = "text/html", .content_length = 7 };
-	struct response interim = { .status = 100, .content_length = 1 };
-	struct response reset = { .status = 205, .content_type = "text/plain" };
+	struct response none = {
+		.headers = SERVER, .status = 204, .content_type = "text/plain", .content_length = 5
+	};
+	struct response unmodified = {
+		.headers = SERVER, .status = 304, .content_type = "text/html", .content_length = 7
+	};
+	struct response interim = { .headers = SERVER, .status = 100, .content_length = 1 };
+	struct response reset = { .headers = SERVER, .status = 205, .content_type = "text/plain" };
 	struct buf out = { 0 };
 	static const char want[] = "HTTP/1.1 204 No Content\r\nServer: tinyhttpd\r\nDate: Tue, 24 Nov 2026 "
 	                           "22:33:58 GMT\r\n\r\n";
@@ -123,6 +138,32 @@ START_TEST(test_no_content)
 	none.content_type = NULL;
 	ck_assert_int_eq(response_text(&out, &none, "ignored", false, date), 0);
 	ck_assert_uint_eq(out.len, sizeof(want) - 1);
+	ck_assert_int_eq(memcmp(out.data, want, out.len), 0);
+	buf_free(&out);
+}
+END_TEST
+
+/* The configured headers go out as the config merged them, after the status line; a page keeps its type. */
+START_TEST(test_headers_page)
+{
+	struct response r = { .headers = STR_LIT(
+		                      "Server: tinyhttpd/1.2\r\nX-A: 1\r\nCache-Control: no-store\r\n"),
+		              .status = 404 };
+	struct buf out = { 0 };
+	static const char want[] =
+	        "HTTP/1.1 404 Not Found\r\nServer: tinyhttpd/1.2\r\nX-A: 1\r\nCache-Control: "
+	        "no-store\r\nDate: Tue, 24 Nov 2026 22:33:58 GMT\r\nContent-Type: "
+	        "text/html; charset=utf-8\r\nContent-Length: 12\r\n\r\n<p>gone</p>\n";
+
+	ck_assert_int_eq(
+	        response_page(&out, &r, "text/html; charset=utf-8", "<p>gone</p>\n", 12, false, date), 12);
+	ck_assert_uint_eq(out.len, sizeof(want) - 1);
+	ck_assert_int_eq(memcmp(out.data, want, out.len), 0);
+	/* HEAD: the head alone, with the page's length. */
+	out.len = 0;
+	ck_assert_int_eq(response_page(&out, &r, "text/html; charset=utf-8", "<p>gone</p>\n", 12, true, date),
+	                 0);
+	ck_assert_uint_eq(out.len, sizeof(want) - 1 - 12);
 	ck_assert_int_eq(memcmp(out.data, want, out.len), 0);
 	buf_free(&out);
 }
@@ -145,5 +186,5 @@ int
 main(void)
 {
 	return CHECK_RUN_TESTS("response", "response", 0, test_heads, test_file_heads, test_text,
-	                       test_no_content, test_date);
+	                       test_no_content, test_headers_page, test_date);
 }
