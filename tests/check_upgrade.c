@@ -7,12 +7,15 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -433,9 +436,73 @@ START_TEST(test_upgrade_with_dying_worker_and_second_sighup)
 }
 END_TEST
 
+/*
+ * Waits (bounded) for the next sd_notify datagram on fd, which must start with state and come from pid,
+ * as systemd's NotifyAccess=main wants: the service's main PID, which an upgrade must not change.
+ */
+static void
+expect_state(int fd, const char *state, const char *status, pid_t pid)
+{
+	union {
+		struct cmsghdr hdr;
+		char buf[CMSG_SPACE(sizeof(struct ucred))];
+	} control;
+	char msg[1024];
+	struct iovec iov = { .iov_base = msg, .iov_len = sizeof(msg) - 1 };
+	struct msghdr mh = { .msg_iov = &iov,
+		             .msg_iovlen = 1,
+		             .msg_control = control.buf,
+		             .msg_controllen = sizeof(control.buf) };
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	struct cmsghdr *cm;
+	struct ucred cred = { 0 };
+	ssize_t n;
+
+	ck_assert_msg(poll(&pfd, 1, 20000) == 1, "no sd_notify message within 20 s");
+	ck_assert_int_gt(n = recvmsg(fd, &mh, 0), 0);
+	msg[n] = '\0';
+	for (cm = CMSG_FIRSTHDR(&mh); cm != NULL; cm = CMSG_NXTHDR(&mh, cm))
+		if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_CREDENTIALS)
+			memcpy(&cred, CMSG_DATA(cm), sizeof(cred));
+	ck_assert_msg(strncmp(msg, state, strlen(state)) == 0, "got \"%s\", want %s first", msg, state);
+	if (status != NULL)
+		ck_assert_msg(strstr(msg, status) != NULL, "got \"%s\", want \"%s\" in it", msg, status);
+	ck_assert_int_eq(cred.pid, pid);
+}
+
+/* Under a service manager: reloading, then ready once the new code serves, from the same PID throughout. */
+START_TEST(test_upgrade_notifies)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	char dir[64] = "/tmp/tinyhttpd-notify.XXXXXX";
+	int fd, on = 1;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s/notify", dir);
+	ck_assert_int_ge(fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0), 0);
+	ck_assert_int_eq(setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &on, sizeof(on)), 0);
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&sun, sizeof(sun)), 0);
+	snprintf(srv.notify_socket, sizeof(srv.notify_socket), "%s", sun.sun_path);
+	start_from_copy();
+	expect_state(fd, "READY=1", "STATUS=generation 1 serving", srv.pid);
+	install(getenv("TINYHTTPD_NEXT"), 0755);
+	ck_assert_int_eq(kill(srv.pid, SIGHUP), 0);
+	expect_state(fd, "RELOADING=1", "MONOTONIC_USEC=", srv.pid);
+	expect_state(fd, "READY=1", "STATUS=generation 2 serving", srv.pid);
+	ck_assert(serves_version(new_version));
+	itest_stop(&srv, SIGTERM);
+	expect_state(fd, "STOPPING=1", NULL, srv.pid);
+	srv.notify_socket[0] = '\0';
+	close(fd);
+	unlink(sun.sun_path);
+	rmdir(dir);
+	remove_copy();
+}
+END_TEST
+
 int
 main(void)
 {
 	return CHECK_RUN_TESTS("upgrade", "binary", 180, test_upgrade_under_load, test_broken_upgrade_refused,
-	                       test_upgrade_with_dying_worker_and_second_sighup);
+	                       test_upgrade_with_dying_worker_and_second_sighup, test_upgrade_notifies);
 }
