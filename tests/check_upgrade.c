@@ -42,6 +42,12 @@ static struct shared *sh;
 static struct server srv;
 static char bindir[64], exe[128];
 static char old_version[64], new_version[64];
+/*
+ * --enable-valgrind: TINYHTTPD is a wrapper that runs TINYHTTPD_BIN under valgrind. The exec of an upgrade
+ * leaves valgrind (it does not --trace-children): the new master runs natively, without valgrind's own
+ * descriptors, and a signal valgrind had queued for the old one is not passed on.
+ */
+static bool valgrind;
 
 /* What `bin -V` prints after "tinyhttpd ", into out. */
 static void
@@ -94,7 +100,8 @@ start_from_copy(void)
 {
 	const char *bin = getenv("TINYHTTPD_BIN"), *next = getenv("TINYHTTPD_NEXT");
 
-	ck_assert_msg(bin != NULL && next != NULL, "run by make check: TINYHTTPD_BIN, TINYHTTPD_NEXT");
+	ck_assert_msg(bin != NULL && next != NULL && getenv("TINYHTTPD") != NULL,
+	              "run by make check: TINYHTTPD, TINYHTTPD_BIN, TINYHTTPD_NEXT");
 	version_of(bin, old_version, sizeof(old_version));
 	version_of(next, new_version, sizeof(new_version));
 	ck_assert_str_ne(old_version, new_version);
@@ -102,7 +109,11 @@ start_from_copy(void)
 	ck_assert_ptr_nonnull(mkdtemp(bindir));
 	snprintf(exe, sizeof(exe), "%s/tinyhttpd", bindir);
 	install(bin, 0755);
-	ck_assert_int_eq(setenv("TINYHTTPD", exe, 1), 0);
+	/* Under valgrind the server under test is a wrapper that runs TINYHTTPD_BIN: the copy, then. */
+	if (valgrind)
+		ck_assert_int_eq(setenv("TINYHTTPD_BIN", exe, 1), 0);
+	else
+		ck_assert_int_eq(setenv("TINYHTTPD", exe, 1), 0);
 	itest_start(&srv, EXTRA, ROUTES);
 }
 
@@ -349,7 +360,8 @@ START_TEST(test_upgrade_under_load)
 	ck_assert(!itest_wait_log(&srv, "no worker can take", 0));
 	assert_only_new_workers(old, nold);
 	fd_targets(master, lsock, after, sizeof(after));
-	ck_assert_msg(strcmp(before, after) == 0, "descriptors before:\n%s\nafter:\n%s", before, after);
+	ck_assert_msg(valgrind || strcmp(before, after) == 0, "descriptors before:\n%s\nafter:\n%s", before,
+	              after);
 	itest_stop(&srv, SIGTERM);
 	munmap(sh, sizeof(*sh));
 	remove_copy();
@@ -503,6 +515,15 @@ END_TEST
 int
 main(void)
 {
+	const char *server = getenv("TINYHTTPD"), *bin = getenv("TINYHTTPD_BIN");
+
+	valgrind = server != NULL && bin != NULL && strcmp(server, bin) != 0;
+	if (valgrind) {
+		fprintf(stderr, "under valgrind, which the upgraded master runs without: its descriptors not "
+		                "compared, and test_upgrade_with_dying_worker_and_second_sighup skipped\n");
+		return CHECK_RUN_TESTS("upgrade", "binary", 180, test_upgrade_under_load,
+		                       test_broken_upgrade_refused, test_upgrade_notifies);
+	}
 	return CHECK_RUN_TESTS("upgrade", "binary", 180, test_upgrade_under_load, test_broken_upgrade_refused,
 	                       test_upgrade_with_dying_worker_and_second_sighup, test_upgrade_notifies);
 }
