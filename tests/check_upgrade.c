@@ -94,9 +94,9 @@ install(const char *from, mode_t mode)
 	ck_assert_int_eq(rename(tmp, exe), 0);
 }
 
-/* Starts the server from a copy of src/tinyhttpd of its own, which the test replaces. */
+/* Starts the server with routes from a copy of src/tinyhttpd of its own, which the test replaces. */
 static void
-start_from_copy(void)
+start_from_copy(const char *routes)
 {
 	const char *bin = getenv("TINYHTTPD_BIN"), *next = getenv("TINYHTTPD_NEXT");
 
@@ -114,7 +114,7 @@ start_from_copy(void)
 		ck_assert_int_eq(setenv("TINYHTTPD_BIN", exe, 1), 0);
 	else
 		ck_assert_int_eq(setenv("TINYHTTPD", exe, 1), 0);
-	itest_start(&srv, EXTRA, ROUTES);
+	itest_start(&srv, EXTRA, routes);
 }
 
 static void
@@ -308,7 +308,7 @@ START_TEST(test_upgrade_under_load)
 	long ok = 0;
 	int i, status;
 
-	start_from_copy();
+	start_from_copy(ROUTES);
 	master = srv.pid;
 	ck_assert(serves_version(old_version));
 	lsock = listener_inode(srv.port);
@@ -387,7 +387,7 @@ START_TEST(test_broken_upgrade_refused)
 	char want[512], tmp[160];
 	pid_t master;
 
-	start_from_copy();
+	start_from_copy(ROUTES);
 	master = srv.pid;
 	install(getenv("TINYHTTPD_NEXT"), 0644);
 	ck_assert_int_eq(kill(master, SIGHUP), 0);
@@ -424,7 +424,7 @@ START_TEST(test_upgrade_with_dying_worker_and_second_sighup)
 	pid_t old[16], master;
 	size_t nold;
 
-	start_from_copy();
+	start_from_copy(ROUTES);
 	master = srv.pid;
 	nold = itest_workers(master, old, 16);
 	ck_assert_uint_eq(nold, 2);
@@ -495,7 +495,7 @@ START_TEST(test_upgrade_notifies)
 	ck_assert_int_eq(setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &on, sizeof(on)), 0);
 	ck_assert_int_eq(bind(fd, (struct sockaddr *)&sun, sizeof(sun)), 0);
 	snprintf(srv.notify_socket, sizeof(srv.notify_socket), "%s", sun.sun_path);
-	start_from_copy();
+	start_from_copy(ROUTES);
 	expect_state(fd, "READY=1", "STATUS=generation 1 serving", srv.pid);
 	install(getenv("TINYHTTPD_NEXT"), 0755);
 	ck_assert_int_eq(kill(srv.pid, SIGHUP), 0);
@@ -512,6 +512,70 @@ START_TEST(test_upgrade_notifies)
 }
 END_TEST
 
+/* The inode of the file at path; 0 when there is none. */
+static ino_t
+inode_of(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 ? st.st_ino : 0;
+}
+
+/* A request on c, answered "up". */
+static void
+expect_up(struct client *c)
+{
+	static struct resp r;
+
+	itest_sends(c, "GET /v HTTP/1.1\r\nHost: x\r\n\r\n");
+	ck_assert_int_eq(itest_read(c, &r, 10000), 0);
+	ck_assert_str_eq(r.body, "up");
+}
+
+/*
+ * A unix socket passes to the new code as itself: the same file serves, a connection held on it is handed
+ * over, and a later reload without it still removes the file, which the new master knows as the one the
+ * old one made.
+ */
+START_TEST(test_upgrade_unix_socket)
+{
+	static const char both[] = "listen = ( { address = \"127.0.0.1\"; port = @PORT@; },\n"
+	                           "           { path = \"@DIR@/http.sock\"; } );\n"
+	                           "hosts = ( { names = [ \"*\" ]; routes = ( " ROUTES " ); } );\n";
+	static const char tcp[] = "listen = ( { address = \"127.0.0.1\"; port = @PORT@; } );\n"
+	                          "hosts = ( { names = [ \"*\" ]; routes = ( " ROUTES " ); } );\n";
+	static struct client held, fresh;
+	char sock[320], line[160];
+	ino_t ino;
+
+	start_from_copy(both);
+	snprintf(sock, sizeof(sock), "%s/http.sock", srv.dir);
+	ck_assert_uint_ne(ino = inode_of(sock), 0);
+	ck_assert_int_eq(itest_connect_unix(&held, sock), 0);
+	expect_up(&held);
+	install(getenv("TINYHTTPD_NEXT"), 0755);
+	ck_assert_int_eq(kill(srv.pid, SIGHUP), 0);
+	snprintf(line, sizeof(line), "upgrading from %s to %s", old_version, new_version);
+	ck_assert_msg(itest_wait_log(&srv, line, 20000), "no \"%s\" in %s", line, srv.log);
+	ck_assert(serves_version(new_version));
+	wait_old_generations_ended();
+	expect_up(&held);
+	ck_assert_int_eq(itest_connect_unix(&fresh, sock), 0);
+	expect_up(&fresh);
+	itest_close(&fresh);
+	ck_assert_uint_eq(inode_of(sock), ino);
+	/* The new code's reload drops the unix listener: its file goes with it. */
+	itest_write_config(&srv, EXTRA, tcp);
+	ck_assert_int_eq(kill(srv.pid, SIGHUP), 0);
+	ck_assert(itest_wait_log(&srv, "generation 3: serving", 15000));
+	wait_old_generations_ended();
+	ck_assert_msg(inode_of(sock) == 0, "%s is left after its listener went", sock);
+	itest_close(&held);
+	itest_stop(&srv, SIGTERM);
+	remove_copy();
+}
+END_TEST
+
 int
 main(void)
 {
@@ -522,8 +586,10 @@ main(void)
 		fprintf(stderr, "under valgrind, which the upgraded master runs without: its descriptors not "
 		                "compared, and test_upgrade_with_dying_worker_and_second_sighup skipped\n");
 		return CHECK_RUN_TESTS("upgrade", "binary", 180, test_upgrade_under_load,
-		                       test_broken_upgrade_refused, test_upgrade_notifies);
+		                       test_broken_upgrade_refused, test_upgrade_notifies,
+		                       test_upgrade_unix_socket);
 	}
 	return CHECK_RUN_TESTS("upgrade", "binary", 180, test_upgrade_under_load, test_broken_upgrade_refused,
-	                       test_upgrade_with_dying_worker_and_second_sighup, test_upgrade_notifies);
+	                       test_upgrade_with_dying_worker_and_second_sighup, test_upgrade_notifies,
+	                       test_upgrade_unix_socket);
 }
