@@ -1387,8 +1387,8 @@ master_resume(const char *path, int state_fd)
 	notify_init();
 	rc = master_setup_signals() == -1 || master_adopt(&st) == -1 ? -1 : 0;
 	if (rc == 0)
-		log_info("upgrading from %s to %s: %s, generations taken over", st.from, tinyhttpd_version,
-		         m.exe);
+		log_info("upgrading from %s to %s (%s): took over %zu listeners and %zu generations", st.from,
+		         tinyhttpd_version, m.exe, st.nlisteners, st.ngens);
 	upgrade_state_free(&st);
 	if (rc == -1)
 		return EXIT_FAILURE;
