@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "config_load.h"
+#include "version.h"
 
 #ifndef nitems
 #define nitems(a) (sizeof(a) / sizeof((a)[0]))
@@ -214,7 +215,7 @@ headers_in_effect(const struct answer_cfg *a, const struct config_pair **v)
 static int
 build_block(struct config_loader *ld, struct answer_cfg *a)
 {
-	const char *server = ld->cfg->server_tokens ? "tinyhttpd/" PACKAGE_VERSION : "tinyhttpd";
+	char server[64];
 	const struct config_pair **v;
 	const struct answer_cfg *l;
 	size_t total = 0, n, i, len;
@@ -224,6 +225,8 @@ build_block(struct config_loader *ld, struct answer_cfg *a)
 		total += l->nheaders;
 	if ((v = calloc(total > 0 ? total : 1, sizeof(*v))) == NULL)
 		return config_nomem(ld);
+	/* The version of the binary running, which an upgrade in place changes. */
+	snprintf(server, sizeof(server), ld->cfg->server_tokens ? "tinyhttpd/%s" : "tinyhttpd", tinyhttpd_version);
 	n = headers_in_effect(a, v);
 	len = sizeof("Server: \r\n") - 1 + strlen(server);
 	for (i = 0; i < n; i++)

@@ -284,6 +284,31 @@ listener_adopt_activated(struct listener **list)
 	return taken;
 }
 
+struct listener *
+listener_adopt(struct listener **list, const struct upgrade_listener *ul)
+{
+	struct listener *l, **pp;
+
+	if ((l = calloc(1, sizeof(*l))) == NULL) {
+		log_errno("listener");
+		return NULL;
+	}
+	memcpy(&l->addr, &ul->addr, ul->addrlen);
+	l->addrlen = ul->addrlen;
+	l->ipv6_only = ul->ipv6_only;
+	listener_name(&l->addr, l->name, sizeof(l->name));
+	l->fd = ul->fd;
+	l->refs = ul->refs;
+	l->dev = (dev_t)ul->dev;
+	l->ino = (ino_t)ul->ino;
+	if (fcntl(l->fd, F_SETFD, FD_CLOEXEC) == -1)
+		log_errno("%s: fcntl", l->name);
+	for (pp = list; *pp != NULL; pp = &(*pp)->next)
+		;
+	*pp = l;
+	return l;
+}
+
 /* A unix socket's file goes with its socket, unless something else has taken the path since. */
 static void
 listener_unlink(const struct listener *l)

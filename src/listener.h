@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 
 #include "config.h"
+#include "upgrade_state.h"
 
 struct listener {
 	struct listener *next;
@@ -36,6 +37,12 @@ struct listener *listener_get(struct listener **list, const struct listen_cfg *l
  * Returns how many it took.
  */
 int listener_adopt_activated(struct listener **list);
+
+/*
+ * After an upgrade: the listener the replaced master passed, appended to list with the references it had,
+ * its descriptor close-on-exec again. Returns NULL, with why logged, without memory.
+ */
+struct listener *listener_adopt(struct listener **list, const struct upgrade_listener *ul);
 
 /* Drops a reference; the socket closes with the last one, and a unix socket's file goes with it. */
 void listener_put(struct listener **list, struct listener *l);

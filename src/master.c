@@ -9,10 +9,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -24,6 +26,8 @@
 #include "metrics.h"
 #include "notify.h"
 #include "timer.h"
+#include "upgrade_state.h"
+#include "version.h"
 #include "worker.h"
 
 #define START_TIMEOUT_MS 10000 /* a new generation's workers must be ready within this */
@@ -31,7 +35,9 @@
 #define KILL_GRACE_MS    1000  /* past shutdown_timeout, before a draining worker is killed */
 #define QUICK_DEATH_MS   1000  /* a worker dying sooner than this counts toward the back-off */
 #define RESPAWN_MAX_MS   10000
-#define START_FAILURES   3 /* quick deaths after which a starting generation is given up */
+#define START_FAILURES   3     /* quick deaths after which a starting generation is given up */
+#define CHECK_TIMEOUT_MS 10000 /* an upgrade's new executable must have checked the config within this */
+#define CHECK_OUTPUT     1024  /* bytes of what it says that go to the log */
 
 enum gen_state {
 	GEN_STARTING, /* workers forked, not all ready yet */
@@ -48,16 +54,22 @@ struct proc {
 	struct metrics_shard *shard; /* where the worker counts; given back when it is reaped */
 };
 
+/*
+ * cfg is NULL in a generation adopted from the master an upgrade replaced: its workers run code that is
+ * no longer on disk, so none is forked for it again; it serves until a new generation does, then drains.
+ */
 struct generation {
 	struct generation *next;
 	unsigned id;
 	enum gen_state state;
 	struct config *cfg;
+	size_t nlst;
 	struct listener **lst; /* indexed like cfg->listeners */
 	int *lfds;             /* their descriptors, for the workers */
-	char where[256];       /* "127.0.0.1:8080, unix:/run/x.sock", for messages */
-	int access_fd;         /* -1: none; STDERR_FILENO is shared, not owned */
-	int *host_slots;       /* the metrics slot of each of cfg->hosts */
+	int shutdown_timeout;
+	char where[256]; /* "127.0.0.1:8080, unix:/run/x.sock", for messages */
+	int access_fd;   /* -1: none; STDERR_FILENO is shared, not owned */
+	int *host_slots; /* the metrics slot of each of cfg->hosts */
 	struct proc *procs;
 	size_t nprocs;
 	unsigned failures; /* quick deaths in a row */
@@ -79,7 +91,10 @@ static struct {
 	struct pollfd *pfds;
 	size_t npfds;
 	struct metrics *metrics;     /* counters shared with every worker, mapped before the first fork */
+	int metrics_fd;              /* their memfd, which an upgrade passes on */
 	struct metrics_shard *shard; /* the master's own: reloads, restarts */
+	char exe[PATH_MAX];          /* the executable's path; empty when unknown: no upgrade then */
+	struct stat exe_st;          /* the running executable, to tell when the path holds another */
 } m;
 
 static size_t
@@ -119,13 +134,27 @@ gen_put_listeners(struct generation *g, size_t n)
 	g->lfds = NULL;
 }
 
+/* "127.0.0.1:8080, unix:/run/x.sock": g's listeners, for messages. */
+static void
+gen_describe(struct generation *g)
+{
+	size_t i, n = 0;
+	int w;
+
+	g->where[0] = '\0';
+	for (i = 0; i < g->nlst; i++) {
+		w = snprintf(g->where + n, sizeof(g->where) - n, "%s%s", i ? ", " : "", g->lst[i]->name);
+		if (w > 0 && (size_t)w < sizeof(g->where) - n)
+			n += (size_t)w;
+	}
+}
+
 /* Takes cfg's listeners, binding those no generation has yet. Returns 0, or -1 (none taken) with why logged.
  */
 static int
 gen_get_listeners(struct generation *g, const struct config *cfg)
 {
-	size_t i, n = 0;
-	int w;
+	size_t i;
 
 	if ((g->lst = calloc(cfg->nlisteners, sizeof(*g->lst))) == NULL ||
 	    (g->lfds = calloc(cfg->nlisteners, sizeof(*g->lfds))) == NULL) {
@@ -139,10 +168,9 @@ gen_get_listeners(struct generation *g, const struct config *cfg)
 			return -1;
 		}
 		g->lfds[i] = g->lst[i]->fd;
-		w = snprintf(g->where + n, sizeof(g->where) - n, "%s%s", i ? ", " : "", g->lst[i]->name);
-		if (w > 0 && (size_t)w < sizeof(g->where) - n)
-			n += (size_t)w;
 	}
+	g->nlst = cfg->nlisteners;
+	gen_describe(g);
 	return 0;
 }
 
@@ -157,7 +185,7 @@ gen_free(struct generation *g)
 			break;
 		}
 	}
-	gen_put_listeners(g, g->cfg->nlisteners);
+	gen_put_listeners(g, g->nlst);
 	if (g->access_fd > STDERR_FILENO)
 		close(g->access_fd);
 	free(g->host_slots);
@@ -218,6 +246,7 @@ gen_new(struct config *cfg)
 		return NULL;
 	}
 	g->cfg = cfg;
+	g->shutdown_timeout = cfg->shutdown_timeout;
 	g->id = ++m.next_id;
 	g->state = GEN_STARTING;
 	g->deadline = m.now + START_TIMEOUT_MS;
@@ -232,7 +261,7 @@ gen_uses(const struct generation *g, const struct listener *l)
 {
 	size_t i;
 
-	for (i = 0; i < g->cfg->nlisteners; i++)
+	for (i = 0; i < g->nlst; i++)
 		if (g->lst[i] == l)
 			return true;
 	return false;
@@ -247,6 +276,7 @@ child_close_inherited(const struct generation *mine)
 	size_t i;
 
 	close(m.sigfd);
+	close(m.metrics_fd);
 	for (l = m.listeners; l != NULL; l = l->next)
 		if (!gen_uses(mine, l))
 			close(l->fd);
@@ -311,11 +341,11 @@ gen_drain(struct generation *g, const struct generation *s)
 {
 	size_t i, j, retiring = 0;
 
-	for (j = 0; s != NULL && j < g->cfg->nlisteners; j++)
+	for (j = 0; s != NULL && j < g->nlst; j++)
 		retiring += !gen_uses(s, g->lst[j]);
 	if (g->state != GEN_DRAINING) {
 		g->state = GEN_DRAINING;
-		g->deadline = m.now + (uint64_t)g->cfg->shutdown_timeout * 1000 + KILL_GRACE_MS;
+		g->deadline = m.now + (uint64_t)g->shutdown_timeout * 1000 + KILL_GRACE_MS;
 		log_info("generation %u: draining %zu workers%s", g->id, gen_alive(g),
 		         retiring ? ", listeners retiring" : "");
 	}
@@ -326,7 +356,7 @@ gen_drain(struct generation *g, const struct generation *s)
 		if (p->pid == 0)
 			continue;
 		/* The listeners that go away travel as themselves: the worker knows them by their socket. */
-		for (j = 0; s != NULL && j < g->cfg->nlisteners && rc == 0; j++)
+		for (j = 0; s != NULL && j < g->nlst && rc == 0; j++)
 			if (!gen_uses(s, g->lst[j]))
 				rc = channel_send(p->channel, CHANNEL_RETIRE, g->lst[j]->fd);
 		/* A worker whose channel is full or gone still understands the signal. */
@@ -403,8 +433,8 @@ master_stop(bool graceful)
 			gen_free(g);
 			continue;
 		}
-		if (g->cfg->shutdown_timeout > timeout)
-			timeout = g->cfg->shutdown_timeout;
+		if (g->shutdown_timeout > timeout)
+			timeout = g->shutdown_timeout;
 		/*
 		 * No worker is forked from now on, so the master's copies of the listeners have no use left:
 		 * kept, they would keep each socket listening after its last worker stopped accepting, and
@@ -412,7 +442,7 @@ master_stop(bool graceful)
 		 * Without them a listener closes as its last worker lets go of it (having taken what was
 		 * queued), and later connections are refused: a load balancer takes them to another server.
 		 */
-		gen_put_listeners(g, g->cfg->nlisteners);
+		gen_put_listeners(g, g->nlst);
 		if (graceful)
 			gen_drain(g, NULL);
 		else
@@ -441,23 +471,37 @@ gen_abandon(struct generation *g, const char *why)
 	gen_drain(g, o);
 }
 
-static void
-master_reload(void)
+/* Starts a generation with cfg; it serves once its workers are ready. Returns 0, or -1 with why logged. */
+static int
+master_start(struct config *cfg)
 {
 	struct generation *g, *o;
-	struct config *cfg;
-	char err[1024];
 	size_t i;
 
-	log_info("reloading %s", m.path);
-	notify("RELOADING=1\nMONOTONIC_USEC=%llu\nSTATUS=reloading %s", (unsigned long long)m.now * 1000,
-	       m.path);
+	if ((g = gen_new(cfg)) == NULL)
+		return -1;
+	/* A reload that had not finished starting is superseded by this one. */
+	for (o = g->next; o != NULL; o = o->next)
+		if (o->state == GEN_STARTING)
+			gen_drain(o, g);
+	for (i = 0; i < g->nprocs; i++)
+		proc_spawn(g, &g->procs[i]);
+	return 0;
+}
+
+/* Reads the config again and starts a generation with it; a config that fails leaves what serves. */
+static void
+master_load(void)
+{
+	struct config *cfg;
+	char err[1024];
+
 	if ((cfg = config_load(m.path, err, sizeof(err))) == NULL) {
 		log_err("%s; the running configuration stays", err);
 		notify("READY=1\nSTATUS=reload failed: %s; the running configuration stays", err);
 		return;
 	}
-	if ((g = gen_new(cfg)) == NULL) {
+	if (master_start(cfg) == -1) {
 		log_err("cannot apply %s; the running configuration stays", m.path);
 		notify("READY=1\nSTATUS=reload failed: cannot apply %s; the running configuration stays",
 		       m.path);
@@ -465,12 +509,338 @@ master_reload(void)
 		return;
 	}
 	metrics_count(m.shard, METRICS_RELOADS, 1);
-	/* A reload that had not finished starting is superseded by this one. */
-	for (o = g->next; o != NULL; o = o->next)
-		if (o->state == GEN_STARTING)
-			gen_drain(o, g);
-	for (i = 0; i < g->nprocs; i++)
-		proc_spawn(g, &g->procs[i]);
+}
+
+/*
+ * The running executable: known, the path an upgrade executed, else /proc/self/exe resolved now, while it
+ * still names the file (once a package manager renames a new one over it, it reads "PATH (deleted)").
+ * Its identity comes from the open file: valgrind answers an open of /proc/self/exe with the program it
+ * runs, a stat with itself.
+ */
+static void
+master_find_exe(const char *known)
+{
+	int fd = -1;
+
+	if (known != NULL)
+		snprintf(m.exe, sizeof(m.exe), "%s", known);
+	if ((known == NULL && realpath("/proc/self/exe", m.exe) == NULL) ||
+	    (fd = open("/proc/self/exe", O_PATH | O_CLOEXEC)) == -1 || fstat(fd, &m.exe_st) == -1) {
+		log_warn_errno(
+		        "cannot tell which executable runs; SIGHUP will only reload the configuration");
+		m.exe[0] = '\0';
+	}
+	if (fd != -1)
+		close(fd);
+}
+
+/* Whether the executable's path holds another file than the one running: a new binary to upgrade to. */
+static bool
+master_exe_replaced(void)
+{
+	struct stat st;
+
+	if (m.exe[0] == '\0')
+		return false;
+	if (stat(m.exe, &st) == -1) {
+		log_warn_errno("%s: cannot look for a new executable; reloading with the running code",
+		               m.exe);
+		return false;
+	}
+	return st.st_dev != m.exe_st.st_dev || st.st_ino != m.exe_st.st_ino ||
+	       st.st_mtim.tv_sec != m.exe_st.st_mtim.tv_sec || st.st_mtim.tv_nsec != m.exe_st.st_mtim.tv_nsec;
+}
+
+/* A listener's place in m.listeners, which the upgrade state names it by. */
+static size_t
+listener_index(const struct listener *l)
+{
+	const struct listener *o;
+	size_t i = 0;
+
+	for (o = m.listeners; o != l; o = o->next)
+		i++;
+	return i;
+}
+
+/* The state's record of g, its live workers only. Returns 0, or -1 without memory. */
+static int
+gen_save(const struct generation *g, struct upgrade_gen *ug)
+{
+	size_t i;
+
+	*ug = (struct upgrade_gen){ .id = g->id,
+		                    .state = (int)g->state,
+		                    .deadline = g->deadline,
+		                    .shutdown_timeout = g->shutdown_timeout,
+		                    .nlst = g->nlst };
+	if ((ug->lst = calloc(g->nlst + 1, sizeof(*ug->lst))) == NULL ||
+	    (ug->procs = calloc(g->nprocs + 1, sizeof(*ug->procs))) == NULL)
+		return -1;
+	for (i = 0; i < g->nlst; i++)
+		ug->lst[i] = listener_index(g->lst[i]);
+	for (i = 0; i < g->nprocs; i++) {
+		const struct proc *p = &g->procs[i];
+
+		if (p->pid != 0)
+			ug->procs[ug->nprocs++] = (struct upgrade_proc){
+				p->pid, p->channel, p->ready, p->started,
+				p->shard != NULL ? metrics_shard_index(m.metrics, p->shard) : -1
+			};
+	}
+	return 0;
+}
+
+/* Fills st with what the next master takes over. Returns 0, or -1 without memory. */
+static int
+master_fill_state(struct upgrade_state *st)
+{
+	const struct generation *g;
+	const struct listener *l;
+	size_t n = 0;
+
+	snprintf(st->from, sizeof(st->from), "%s", tinyhttpd_version);
+	snprintf(st->exe, sizeof(st->exe), "%s", m.exe);
+	st->next_id = m.next_id;
+	st->master_shard = metrics_shard_index(m.metrics, m.shard);
+	st->shared[st->nshared++] = (struct upgrade_shared){ "metrics", m.metrics_fd };
+	for (l = m.listeners; l != NULL; l = l->next)
+		n++;
+	if ((st->listeners = calloc(n + 1, sizeof(*st->listeners))) == NULL)
+		return -1;
+	for (l = m.listeners; l != NULL; l = l->next)
+		st->listeners[st->nlisteners++] =
+		        (struct upgrade_listener){ l->fd,  l->refs,    l->ipv6_only, l->dev,
+			                           l->ino, l->addrlen, l->addr };
+	for (n = 0, g = m.gens; g != NULL; g = g->next)
+		n++;
+	if ((st->gens = calloc(n + 1, sizeof(*st->gens))) == NULL)
+		return -1;
+	for (g = m.gens; g != NULL; g = g->next)
+		if (gen_save(g, &st->gens[st->ngens++]) == -1)
+			return -1;
+	return 0;
+}
+
+/* The state, as the text of a memfd whose descriptor the next master gets. Returns it, or -1 with why logged.
+ */
+static int
+master_save_state(void)
+{
+	struct upgrade_state st = { 0 };
+	struct buf b = { 0 };
+	size_t off = 0;
+	ssize_t w;
+	int fd = -1;
+
+	if (master_fill_state(&st) == -1 || upgrade_state_format(&st, &b) == -1) {
+		log_err("upgrade: no memory for the state; reloading with the running code");
+		goto done;
+	}
+	if ((fd = memfd_create("tinyhttpd-upgrade", MFD_CLOEXEC)) == -1) {
+		log_errno("upgrade: cannot make the state's memfd; reloading with the running code");
+		goto done;
+	}
+	for (; off < b.len; off += (size_t)w) {
+		if ((w = write(fd, b.data + off, b.len - off)) == -1) {
+			log_errno("upgrade: cannot write the state; reloading with the running code");
+			close(fd);
+			fd = -1;
+			break;
+		}
+	}
+done:
+	upgrade_state_free(&st);
+	buf_free(&b);
+	return fd;
+}
+
+/* Reads what the child says on fd until it closes it or deadline, keeping the first cap - 1 bytes. */
+static void
+check_read(int fd, uint64_t deadline, char *out, size_t cap)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	char discard[256];
+	size_t len = 0;
+	ssize_t n;
+	uint64_t now;
+	size_t i;
+
+	while ((now = timer_now()) < deadline) {
+		if (poll(&pfd, 1, (int)(deadline - now)) == -1 && errno != EINTR)
+			break;
+		if (len + 1 < cap)
+			n = read(fd, out + len, cap - 1 - len);
+		else
+			n = read(fd, discard, sizeof(discard));
+		if (n == 0 || (n == -1 && errno != EINTR && errno != EAGAIN))
+			break;
+		if (n > 0 && len + 1 < cap)
+			len += (size_t)n;
+	}
+	/* One log line: its lines joined. */
+	while (len > 0 && out[len - 1] == '\n')
+		len--;
+	out[len] = '\0';
+	for (i = 0; i < len; i++)
+		if (out[i] == '\n')
+			out[i] = ' ';
+}
+
+/*
+ * Waits for the check's child until deadline, then kills it. Returns its wait status, and *late when it
+ * had to be killed.
+ */
+static int
+check_wait(pid_t pid, uint64_t deadline, bool *late)
+{
+	int wstatus = 0;
+	pid_t r;
+
+	*late = false;
+	while ((r = waitpid(pid, &wstatus, WNOHANG)) == 0 || (r == -1 && errno == EINTR)) {
+		if (timer_now() >= deadline) {
+			*late = true;
+			kill(pid, SIGKILL);
+			while (waitpid(pid, &wstatus, 0) == -1 && errno == EINTR)
+				;
+			break;
+		}
+		poll(NULL, 0, 10);
+	}
+	return wstatus;
+}
+
+/*
+ * Runs the new executable with -t on the config and on the state it is to take over: a file that is not
+ * a tinyhttpd, cannot run here, refuses the config or cannot read the state fails here, while the running
+ * master can still carry on. Returns 0 when it passed, -1 with why logged.
+ */
+static int
+master_check_upgrade(int state_fd)
+{
+	uint64_t deadline = timer_now() + CHECK_TIMEOUT_MS;
+	char out[CHECK_OUTPUT], fdarg[16], why[64];
+	char *argv[] = { m.exe, "-t", "-c", m.path, "-u", fdarg, NULL };
+	int pipefd[2], wstatus;
+	sigset_t none;
+	bool late;
+	pid_t pid;
+
+	snprintf(fdarg, sizeof(fdarg), "%d", state_fd);
+	if (pipe2(pipefd, O_CLOEXEC) == -1) {
+		log_errno("upgrade: pipe; reloading with the running code");
+		return -1;
+	}
+	if ((pid = fork()) == -1) {
+		log_errno("upgrade: fork; reloading with the running code");
+		close(pipefd[0]);
+		close(pipefd[1]);
+		return -1;
+	}
+	if (pid == 0) {
+		/* What it says goes to the log; the signals the master keeps blocked are its own to take. */
+		sigemptyset(&none);
+		if (dup2(pipefd[1], STDOUT_FILENO) == -1 || dup2(pipefd[1], STDERR_FILENO) == -1 ||
+		    fcntl(state_fd, F_SETFD, 0) == -1 || sigprocmask(SIG_SETMASK, &none, NULL) == -1)
+			_exit(126);
+		execv(m.exe, argv);
+		fprintf(stderr, "cannot execute it: %s", strerror(errno));
+		_exit(127);
+	}
+	close(pipefd[1]);
+	check_read(pipefd[0], deadline, out, sizeof(out));
+	close(pipefd[0]);
+	wstatus = check_wait(pid, deadline, &late);
+	if (!late && WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 0)
+		return 0;
+	if (late)
+		snprintf(why, sizeof(why), "no answer within %d s", CHECK_TIMEOUT_MS / 1000);
+	else if (WIFSIGNALED(wstatus))
+		snprintf(why, sizeof(why), "killed by signal %d", WTERMSIG(wstatus));
+	else
+		snprintf(why, sizeof(why), "exit status %d", WEXITSTATUS(wstatus));
+	log_err("upgrade: %s -t failed (%s): %s; reloading with the running code", m.exe, why, out);
+	return -1;
+}
+
+/*
+ * Clears close-on-exec on exactly what the next master takes over (inherit), or sets it back. Returns 0,
+ * or -1 with why logged.
+ */
+static int
+master_inherit(int state_fd, bool inherit)
+{
+	const struct generation *g;
+	const struct listener *l;
+	int flag = inherit ? 0 : FD_CLOEXEC, rc = 0;
+	size_t i;
+
+	rc |= fcntl(state_fd, F_SETFD, flag);
+	rc |= fcntl(m.metrics_fd, F_SETFD, flag);
+	for (l = m.listeners; l != NULL; l = l->next)
+		rc |= fcntl(l->fd, F_SETFD, flag);
+	for (g = m.gens; g != NULL; g = g->next)
+		for (i = 0; i < g->nprocs; i++)
+			if (g->procs[i].pid != 0)
+				rc |= fcntl(g->procs[i].channel, F_SETFD, flag);
+	if (rc != 0)
+		log_errno("upgrade: fcntl F_SETFD");
+	return rc != 0 ? -1 : 0;
+}
+
+/*
+ * Replaces this process's code with the new executable, which takes the state over under the same PID.
+ * The signals stay blocked across the exec: one that comes meanwhile waits for the new master.
+ * Returns only when the exec failed, with why logged.
+ */
+static void
+master_exec(int state_fd)
+{
+	char fdarg[16];
+	char *argv[] = { m.exe, "-c", m.path, "-u", fdarg, NULL };
+	int err;
+
+	snprintf(fdarg, sizeof(fdarg), "%d", state_fd);
+	log_info("upgrade: %s passed its check; executing it", m.exe);
+	if (master_inherit(state_fd, true) == -1) {
+		log_err("upgrade: cannot pass the descriptors on; reloading with the running code");
+	} else {
+		notify_pass_on(true);
+		execv(m.exe, argv);
+		err = errno;
+		notify_pass_on(false);
+		log_msg(LOG_LVL_ERR, err, "upgrade: cannot execute %s; reloading with the running code",
+		        m.exe);
+	}
+	master_inherit(state_fd, false);
+}
+
+/* The executable was replaced: check the new one, then become it. Returns when that cannot be done. */
+static void
+master_upgrade(void)
+{
+	int fd;
+
+	log_info("upgrade: %s is a new executable; checking it", m.exe);
+	if ((fd = master_save_state()) == -1)
+		return;
+	if (master_check_upgrade(fd) == 0)
+		master_exec(fd);
+	close(fd);
+}
+
+/* SIGHUP: a new executable (an upgrade) or the running one, then the config read again. */
+static void
+master_reload(void)
+{
+	log_info("reloading %s", m.path);
+	notify("RELOADING=1\nMONOTONIC_USEC=%llu\nSTATUS=reloading %s", (unsigned long long)m.now * 1000,
+	       m.path);
+	/* An upgrade that works does not come back here: the new code reloads. */
+	if (master_exe_replaced())
+		master_upgrade();
+	master_load();
 }
 
 static void proc_read_channel(struct generation *g, struct proc *p);
@@ -514,9 +884,10 @@ proc_died(struct generation *g, struct proc *p, int wstatus)
 	p->pid = 0;
 	p->ready = false;
 	/* Its counts stay; its gauges go, unless another worker still shares the shard. */
-	metrics_shard_put(m.metrics, p->shard);
+	if (p->shard != NULL)
+		metrics_shard_put(m.metrics, p->shard);
 	p->shard = NULL;
-	if (g->state == GEN_DRAINING || m.stopping) {
+	if (g->state == GEN_DRAINING || m.stopping || g->cfg == NULL) {
 		if (gen_alive(g) == 0) {
 			log_info("generation %u: ended", g->id);
 			gen_free(g);
@@ -663,7 +1034,7 @@ master_timers(void)
 			soonest_of(&soonest, g->deadline);
 			continue;
 		}
-		if (m.stopping)
+		if (m.stopping || g->cfg == NULL)
 			continue;
 		if (g->state == GEN_STARTING) {
 			if (m.now >= g->deadline) {
@@ -772,45 +1143,12 @@ master_setup_signals(void)
 	return 0;
 }
 
-int
-master_run(struct config *cfg)
+/* Serves until the last generation has ended after a stop. Returns the exit status. */
+static int
+master_loop(void)
 {
-	struct generation *g;
-	size_t i, n;
+	size_t n;
 	int timeout;
-
-	log_set_role("master");
-	/* Every config carries its file name; the master keeps its own copy across generations. */
-	if ((m.path = strdup(cfg->file)) == NULL) {
-		log_errno("strdup");
-		config_free(cfg);
-		return EXIT_FAILURE;
-	}
-	m.pid = getpid();
-	m.now = timer_now();
-	m.status = EXIT_SUCCESS;
-	/* Mapped once, before any fork, so every worker of every generation counts into the same memory. */
-	if ((m.metrics = metrics_map()) == NULL) {
-		log_errno("cannot map the metrics counters");
-		free(m.path);
-		config_free(cfg);
-		return EXIT_FAILURE;
-	}
-	m.shard = metrics_shard_get(m.metrics);
-	master_raise_nofile();
-	notify_init();
-	listener_adopt_activated(&m.listeners);
-	if (master_setup_signals() == -1) {
-		config_free(cfg);
-		return EXIT_FAILURE;
-	}
-	if ((g = gen_new(cfg)) == NULL) {
-		config_free(cfg);
-		close(m.sigfd);
-		return EXIT_FAILURE;
-	}
-	for (i = 0; i < g->nprocs; i++)
-		proc_spawn(g, &g->procs[i]);
 
 	while (!m.stopping || m.gens != NULL) {
 		m.now = timer_now();
@@ -835,5 +1173,237 @@ master_run(struct config *cfg)
 	free(m.path);
 	close(m.sigfd);
 	metrics_unmap(m.metrics);
+	close(m.metrics_fd);
 	return m.status;
+}
+
+/* What every master does first, started or upgraded. Returns 0, or -1 with why logged. */
+static int
+master_init(const char *path)
+{
+	log_set_role("master");
+	if ((m.path = strdup(path)) == NULL) {
+		log_errno("strdup");
+		return -1;
+	}
+	m.pid = getpid();
+	m.now = timer_now();
+	m.status = EXIT_SUCCESS;
+	m.metrics_fd = -1;
+	return 0;
+}
+
+int
+master_run(struct config *cfg)
+{
+	struct generation *g;
+	size_t i;
+
+	/* Every config carries its file name; the master keeps its own copy across generations. */
+	if (master_init(cfg->file) == -1) {
+		config_free(cfg);
+		return EXIT_FAILURE;
+	}
+	/* Mapped once, before any fork, so every worker of every generation counts into the same memory. */
+	if ((m.metrics = metrics_map(&m.metrics_fd)) == NULL) {
+		log_errno("cannot map the metrics counters");
+		free(m.path);
+		config_free(cfg);
+		return EXIT_FAILURE;
+	}
+	m.shard = metrics_shard_get(m.metrics);
+	master_find_exe(NULL);
+	master_raise_nofile();
+	notify_init();
+	listener_adopt_activated(&m.listeners);
+	if (master_setup_signals() == -1) {
+		config_free(cfg);
+		return EXIT_FAILURE;
+	}
+	if ((g = gen_new(cfg)) == NULL) {
+		config_free(cfg);
+		close(m.sigfd);
+		return EXIT_FAILURE;
+	}
+	for (i = 0; i < g->nprocs; i++)
+		proc_spawn(g, &g->procs[i]);
+	return master_loop();
+}
+
+/* Reads the whole state in fd (an upgrade's, from offset 0 whoever read it before) and parses it. */
+static int
+master_read_state(int fd, struct upgrade_state *st, char *err, size_t errlen)
+{
+	struct stat sb;
+	char *text;
+	size_t len = 0;
+	ssize_t n;
+	int rc;
+
+	if (fstat(fd, &sb) == -1 || (text = malloc((size_t)sb.st_size + 1)) == NULL) {
+		snprintf(err, errlen, "descriptor %d: %s", fd, strerror(errno));
+		return -1;
+	}
+	while (len < (size_t)sb.st_size &&
+	       (n = pread(fd, text + len, (size_t)sb.st_size - len, (off_t)len)) > 0)
+		len += (size_t)n;
+	rc = upgrade_state_parse(st, text, len, err, errlen);
+	free(text);
+	return rc;
+}
+
+int
+master_check_state(int fd, char *err, size_t errlen)
+{
+	struct upgrade_state st;
+
+	if (master_read_state(fd, &st, err, errlen) == -1)
+		return -1;
+	upgrade_state_free(&st);
+	return 0;
+}
+
+/* The counters the replaced master passed on, or a new segment when this binary's layout differs. */
+static void
+master_adopt_metrics(const struct upgrade_state *st, bool *same)
+{
+	int fd = upgrade_state_shared(st, "metrics");
+
+	*same = fd != -1 && (m.metrics = metrics_attach(fd)) != NULL;
+	if (*same) {
+		m.metrics_fd = fd;
+		if (fcntl(fd, F_SETFD, FD_CLOEXEC) == -1)
+			log_errno("metrics: fcntl");
+		if ((m.shard = metrics_shard_at(m.metrics, st->master_shard)) == NULL)
+			m.shard = metrics_shard_get(m.metrics);
+		return;
+	}
+	log_warn_errno("upgrade: cannot map the metrics counters again; they start from zero");
+	if (fd != -1)
+		close(fd);
+	if ((m.metrics = metrics_map(&m.metrics_fd)) != NULL)
+		m.shard = metrics_shard_get(m.metrics);
+}
+
+/* A generation of the replaced master, its workers still this process's children. Appended at *tail. */
+static int
+gen_adopt(const struct upgrade_gen *ug, struct listener *const *lst, bool same_metrics,
+          struct generation ***tail)
+{
+	struct generation *g;
+	size_t i;
+
+	if ((g = calloc(1, sizeof(*g))) == NULL || (g->lst = calloc(ug->nlst + 1, sizeof(*g->lst))) == NULL ||
+	    (g->procs = calloc(ug->nprocs + 1, sizeof(*g->procs))) == NULL) {
+		log_errno("upgrade: cannot take generation %u over", ug->id);
+		if (g != NULL)
+			free(g->lst);
+		free(g);
+		return -1;
+	}
+	g->id = ug->id;
+	g->state = ug->state == GEN_STARTING || ug->state == GEN_ACTIVE ? (enum gen_state)ug->state
+	                                                                : GEN_DRAINING;
+	g->deadline = ug->deadline;
+	g->shutdown_timeout = ug->shutdown_timeout;
+	g->access_fd = -1;
+	g->nlst = ug->nlst;
+	for (i = 0; i < ug->nlst; i++)
+		g->lst[i] = lst[ug->lst[i]];
+	gen_describe(g);
+	g->nprocs = ug->nprocs;
+	for (i = 0; i < ug->nprocs; i++) {
+		const struct upgrade_proc *up = &ug->procs[i];
+		struct proc *p = &g->procs[i];
+
+		p->pid = up->pid;
+		p->channel = up->channel;
+		p->ready = up->ready;
+		p->started = up->started;
+		p->shard = same_metrics ? metrics_shard_at(m.metrics, up->shard) : NULL;
+		if (fcntl(p->channel, F_SETFD, FD_CLOEXEC) == -1)
+			log_errno("worker %ld: fcntl", (long)p->pid);
+	}
+	**tail = g;
+	*tail = &g->next;
+	return 0;
+}
+
+/* Takes over the listeners and generations in st. Returns 0, or -1 with why logged. */
+static int
+master_adopt(const struct upgrade_state *st)
+{
+	struct generation **tail = &m.gens, *g, *next;
+	struct listener **lst;
+	bool same;
+	size_t i;
+	int rc = 0;
+
+	master_adopt_metrics(st, &same);
+	if (m.metrics == NULL) {
+		log_errno("cannot map the metrics counters");
+		return -1;
+	}
+	if ((lst = calloc(st->nlisteners + 1, sizeof(*lst))) == NULL) {
+		log_errno("upgrade: cannot take the listeners over");
+		return -1;
+	}
+	for (i = 0; i < st->nlisteners && rc == 0; i++)
+		if ((lst[i] = listener_adopt(&m.listeners, &st->listeners[i])) == NULL)
+			rc = -1;
+	for (i = 0; i < st->ngens && rc == 0; i++)
+		rc = gen_adopt(&st->gens[i], lst, same, &tail);
+	free(lst);
+	m.next_id = st->next_id;
+	/* One whose workers had all died waits for none: it ends now, letting go of its listeners. */
+	for (g = m.gens; g != NULL; g = next) {
+		next = g->next;
+		if (gen_alive(g) == 0) {
+			log_info("generation %u: ended", g->id);
+			gen_free(g);
+		}
+	}
+	return rc;
+}
+
+int
+master_resume(const char *path, int state_fd)
+{
+	struct upgrade_state st;
+	struct config *cfg;
+	char err[1024];
+	int rc;
+
+	if (master_init(path) == -1)
+		return EXIT_FAILURE;
+	rc = master_read_state(state_fd, &st, err, sizeof(err));
+	close(state_fd);
+	if (rc == -1) {
+		log_err("upgrade: the state passed on: %s; cannot take the workers over", err);
+		return EXIT_FAILURE;
+	}
+	master_find_exe(st.exe);
+	master_raise_nofile();
+	notify_init();
+	rc = master_setup_signals() == -1 || master_adopt(&st) == -1 ? -1 : 0;
+	if (rc == 0)
+		log_info("upgrading from %s to %s (%s): took over %zu listeners and %zu generations", st.from,
+		         tinyhttpd_version, m.exe, st.nlisteners, st.ngens);
+	upgrade_state_free(&st);
+	if (rc == -1)
+		return EXIT_FAILURE;
+	/* Workers that died while the code changed: their SIGCHLD waits in the signalfd, reaped here anyway.
+	 */
+	master_reap();
+	if ((cfg = config_load(m.path, err, sizeof(err))) == NULL) {
+		log_err("%s; the workers taken over keep serving with the old code", err);
+		notify("READY=1\nSTATUS=upgrade: %s; the old code keeps serving", err);
+	} else if (master_start(cfg) == -1) {
+		log_err("cannot apply %s; the workers taken over keep serving with the old code", m.path);
+		notify("READY=1\nSTATUS=upgrade: cannot apply %s; the old code keeps serving", m.path);
+		config_free(cfg);
+	} else {
+		metrics_count(m.shard, METRICS_RELOADS, 1);
+	}
+	return master_loop();
 }

@@ -1,13 +1,20 @@
 /* SPDX-License-Identifier: ISC */
 /* metrics.c: the shared counter segment, its shards and host slots, and the Prometheus text format. */
+#include <errno.h>
 #include <inttypes.h>
 #include <stddef.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "metrics.h"
 #include "status.h"
+#include "version.h"
+
+/* Raised whenever struct metrics or struct metrics_shard changes: an upgrade then starts a new segment. */
+#define LAYOUT 1
 
 #define CLASSES 5 /* status classes 1xx to 5xx */
 #define BUCKETS 9 /* of the request duration histogram, the last +Inf */
@@ -35,6 +42,7 @@ struct metrics_shard {
 } __attribute__((aligned(64))); /* no cache line shared with another worker's shard */
 
 struct metrics {
+	uint32_t layout; /* LAYOUT, written once by metrics_map() */
 	uint64_t generation;
 	uint32_t nhosts;  /* hosts[0 .. nhosts) are named; stored with release after the name is written */
 	uint32_t nshards; /* shards[0 .. nshards) were ever given out: what formatting sums */
@@ -44,13 +52,49 @@ struct metrics {
 };
 
 struct metrics *
-metrics_map(void)
+metrics_map(int *fd)
 {
-	void *p;
+	struct metrics *m;
+	int mfd, err;
 
-	/* Anonymous memory comes zeroed, and pages no shard touches are never allocated. */
-	p = mmap(NULL, sizeof(struct metrics), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	return p == MAP_FAILED ? NULL : p;
+	/* A file grown by ftruncate reads as zeros, and pages no shard touches are never allocated. */
+	if ((mfd = memfd_create("tinyhttpd-metrics", MFD_CLOEXEC)) == -1)
+		return NULL;
+	if (ftruncate(mfd, sizeof(*m)) == -1 ||
+	    (m = mmap(NULL, sizeof(*m), PROT_READ | PROT_WRITE, MAP_SHARED, mfd, 0)) == MAP_FAILED) {
+		err = errno;
+		close(mfd);
+		errno = err;
+		return NULL;
+	}
+	m->layout = LAYOUT;
+	if (fd != NULL)
+		*fd = mfd;
+	else
+		close(mfd);
+	return m;
+}
+
+struct metrics *
+metrics_attach(int fd)
+{
+	struct metrics *m;
+	struct stat st;
+
+	if (fstat(fd, &st) == -1)
+		return NULL;
+	if (st.st_size != (off_t)sizeof(*m)) {
+		errno = EPROTO;
+		return NULL;
+	}
+	if ((m = mmap(NULL, sizeof(*m), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0)) == MAP_FAILED)
+		return NULL;
+	if (m->layout != LAYOUT) {
+		munmap(m, sizeof(*m));
+		errno = EPROTO;
+		return NULL;
+	}
+	return m;
 }
 
 void
@@ -100,6 +144,18 @@ metrics_shard_put(struct metrics *m, struct metrics_shard *s)
 		return;
 	for (g = 0; g < METRICS_NGAUGES; g++)
 		__atomic_store_n(&s->gauges[g], 0, __ATOMIC_RELAXED);
+}
+
+int
+metrics_shard_index(const struct metrics *m, const struct metrics_shard *s)
+{
+	return (int)(s - m->shards);
+}
+
+struct metrics_shard *
+metrics_shard_at(struct metrics *m, int i)
+{
+	return i >= 0 && i < METRICS_SHARDS ? &m->shards[i] : NULL;
 }
 
 static void
@@ -301,10 +357,15 @@ format_scalars(const struct metrics *m, const struct metrics_shard *t, struct bu
 		    buf_printf(b, "tinyhttpd_%s %" PRIu64 "\n", counter_families[i].name, t->counters[i]) ==
 		            -1)
 			return -1;
-	if (family(b, "generation", "gauge", "The configuration generation serving requests.") == -1)
+	if (family(b, "generation", "gauge", "The configuration generation serving requests.") == -1 ||
+	    buf_printf(b, "tinyhttpd_generation %" PRIu64 "\n",
+	               __atomic_load_n(&m->generation, __ATOMIC_RELAXED)) == -1)
 		return -1;
-	return buf_printf(b, "tinyhttpd_generation %" PRIu64 "\n",
-	                  __atomic_load_n(&m->generation, __ATOMIC_RELAXED));
+	/* The formatting worker's version: after an upgrade, the new generation's answers say the new one. */
+	if (family(b, "build_info", "gauge", "The version serving, as a label; always 1.") == -1 ||
+	    buf_printf(b, "tinyhttpd_build_info{version=\"") == -1 || label_value(b, tinyhttpd_version) == -1)
+		return -1;
+	return buf_printf(b, "\"} 1\n");
 }
 
 int

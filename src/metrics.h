@@ -40,8 +40,18 @@ struct metrics;
  */
 struct metrics_shard;
 
-/* The master, once, before the first fork: a zeroed segment. Returns NULL with errno set on failure. */
-struct metrics *metrics_map(void);
+/*
+ * The master, once, before the first fork: a zeroed segment in a memfd, so that the master that replaces
+ * it on an upgrade can map the same memory again (metrics_attach). The descriptor, close-on-exec, goes to
+ * *fd, or is closed when fd is NULL. Returns NULL with errno set on failure.
+ */
+struct metrics *metrics_map(int *fd);
+
+/*
+ * The segment in fd, made by metrics_map() in a binary whose segment has the same layout. Returns NULL
+ * with errno set when it cannot be mapped, EPROTO when the layout differs.
+ */
+struct metrics *metrics_attach(int fd);
 
 void metrics_unmap(struct metrics *m);
 
@@ -63,6 +73,10 @@ struct metrics_shard *metrics_shard_get(struct metrics *m);
  * to zero: whatever the dead worker had open, the kernel closed.
  */
 void metrics_shard_put(struct metrics *m, struct metrics_shard *s);
+
+/* A shard's place in the segment, and the shard at a place (NULL when out of range): for an upgrade. */
+int metrics_shard_index(const struct metrics *m, const struct metrics_shard *s);
+struct metrics_shard *metrics_shard_at(struct metrics *m, int i);
 
 /*
  * One answered request: status 100 to 599 (another is not counted), the body bytes sent, the time taken.

@@ -17,6 +17,9 @@
 #include "log.h"
 #include "notify.h"
 
+/* What $NOTIFY_SOCKET said, for the binary an upgrade executes. */
+static char *notify_path;
+
 #ifdef HAVE_LIBSYSTEMD
 #include <systemd/sd-daemon.h>
 
@@ -48,8 +51,8 @@ notify_send(const char *msg)
 	return 0;
 }
 
-void
-notify_close(void)
+static void
+notify_drop(void)
 {
 	free(notify_socket);
 	notify_socket = NULL;
@@ -94,8 +97,8 @@ notify_send(const char *msg)
 	return 0;
 }
 
-void
-notify_close(void)
+static void
+notify_drop(void)
 {
 	if (notify_fd != -1)
 		close(notify_fd);
@@ -109,10 +112,31 @@ notify_init(void)
 {
 	const char *path = getenv("NOTIFY_SOCKET");
 
+	if (path != NULL && (notify_path = strdup(path)) == NULL)
+		log_errno("NOTIFY_SOCKET %s: cannot keep it for an upgrade", path);
 	if (path != NULL)
 		notify_open(path);
 	/* Whatever the master starts must not report to the service manager in its name. */
 	unsetenv("NOTIFY_SOCKET");
+}
+
+void
+notify_pass_on(bool pass)
+{
+	if (notify_path == NULL)
+		return;
+	if (!pass)
+		unsetenv("NOTIFY_SOCKET");
+	else if (setenv("NOTIFY_SOCKET", notify_path, 1) == -1)
+		log_errno("cannot pass NOTIFY_SOCKET on to the upgraded binary");
+}
+
+void
+notify_close(void)
+{
+	notify_drop();
+	free(notify_path);
+	notify_path = NULL;
 }
 
 void

@@ -73,7 +73,7 @@ setup(void)
 		.keepalive = true,
 		.pool = { .size = CONN_BUF_SIZE, .max = 4 },
 	};
-	ck_assert_ptr_nonnull(metrics = metrics_map());
+	ck_assert_ptr_nonnull(metrics = metrics_map(NULL));
 	ck_assert_ptr_nonnull(ctx.shard = metrics_shard_get(metrics));
 	ctx.host_slots = &host_slot;
 	ctx.handlers = handlers_new(cfg, metrics);

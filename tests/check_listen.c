@@ -46,32 +46,13 @@ expect_host(int port, const char *host, const char *want)
 	expect_on(port, raw, 200, want);
 }
 
-/* Connects c to the unix socket at path, for itest_send() and itest_read(); -1 when refused. */
-static int
-unix_connect(struct client *c, const char *path)
-{
-	struct sockaddr_un sun = { .sun_family = AF_UNIX };
-
-	ck_assert_uint_lt(strlen(path), sizeof(sun.sun_path));
-	strcpy(sun.sun_path, path);
-	c->len = 0;
-	c->head_request = false;
-	c->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	ck_assert_int_ge(c->fd, 0);
-	if (connect(c->fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
-		itest_close(c);
-		return -1;
-	}
-	return 0;
-}
-
 /* One request over the unix socket at path; asserts the status and body. */
 static void
 expect_unix(const char *path, const char *raw, int status, const char *body)
 {
 	static struct client c;
 
-	ck_assert_msg(unix_connect(&c, path) == 0, "cannot connect to %s: %s", path, strerror(errno));
+	ck_assert_msg(itest_connect_unix(&c, path) == 0, "cannot connect to %s: %s", path, strerror(errno));
 	itest_sends(&c, raw);
 	ck_assert_msg(itest_read(&c, &rs, 10000) == 0, "no response over %s to %s", path, raw);
 	itest_close(&c);
@@ -462,7 +443,7 @@ START_TEST(test_unix_listener)
 	expect_unix(sock, "GET /whoami?unix HTTP/1.1\r\nHost: x\r\n\r\n", 200, "-");
 	expect_on(srv.port, "GET /whoami?tcp HTTP/1.1\r\nHost: x\r\n\r\n", 200, "127.0.0.1");
 	/* Keep-alive over the unix socket: two requests on one connection. */
-	ck_assert_int_eq(unix_connect(&cl, sock), 0);
+	ck_assert_int_eq(itest_connect_unix(&cl, sock), 0);
 	itest_sends(&cl, "GET /whoami?one HTTP/1.1\r\nHost: x\r\n\r\n");
 	ck_assert_int_eq(itest_read(&cl, &rs, 10000), 0);
 	ck_assert_str_eq(rs.body, "-");
@@ -519,7 +500,7 @@ START_TEST(test_unix_path_taken)
 	ck_assert_int_eq(start_refused(&other), 1);
 	ck_assert(itest_file_has(other.log, "another server accepts on it", 0));
 	ck_assert(is_socket(sock));
-	ck_assert_int_eq(unix_connect(&probe, sock), 0);
+	ck_assert_int_eq(itest_connect_unix(&probe, sock), 0);
 	itest_close(&probe);
 	/* Nor did it leave its TCP listener bound. */
 	ck_assert_int_eq(itest_connect(&probe, other.port), -1);
@@ -610,7 +591,7 @@ START_TEST(test_reload_listeners)
 	ck_assert_int_eq(itest_connect(&cl, srv.port), 0);
 	ask(&cl, "A");
 	ck_assert_str_eq(rs.body, "one");
-	ck_assert_int_eq(unix_connect(&held_unix, u1), 0);
+	ck_assert_int_eq(itest_connect_unix(&held_unix, u1), 0);
 	ask(&held_unix, "U1");
 	ck_assert_str_eq(rs.body, "one");
 
@@ -627,7 +608,7 @@ START_TEST(test_reload_listeners)
 	expect_unix(u2, v, 200, "two");
 	ck_assert(itest_wait_log(&srv, "generation 1: ended", 20000));
 	ck_assert_msg(file_gone(u1), "%s is left after its generation ended", u1);
-	ck_assert_int_eq(unix_connect(&probe, u1), -1);
+	ck_assert_int_eq(itest_connect_unix(&probe, u1), -1);
 	/* Only generation 2 is left: the held connections were handed to it. */
 	ask(&cl, "A");
 	ck_assert_str_eq(rs.body, "two");
@@ -680,7 +661,7 @@ START_TEST(test_reload_unix_kept)
 	snprintf(sock, sizeof(sock), "%s/kept.sock", srv.dir);
 	ck_assert_int_eq(lstat(sock, &before), 0);
 	ck_assert_uint_eq(before.st_mode & 07777, 0600);
-	ck_assert_int_eq(unix_connect(&cl, sock), 0);
+	ck_assert_int_eq(itest_connect_unix(&cl, sock), 0);
 	ask(&cl, "unix");
 	ck_assert_str_eq(rs.body, "one");
 
@@ -772,19 +753,19 @@ START_TEST(test_proxy_protocol)
 	proxied("PROXY UNKNOWN\r\n", 15, "GET /whoami?unknown HTTP/1.1\r\nHost: x\r\n\r\n", "127.0.0.1");
 	/* Over a unix socket, whose clients have no address of their own. */
 	snprintf(sock, sizeof(sock), "%s/lb.sock", srv.dir);
-	ck_assert_int_eq(unix_connect(&cl, sock), 0);
+	ck_assert_int_eq(itest_connect_unix(&cl, sock), 0);
 	itest_sends(&cl, v1);
 	itest_sends(&cl, "GET /whoami?unix HTTP/1.1\r\nHost: x\r\n\r\n");
 	ck_assert_int_eq(itest_read(&cl, &rs, 10000), 0);
 	ck_assert_str_eq(rs.body, "192.0.2.7");
 	itest_close(&cl);
-	ck_assert_int_eq(unix_connect(&cl, sock), 0);
+	ck_assert_int_eq(itest_connect_unix(&cl, sock), 0);
 	itest_send(&cl, (const char *)v2, proxy_v2(v2, NULL));
 	itest_sends(&cl, "GET /whoami?unix-local HTTP/1.1\r\nHost: x\r\n\r\n");
 	ck_assert_int_eq(itest_read(&cl, &rs, 10000), 0);
 	ck_assert_str_eq(rs.body, "-");
 	itest_close(&cl);
-	ck_assert_int_eq(unix_connect(&cl, sock), 0);
+	ck_assert_int_eq(itest_connect_unix(&cl, sock), 0);
 	itest_sends(&cl, "GET /whoami?unix-plain HTTP/1.1\r\nHost: x\r\n\r\n");
 	ck_assert_uint_lt(closed_silently(&cl, 5000), 900);
 	itest_close(&cl);

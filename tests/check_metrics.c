@@ -70,7 +70,7 @@ wait_all(const pid_t *pids, size_t n)
 
 START_TEST(test_forked_counts_sum)
 {
-	struct metrics *m = metrics_map();
+	struct metrics *m = metrics_map(NULL);
 	struct metrics_shard *shared, *s;
 	struct buf b = { 0 };
 	pid_t pids[CHILDREN];
@@ -127,7 +127,7 @@ END_TEST
 
 START_TEST(test_dead_workers_gauges_go_counts_stay)
 {
-	struct metrics *m = metrics_map();
+	struct metrics *m = metrics_map(NULL);
 	struct metrics_shard *s, *again, *last, *all[METRICS_SHARDS];
 	struct buf b = { 0 };
 	pid_t pid;
@@ -181,7 +181,7 @@ END_TEST
 
 START_TEST(test_host_slots_survive_reloads)
 {
-	struct metrics *m = metrics_map();
+	struct metrics *m = metrics_map(NULL);
 	struct metrics_shard *s;
 	struct buf b = { 0 };
 	const char *text;
@@ -212,7 +212,7 @@ END_TEST
 
 START_TEST(test_other_slot)
 {
-	struct metrics *m = metrics_map();
+	struct metrics *m = metrics_map(NULL);
 	struct metrics_shard *s;
 	struct buf b = { 0 };
 	char name[METRICS_HOST_MAX + 2];
@@ -306,13 +306,16 @@ static const char golden[] =
         "tinyhttpd_worker_restarts_total 1\n"
         "# HELP tinyhttpd_generation The configuration generation serving requests.\n"
         "# TYPE tinyhttpd_generation gauge\n"
-        "tinyhttpd_generation 2\n";
+        "tinyhttpd_generation 2\n"
+        "# HELP tinyhttpd_build_info The version serving, as a label; always 1.\n"
+        "# TYPE tinyhttpd_build_info gauge\n"
+        "tinyhttpd_build_info{version=\"" PACKAGE_VERSION "\"} 1\n";
 
 /* A small known state, counted in two workers' shards and the master's. */
 static struct metrics *
 known_state(void)
 {
-	struct metrics *m = metrics_map();
+	struct metrics *m = metrics_map(NULL);
 	struct metrics_shard *w1, *w2, *master;
 	int ex, any;
 
@@ -360,7 +363,7 @@ END_TEST
 
 START_TEST(test_label_escaping)
 {
-	struct metrics *m = metrics_map();
+	struct metrics *m = metrics_map(NULL);
 	struct buf b = { 0 };
 	const char *text;
 

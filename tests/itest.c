@@ -15,6 +15,7 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -407,6 +408,24 @@ connect_to(struct client *c, const struct sockaddr *sa, socklen_t len, const cha
 	if (connect(c->fd, sa, len) == -1) {
 		close(c->fd);
 		c->fd = -1;
+		return -1;
+	}
+	return 0;
+}
+
+int
+itest_connect_unix(struct client *c, const char *path)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+
+	ck_assert_uint_lt(strlen(path), sizeof(sun.sun_path));
+	strcpy(sun.sun_path, path);
+	c->len = 0;
+	c->head_request = false;
+	c->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	ck_assert_int_ge(c->fd, 0);
+	if (connect(c->fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
+		itest_close(c);
 		return -1;
 	}
 	return 0;

@@ -104,6 +104,9 @@ int itest_connect_family(struct client *c, int family, int port);
 /* The same from the local IPv4 address source, e.g. "127.0.0.2": a client the server can tell apart. */
 int itest_connect_from(struct client *c, const char *source, int port);
 
+/* Connects c to the unix socket at path; -1 when refused. */
+int itest_connect_unix(struct client *c, const char *path);
+
 /* A non-blocking socket connecting to 127.0.0.1:port; the connection may still be in progress. */
 int itest_connect_nonblock(int port);
 void itest_send(struct client *c, const char *data, size_t len);

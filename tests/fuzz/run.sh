@@ -34,7 +34,7 @@ sources() {
 	http_parser) echo src/http_parser.c src/url.c ;;
 	url) echo src/url.c ;;
 	template) echo src/template.c ;;
-	config) echo src/config.c src/config_answer.c src/config_keys.c src/mime.c src/template.c src/http_parser.c src/url.c ;;
+	config) echo src/config.c src/config_answer.c src/config_keys.c src/mime.c src/template.c src/http_parser.c src/url.c src/version.c ;;
 	proxy_proto) echo src/proxy_proto.c ;;
 	file_headers) echo src/range.c src/conditional.c src/coding.c src/response.c src/buf.c ;;
 	*) return 1 ;;
