@@ -17,6 +17,7 @@
 
 #include "config.h"
 #include "config_load.h"
+#include "tls.h"
 
 #ifndef nitems
 #define nitems(a) (sizeof(a) / sizeof((a)[0]))
@@ -323,16 +324,27 @@ store_enum(struct config_loader *ld, const struct config_key *key, const char *w
 }
 
 static int
-store_strings(struct config_loader *ld, const char *what, const config_setting_t *s, char ***field, size_t *n)
+store_strings(struct config_loader *ld, const struct config_key *key, const char *what,
+              const config_setting_t *s, char ***field, size_t *n)
 {
 	const config_setting_t *e;
 	char each[80];
 	int i, len;
+	bool one = s != NULL && key->or_string && config_setting_type(s) == CONFIG_TYPE_STRING;
 
 	if (s == NULL)
 		return 0;
-	if (config_check_type(ld, s, what, SEQ_TYPES, "a list of strings such as [ \"a\", \"b\" ]") == -1)
+	if (!one &&
+	    config_check_type(ld, s, what, SEQ_TYPES,
+	                      key->or_string ? "a string, or a list of strings such as [ \"a\", \"b\" ]"
+	                                     : "a list of strings such as [ \"a\", \"b\" ]") == -1)
 		return -1;
+	if (one) {
+		if ((*field = calloc(1, sizeof(**field))) == NULL)
+			return config_nomem(ld);
+		*n = 1;
+		return copy_str(ld, config_setting_get_string(s), &(*field)[0]);
+	}
 	len = config_setting_length(s);
 	if ((*field = calloc(len > 0 ? (size_t)len : 1, sizeof(**field))) == NULL)
 		return config_nomem(ld);
@@ -377,7 +389,7 @@ store(struct config_loader *ld, const struct config_key *key, const char *what, 
 	case KEY_STRING: return store_string(ld, key, what, s, field);
 	case KEY_ENUM: return store_enum(ld, key, what, s, field);
 	case KEY_STRINGS:
-		return store_strings(ld, what, s, field, (size_t *)(void *)((char *)base + key->count));
+		return store_strings(ld, key, what, s, field, (size_t *)(void *)((char *)base + key->count));
 	case KEY_GROUP: return load_group(ld, key, s, base);
 	case KEY_LIST:
 		snprintf(want, sizeof(want), "a list of groups (%s = ( { ... }, { ... } );)", key->name);
@@ -432,7 +444,8 @@ load(struct config_loader *ld, config_t *lc, FILE *fp, struct config *cfg)
 	if (copy_str(ld, ld->file, &cfg->file) == -1 || config_check_keys(ld, CONFIG_TOP, root) == -1 ||
 	    config_load_keys(ld, CONFIG_TOP, root, cfg, 0) == -1)
 		return -1;
-	return 0;
+	/* Last: a host's certificates are read once everything else is known to be right. */
+	return tls_config_load(cfg, ld->err, ld->errlen);
 }
 
 static void
@@ -606,6 +619,17 @@ print_close(FILE *out, int depth, bool last)
 	fprintf(out, "%.*s}%s\n", depth, TABS, last ? "" : ",");
 }
 
+bool
+config_host_on(const struct host_cfg *h, const struct listen_cfg *l)
+{
+	size_t i;
+
+	for (i = 0; i < h->nlisten; i++)
+		if (l->name != NULL && strcmp(l->name, h->listen[i]) == 0)
+			return true;
+	return h->nlisten == 0;
+}
+
 int
 config_print(const struct config *cfg, FILE *out)
 {
@@ -616,6 +640,8 @@ config_print(const struct config *cfg, FILE *out)
 
 	fprintf(out, "server = {\n");
 	print_keys(out, CONFIG_SERVER, cfg, 0, 1);
+	fprintf(out, "};\n\ntls = {\n");
+	print_keys(out, CONFIG_TLS, cfg, 0, 1);
 	fprintf(out, "};\n\nlisten = (\n");
 	for (i = 0; i < cfg->nlisteners; i++) {
 		l = &cfg->listeners[i];
@@ -626,6 +652,9 @@ config_print(const struct config *cfg, FILE *out)
 	for (i = 0; i < cfg->nhosts; i++) {
 		h = &cfg->hosts[i];
 		print_entry(out, CONFIG_HOST, h, 0, h->line, 1);
+		fprintf(out, "\t\ttls = {\n");
+		print_keys(out, CONFIG_HOST_TLS, h, 0, 3);
+		fprintf(out, "\t\t};\n");
 		fprintf(out, "\t\troutes = (\n");
 		for (j = 0; j < h->nroutes; j++) {
 			rt = &cfg->routes[h->first_route + j];
@@ -679,8 +708,15 @@ config_free(struct config *cfg)
 	for (i = 0; i < cfg->nhosts; i++) {
 		free_strings(cfg->hosts[i].names, cfg->hosts[i].nnames);
 		free_strings(cfg->hosts[i].listen, cfg->hosts[i].nlisten);
+		free_strings(cfg->hosts[i].certs, cfg->hosts[i].ncerts);
+		free_strings(cfg->hosts[i].keys, cfg->hosts[i].nkeys);
 	}
+	tls_config_free(cfg);
 	free(cfg->hosts);
+	free_strings(cfg->tls_certs, cfg->ntls_certs);
+	free_strings(cfg->tls_keys, cfg->ntls_keys);
+	free_strings(cfg->tls_protocols, cfg->ntls_protocols);
+	free(cfg->tls_hsts);
 	free(cfg->file);
 	free(cfg->address);
 	free(cfg->user);

@@ -67,6 +67,7 @@ struct listen_cfg {
 	char *path;     /* a unix socket: its absolute path; NULL for TCP */
 	mode_t mode;    /* a unix socket: its permissions, written as an octal string ("0660") */
 	bool proxy_protocol; /* each connection starts with a PROXY protocol v1 or v2 header */
+	bool tls;            /* connections speak TLS: HTTPS */
 	int line;
 };
 
@@ -85,6 +86,14 @@ struct host_cfg {
 	size_t nlisten;
 	size_t first_route;
 	size_t nroutes;
+	/* tls = { certificate; key; }: PEM files, leaf then chain, pairwise; none: the top-level tls's */
+	char **certs;
+	size_t ncerts;
+	char **keys;
+	size_t nkeys;
+	int tls_line;           /* where its tls key is, for messages */
+	struct ssl_ctx_st *tls; /* OpenSSL's SSL_CTX from them, made by tls_config_load() when it is served
+	                           on a TLS listener; NULL otherwise */
 	int line;
 };
 
@@ -112,15 +121,27 @@ struct config {
 	size_t nlisteners;
 	struct host_cfg *hosts;
 	size_t nhosts;
+	/* tls = { ... }: what every host's TLS has, and the certificates of a host without its own */
+	char **tls_certs;
+	size_t ntls_certs;
+	char **tls_keys;
+	size_t ntls_keys;
+	char **tls_protocols; /* "TLSv1.2", "TLSv1.3"; none: both */
+	size_t ntls_protocols;
+	char *tls_hsts;              /* "" for none */
+	int tls_ticket_key_lifetime; /* seconds a session ticket key encrypts, then only decrypts */
+	int tls_line;                /* where its key is, for messages */
 };
 
 /* The parts of the file, each with its table of keys. */
 enum config_section {
-	CONFIG_TOP,    /* the top level: server, listen, hosts and routes */
-	CONFIG_SERVER, /* server = { ... } */
-	CONFIG_LISTEN, /* each group in listen = ( ... ) */
-	CONFIG_HOST,   /* each group in hosts = ( ... ) */
-	CONFIG_ROUTE,  /* each group in routes = ( ... ), at the top or in a host */
+	CONFIG_TOP,      /* the top level: server, listen, hosts and routes */
+	CONFIG_SERVER,   /* server = { ... } */
+	CONFIG_LISTEN,   /* each group in listen = ( ... ) */
+	CONFIG_HOST,     /* each group in hosts = ( ... ) */
+	CONFIG_ROUTE,    /* each group in routes = ( ... ), at the top or in a host */
+	CONFIG_TLS,      /* tls = { ... } at the top */
+	CONFIG_HOST_TLS, /* tls = { ... } in a host */
 	CONFIG_NSECTIONS
 };
 
@@ -152,8 +173,9 @@ struct config_key {
 	                               index */
 	const char *def_str;        /* the default of KEY_STRING; NULL: none, the field stays NULL */
 	const char *const *choices; /* KEY_ENUM, KEY_STRING: the values it may have, NULL-terminated */
-	size_t off;   /* its field in struct config (top level, server), listen_cfg, host_cfg or route */
-	size_t count; /* KEY_STRINGS: the size_t field that gets the number of strings */
+	size_t off;     /* its field in struct config (top level, server), listen_cfg, host_cfg or route */
+	size_t count;   /* KEY_STRINGS: the size_t field that gets the number of strings */
+	bool or_string; /* KEY_STRINGS: one string may stand for a list of one */
 	enum config_section section; /* KEY_GROUP, KEY_LIST: the section inside */
 	unsigned kinds;   /* route and listen keys: the kind bits (ROUTE_KIND, LISTEN_TCP or LISTEN_UNIX) of
 	                     the entries that take it; 0: all */
@@ -189,6 +211,9 @@ struct config *config_load(const char *path, char *err, size_t errlen);
  * is written with them, as it is understood). Returns 0, or -1 when out could not be written.
  */
 int config_print(const struct config *cfg, FILE *out);
+
+/* Whether host h is served on listener l: it names l, or it names no listener at all. */
+bool config_host_on(const struct host_cfg *h, const struct listen_cfg *l);
 
 void config_free(struct config *cfg);
 

@@ -24,6 +24,7 @@
 #include "metrics.h"
 #include "notify.h"
 #include "timer.h"
+#include "tls.h"
 #include "worker.h"
 
 #define START_TIMEOUT_MS 10000 /* a new generation's workers must be ready within this */
@@ -75,6 +76,7 @@ static struct {
 	bool stopping;
 	int status; /* exit status once stopped */
 	uint64_t stop_deadline;
+	uint64_t keys_rotate_at; /* the next new session ticket key */
 	uint64_t now;
 	struct pollfd *pfds;
 	size_t npfds;
@@ -442,6 +444,13 @@ gen_abandon(struct generation *g, const char *why)
 }
 
 static void
+master_rotate_keys(const struct config *cfg)
+{
+	tls_keys_rotate();
+	m.keys_rotate_at = m.now + (uint64_t)cfg->tls_ticket_key_lifetime * 1000;
+}
+
+static void
 master_reload(void)
 {
 	struct generation *g, *o;
@@ -465,6 +474,8 @@ master_reload(void)
 		return;
 	}
 	metrics_count(m.shard, METRICS_RELOADS, 1);
+	/* New certificates, new ticket key: the previous one still resumes the sessions of the last. */
+	master_rotate_keys(cfg);
 	/* A reload that had not finished starting is superseded by this one. */
 	for (o = g->next; o != NULL; o = o->next)
 		if (o->state == GEN_STARTING)
@@ -650,6 +661,10 @@ master_timers(void)
 			m.stop_deadline = m.now + STOP_TIMEOUT_MS;
 		}
 		soonest = m.stop_deadline;
+	} else if (m.gens != NULL) {
+		if (m.now >= m.keys_rotate_at)
+			master_rotate_keys(m.gens->cfg);
+		soonest = m.keys_rotate_at;
 	}
 	for (g = m.gens; g != NULL; g = g->next) {
 		if (g->state == GEN_DRAINING) {
@@ -797,6 +812,15 @@ master_run(struct config *cfg)
 		return EXIT_FAILURE;
 	}
 	m.shard = metrics_shard_get(m.metrics);
+	/* Likewise the session ticket keys, so a session resumes on any worker. */
+	if (tls_keys_init() == -1) {
+		log_errno("cannot map the session ticket keys");
+		metrics_unmap(m.metrics);
+		free(m.path);
+		config_free(cfg);
+		return EXIT_FAILURE;
+	}
+	m.keys_rotate_at = m.now + (uint64_t)cfg->tls_ticket_key_lifetime * 1000;
 	master_raise_nofile();
 	notify_init();
 	listener_adopt_activated(&m.listeners);

@@ -118,11 +118,13 @@ response_head(struct buf *out, const struct response *r, const char *date)
 	static const char close[] = "Connection: close\r\n", keep[] = "Connection: keep-alive\r\n";
 	const char *reason = response_reason(r->status);
 	size_t reason_len = strlen(reason), type_len = len_or_0(r->content_type),
-	       location_len = len_or_0(r->location), allow_len = len_or_0(r->allow);
+	       location_len = len_or_0(r->location), allow_len = len_or_0(r->allow),
+	       hsts_len = len_or_0(r->hsts);
 	char *p;
 
 	/* The fixed text is under 160 bytes; a status has 3 digits and a length at most 20. */
-	if (buf_reserve(out, 160 + reason_len + type_len + location_len + allow_len + 23) == -1)
+	if (buf_reserve(out, 160 + reason_len + type_len + location_len + allow_len + 23 + 32 + hsts_len) ==
+	    -1)
 		return -1;
 	p = out->data + out->len;
 	p = PUT(p, "HTTP/1.1 ");
@@ -136,6 +138,7 @@ response_head(struct buf *out, const struct response *r, const char *date)
 		p = PUT_HEADER(p, "Content-Type: ", r->content_type, type_len);
 	p = PUT_HEADER(p, "Location: ", r->location, location_len);
 	p = PUT_HEADER(p, "Allow: ", r->allow, allow_len);
+	p = PUT_HEADER(p, "Strict-Transport-Security: ", r->hsts, hsts_len);
 	if (r->close)
 		p = PUT(p, close);
 	else if (r->keep_alive_1_0)

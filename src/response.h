@@ -18,6 +18,7 @@ struct response {
 	uint64_t content_length;
 	const char *location; /* redirects */
 	const char *allow;    /* 405 */
+	const char *hsts;     /* Strict-Transport-Security, on a TLS connection */
 	bool close;           /* the connection closes after this response */
 	bool keep_alive_1_0;  /* an HTTP/1.0 client asked to keep the connection: say yes */
 };
