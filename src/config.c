@@ -599,6 +599,10 @@ print_keys(FILE *out, enum config_section section, const void *base, unsigned ki
 		if (!takes(key, kind) || key->superseded_by != NULL || key->type == KEY_GROUP ||
 		    key->type == KEY_LIST)
 			continue;
+		/* A redirect has path or prefix, one field for the two: the one it has. */
+		if (section == CONFIG_ROUTE && key->off == offsetof(struct route, path) &&
+		    (strcmp(key->name, "prefix") == 0) != ((const struct route *)base)->prefix)
+			continue;
 		/* Tabs are 8 columns each. */
 		n = fprintf(out, "%.*s", depth, TABS) * 8 + print_setting(out, key, base);
 		fprintf(out, "%*s# %s\n", n < HELP_COLUMN ? HELP_COLUMN - n : 1, "", key->help);

@@ -38,7 +38,8 @@ extern const char *const route_vars[ROUTE_NVARS]; /* their names: "host", ... */
 struct route {
 	enum route_kind kind;
 	char *method;  /* "GET" (the default), "POST", ...; a GET route also answers HEAD */
-	char *path;    /* the exact path; for ROUTE_DIR the prefix, ending in '/' */
+	char *path;    /* the exact path, or with prefix the prefix, ending in '/' */
+	bool prefix;   /* path is a prefix: every root route, and a redirect given prefix = "/..." */
 	char **params; /* ROUTE_TEXT: required parameter names */
 	size_t nparams;
 	struct template tmpl; /* ROUTE_TEXT: the body; ROUTE_REDIRECT: the Location */

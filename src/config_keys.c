@@ -186,14 +186,29 @@ is_normalized(const char *path)
 	}
 }
 
-/* path, or prefix for a root route: the route's kind says which of the two this is. */
+/*
+ * path, or prefix: a root route has a prefix, a redirect either (prefix keeps redirecting a whole tree),
+ * every other route a path. Called for each of the two keys the route's kind takes.
+ */
 static int
 check_path(struct config_loader *ld, const config_setting_t *g, const config_setting_t *s, void *base)
 {
-	const struct route *rt = base;
-	bool dir = rt->kind == ROUTE_DIR;
+	struct route *rt = base;
+	const config_setting_t *prefix = config_setting_get_member(g, "prefix");
+	bool dir = rt->kind == ROUTE_DIR || (rt->kind == ROUTE_REDIRECT && prefix != NULL);
 	const char *key = dir ? "prefix" : "path", *v = rt->path, *p;
 
+	if (rt->kind == ROUTE_REDIRECT) {
+		bool has_path = config_setting_get_member(g, "path") != NULL;
+
+		if (has_path && prefix != NULL)
+			return config_fail(ld, prefix,
+			                   "a redirect takes path or prefix, not both; remove one");
+		/* The key this call is for is absent, the other one present: that one's call checks. */
+		if (s == NULL && (has_path || prefix != NULL))
+			return 0;
+	}
+	rt->prefix = dir;
 	if (v == NULL)
 		return config_fail(ld, g, "route needs %s = \"/%s\"", key, dir ? "dir/" : "...");
 	if (v[0] != '/')
@@ -609,8 +624,9 @@ static const struct config_key route_keys[] = {
 	  .kinds = ROUTE_KIND(ROUTE_TEXT) | ROUTE_KIND(ROUTE_FILE) | ROUTE_KIND(ROUTE_REDIRECT) |
 	           ROUTE_KIND(ROUTE_METRICS),
 	  .hint = "a root route takes prefix = \"/dir/\"", .help = "the exact path it answers" },
-	{ "prefix", KEY_STRING, ROUTE(path), .check = check_path, .kinds = ROUTE_KIND(ROUTE_DIR),
-	  .hint = "use path = \"/...\"", .help = "the paths under it are the files under root" },
+	{ "prefix", KEY_STRING, ROUTE(path), .check = check_path,
+	  .kinds = ROUTE_KIND(ROUTE_DIR) | ROUTE_KIND(ROUTE_REDIRECT), .hint = "use path = \"/...\"",
+	  .help = "the paths it answers start with it: a root's files, or a redirect's tree" },
 	{ "params", KEY_STRINGS, ROUTE(params), .count = offsetof(struct route, nparams),
 	  .check = check_params, .kinds = ROUTE_KIND(ROUTE_TEXT),
 	  .help = "parameters it requires, from the query or a form body" },
@@ -713,8 +729,8 @@ route_unique(struct config_loader *ld, const config_setting_t *r, const struct c
 	const struct route *rt = &cfg->routes[cfg->nroutes - 1], *other;
 
 	for (other = &cfg->routes[h->first_route]; other < rt; other++)
-		if ((other->kind == ROUTE_DIR) == (rt->kind == ROUTE_DIR) &&
-		    strcmp(other->method, rt->method) == 0 && strcmp(other->path, rt->path) == 0)
+		if (other->prefix == rt->prefix && strcmp(other->method, rt->method) == 0 &&
+		    strcmp(other->path, rt->path) == 0)
 			return config_fail(
 			        ld, r, "duplicate route %s %s (first at line %d); remove one or change it",
 			        rt->method, rt->path, other->line);

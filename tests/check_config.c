@@ -657,10 +657,10 @@ static const struct bad bad_configs[] = {
 	{ "routes = (\n  { text = \"x\";\n    path = \"/a/.\"; }\n);\n", 3, "could never match" },
 	{ "routes = (\n  { text = \"x\"; }\n);\n", 2, "route needs path = \"/...\"" },
 	{ "routes = (\n  { path = \"/\"; text = \"x\";\n    prefix = \"/\"; }\n);\n", 3,
-	  "prefix is only for root routes" },
+	  "prefix is only for root or redirect routes" },
 	/* A key the route's kind does not take is named before a key it lacks. */
 	{ "routes = (\n  { text = \"x\";\n    prefix = \"/a/\"; }\n);\n", 3,
-	  "prefix is only for root routes; use path = \"/...\"" },
+	  "prefix is only for root or redirect routes; use path = \"/...\"" },
 	{ "routes = (\n  { root = \"www\"; }\n);\n", 2, "route needs prefix = \"/dir/\"" },
 	{ "routes = (\n  { root = \"www\"; prefix = \"/s/\";\n    path = \"/s/\"; }\n);\n", 3,
 	  "path is only for text, file, redirect or metrics routes; a root route takes prefix = \"/dir/\"" },
@@ -905,6 +905,31 @@ START_TEST(test_bad)
 	ck_assert_msg(strncmp(err, want, strlen(want)) == 0, "config #%d: want \"%s\" at the start of \"%s\"",
 	              _i, want, err);
 	ck_assert_msg(strstr(err, b->word) != NULL, "config #%d: want \"%s\" in \"%s\"", _i, b->word, err);
+}
+END_TEST
+
+/* A redirect takes a prefix, to send a whole tree elsewhere; root routes always have one. */
+START_TEST(test_redirect_prefix)
+{
+	struct config *cfg;
+
+	cfg = load_text(
+	        "routes = (\n  { prefix = \"/old/\"; redirect = \"https://{host}{path}\"; status = 301; },\n"
+	        "  { path = \"/old\"; redirect = \"/old/\"; },\n  { prefix = \"/s/\"; root = \"www\"; "
+	        "}\n);\n");
+	ck_assert_msg(cfg != NULL, "%s", err);
+	ck_assert(cfg->routes[0].prefix);
+	ck_assert_str_eq(cfg->routes[0].path, "/old/");
+	ck_assert(!cfg->routes[1].prefix);
+	ck_assert(cfg->routes[2].prefix);
+	config_free(cfg);
+	ck_assert_ptr_null(load_text(
+	        "routes = (\n  { path = \"/a\";\n    prefix = \"/a/\"; redirect = \"/b\"; }\n);\n"));
+	ck_assert_msg(strstr(err, "t.conf:3: a redirect takes path or prefix, not both") != NULL, "%s", err);
+	ck_assert_ptr_null(load_text("routes = (\n  { prefix = \"/a\"; redirect = \"/b\"; }\n);\n"));
+	ck_assert_msg(strstr(err, "t.conf:2: route prefix must end with '/'") != NULL, "%s", err);
+	ck_assert_ptr_null(load_text("routes = (\n  { redirect = \"/b\"; }\n);\n"));
+	ck_assert_msg(strstr(err, "route needs path = \"/...\"") != NULL, "%s", err);
 }
 END_TEST
 
@@ -1516,6 +1541,7 @@ config_suite(void)
 	tcase_add_test(tc, test_print_listen_hosts);
 	tcase_add_loop_test(tc, test_tls_bad, 0, sizeof(bad_tls) / sizeof(bad_tls[0]));
 	tcase_add_test(tc, test_tls_certificates);
+	tcase_add_test(tc, test_redirect_prefix);
 	tcase_add_test(tc, test_key_tables);
 	tcase_add_test(tc, test_man_page);
 	suite_add_tcase(s, tc);

@@ -356,6 +356,38 @@ START_TEST(test_tls_reload_certificates)
 }
 END_TEST
 
+/* The usual pair: HTTPS serves, plain HTTP sends every path, query kept, to it with a 301. */
+START_TEST(test_tls_redirect_from_http)
+{
+	char conf[2048];
+	int plain = itest_free_port();
+
+	itest_make_cert(certs, "a", "localhost", 1, "ec", 30);
+	snprintf(conf, sizeof(conf),
+	         "listen = ( { name = \"https\"; address = \"127.0.0.1\"; port = @PORT@; tls = true; },\n"
+	         "  { name = \"http\"; address = \"127.0.0.1\"; port = %d; } );\n"
+	         "tls = { certificate = \"%s/a.crt\"; key = \"%s/a.key\"; };\n"
+	         "hosts = ( { names = [ \"*\" ]; listen = [ \"https\" ]; routes = ( %s ); },\n"
+	         "  { names = [ \"*\" ]; listen = [ \"http\" ];\n"
+	         "    routes = ( { prefix = \"/\"; redirect = \"https://{host}:@PORT@{path}?{query}\"; "
+	         "status = 301; } ); } );\n",
+	         plain, certs, certs, itest_seed_routes);
+	itest_start(&srv, "", conf);
+	ck_assert_int_eq(
+	        itest_request(plain, "GET /info?name=a&age=1 HTTP/1.1\r\nHost: Example.test:80\r\n\r\n", &r),
+	        0);
+	ck_assert_int_eq(r.status, 301);
+	snprintf(conf, sizeof(conf), "https://example.test:%d/info?name=a&age=1", srv.port);
+	ck_assert_str_eq(itest_header(&r, "Location"), conf);
+	ck_assert_ptr_null(itest_header(&r, "Strict-Transport-Security"));
+	ck_assert_int_eq(itest_tls_request(srv.port, "localhost",
+	                                   "GET /info?name=a&age=1 HTTP/1.1\r\nHost: x\r\n\r\n", &r),
+	                 0);
+	ck_assert_str_eq(r.body, "hello, I'm a and 1 years old.");
+	itest_stop(&srv, SIGTERM);
+}
+END_TEST
+
 /* A file larger than many records, through curl, and HEAD: the 16 KiB record path without kTLS. */
 START_TEST(test_tls_files)
 {
@@ -453,6 +485,7 @@ main(void)
 	tcase_add_test(tc, test_tls_sni);
 	tcase_add_test(tc, test_tls_resume_on_other_workers);
 	tcase_add_test(tc, test_tls_reload_certificates);
+	tcase_add_test(tc, test_tls_redirect_from_http);
 	tcase_add_test(tc, test_tls_files);
 	tcase_add_test(tc, test_tls_hostile);
 	suite_add_tcase(s, tc);
