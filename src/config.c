@@ -17,6 +17,7 @@
 
 #include "config.h"
 #include "config_load.h"
+#include "tls.h"
 
 #ifndef nitems
 #define nitems(a) (sizeof(a) / sizeof((a)[0]))
@@ -323,16 +324,27 @@ store_enum(struct config_loader *ld, const struct config_key *key, const char *w
 }
 
 static int
-store_strings(struct config_loader *ld, const char *what, const config_setting_t *s, char ***field, size_t *n)
+store_strings(struct config_loader *ld, const struct config_key *key, const char *what,
+              const config_setting_t *s, char ***field, size_t *n)
 {
 	const config_setting_t *e;
 	char each[80];
 	int i, len;
+	bool one = s != NULL && key->or_string && config_setting_type(s) == CONFIG_TYPE_STRING;
 
 	if (s == NULL)
 		return 0;
-	if (config_check_type(ld, s, what, SEQ_TYPES, "a list of strings such as [ \"a\", \"b\" ]") == -1)
+	if (!one &&
+	    config_check_type(ld, s, what, SEQ_TYPES,
+	                      key->or_string ? "a string, or a list of strings such as [ \"a\", \"b\" ]"
+	                                     : "a list of strings such as [ \"a\", \"b\" ]") == -1)
 		return -1;
+	if (one) {
+		if ((*field = calloc(1, sizeof(**field))) == NULL)
+			return config_nomem(ld);
+		*n = 1;
+		return copy_str(ld, config_setting_get_string(s), &(*field)[0]);
+	}
 	len = config_setting_length(s);
 	if ((*field = calloc(len > 0 ? (size_t)len : 1, sizeof(**field))) == NULL)
 		return config_nomem(ld);
@@ -409,7 +421,7 @@ store(struct config_loader *ld, const struct config_key *key, const char *what, 
 	case KEY_STRING: return store_string(ld, key, what, s, field);
 	case KEY_ENUM: return store_enum(ld, key, what, s, field);
 	case KEY_STRINGS:
-		return store_strings(ld, what, s, field, (size_t *)(void *)((char *)base + key->count));
+		return store_strings(ld, key, what, s, field, (size_t *)(void *)((char *)base + key->count));
 	case KEY_GROUP: return load_group(ld, key, s, base);
 	case KEY_LIST:
 		snprintf(want, sizeof(want), "a list of groups (%s = ( { ... }, { ... } );)", key->name);
@@ -465,7 +477,8 @@ load(struct config_loader *ld, config_t *lc, FILE *fp, struct config *cfg)
 	if (copy_str(ld, ld->file, &cfg->file) == -1 || config_check_keys(ld, CONFIG_TOP, root) == -1 ||
 	    config_load_keys(ld, CONFIG_TOP, root, cfg, 0) == -1)
 		return -1;
-	return 0;
+	/* Last: a host's certificates are read once everything else is known to be right. */
+	return tls_config_load(cfg, ld->err, ld->errlen);
 }
 
 static void
@@ -637,6 +650,10 @@ print_keys(FILE *out, enum config_section section, const void *base, unsigned ki
 		if (!takes(key, kind) || key->superseded_by != NULL || key->type == KEY_GROUP ||
 		    key->type == KEY_LIST)
 			continue;
+		/* A redirect has path or prefix, one field for the two: the one it has. */
+		if (section == CONFIG_ROUTE && key->off == offsetof(struct route, path) &&
+		    (strcmp(key->name, "prefix") == 0) != ((const struct route *)base)->prefix)
+			continue;
 		/* Tabs are 8 columns each. */
 		n = fprintf(out, "%.*s", depth, TABS) * 8 + print_setting(out, key, base);
 		fprintf(out, "%*s# %s\n", n < HELP_COLUMN ? HELP_COLUMN - n : 1, "", key->help);
@@ -673,6 +690,17 @@ print_error_pages(FILE *out, const struct answer_cfg *a, int depth)
 	fprintf(out, "%.*s);\n", depth, TABS);
 }
 
+bool
+config_host_on(const struct host_cfg *h, const struct listen_cfg *l)
+{
+	size_t i;
+
+	for (i = 0; i < h->nlisten; i++)
+		if (l->name != NULL && strcmp(l->name, h->listen[i]) == 0)
+			return true;
+	return h->nlisten == 0;
+}
+
 int
 config_print(const struct config *cfg, FILE *out)
 {
@@ -685,6 +713,8 @@ config_print(const struct config *cfg, FILE *out)
 	fprintf(out, "\nserver = {\n");
 	print_keys(out, CONFIG_SERVER, cfg, 0, 1);
 	print_error_pages(out, &cfg->answer, 1);
+	fprintf(out, "};\n\ntls = {\n");
+	print_keys(out, CONFIG_TLS, cfg, 0, 1);
 	fprintf(out, "};\n\nlisten = (\n");
 	for (i = 0; i < cfg->nlisteners; i++) {
 		l = &cfg->listeners[i];
@@ -696,6 +726,9 @@ config_print(const struct config *cfg, FILE *out)
 		h = &cfg->hosts[i];
 		print_entry(out, CONFIG_HOST, h, 0, h->line, 1);
 		print_error_pages(out, &h->answer, 2);
+		fprintf(out, "\t\ttls = {\n");
+		print_keys(out, CONFIG_HOST_TLS, h, 0, 3);
+		fprintf(out, "\t\t};\n");
 		fprintf(out, "\t\troutes = (\n");
 		for (j = 0; j < h->nroutes; j++) {
 			rt = &cfg->routes[h->first_route + j];
@@ -778,8 +811,15 @@ config_free(struct config *cfg)
 		free_strings(cfg->hosts[i].names, cfg->hosts[i].nnames);
 		free_strings(cfg->hosts[i].listen, cfg->hosts[i].nlisten);
 		answer_free(&cfg->hosts[i].answer);
+		free_strings(cfg->hosts[i].certs, cfg->hosts[i].ncerts);
+		free_strings(cfg->hosts[i].keys, cfg->hosts[i].nkeys);
 	}
+	tls_config_free(cfg);
 	free(cfg->hosts);
+	free_strings(cfg->tls_certs, cfg->ntls_certs);
+	free_strings(cfg->tls_keys, cfg->ntls_keys);
+	free_strings(cfg->tls_protocols, cfg->ntls_protocols);
+	free(cfg->tls_hsts);
 	free(cfg->file);
 	free(cfg->address);
 	free(cfg->user);

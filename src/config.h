@@ -70,7 +70,8 @@ struct answer_cfg {
 struct route {
 	enum route_kind kind;
 	char *method;  /* "GET" (the default), "POST", ...; a GET route also answers HEAD */
-	char *path;    /* the exact path; for ROUTE_DIR the prefix, ending in '/' */
+	char *path;    /* the exact path, or with prefix the prefix, ending in '/' */
+	bool prefix;   /* path is a prefix: every root route, and a redirect given prefix = "/..." */
 	char **params; /* ROUTE_TEXT: required parameter names */
 	size_t nparams;
 	struct template tmpl; /* ROUTE_TEXT: the body; ROUTE_REDIRECT: the Location */
@@ -103,6 +104,7 @@ struct listen_cfg {
 	char *path;     /* a unix socket: its absolute path; NULL for TCP */
 	mode_t mode;    /* a unix socket: its permissions, written as an octal string ("0660") */
 	bool proxy_protocol; /* each connection starts with a PROXY protocol v1 or v2 header */
+	bool tls;            /* connections speak TLS: HTTPS */
 	int line;
 };
 
@@ -122,6 +124,14 @@ struct host_cfg {
 	size_t first_route;
 	size_t nroutes;
 	struct answer_cfg answer;
+	/* tls = { certificate; key; }: PEM files, leaf then chain, pairwise; none: the top-level tls's */
+	char **certs;
+	size_t ncerts;
+	char **keys;
+	size_t nkeys;
+	int tls_line;           /* where its tls key is, for messages */
+	struct ssl_ctx_st *tls; /* OpenSSL's SSL_CTX from them, made by tls_config_load() when it is served
+	                           on a TLS listener; NULL otherwise */
 	int line;
 };
 
@@ -154,6 +164,16 @@ struct config {
 	size_t nlisteners;
 	struct host_cfg *hosts;
 	size_t nhosts;
+	/* tls = { ... }: what every host's TLS has, and the certificates of a host without its own */
+	char **tls_certs;
+	size_t ntls_certs;
+	char **tls_keys;
+	size_t ntls_keys;
+	char **tls_protocols; /* "TLSv1.2", "TLSv1.3"; none: both */
+	size_t ntls_protocols;
+	char *tls_hsts;              /* "" for none */
+	int tls_ticket_key_lifetime; /* seconds a session ticket key encrypts, then only decrypts */
+	int tls_line;                /* where its key is, for messages */
 };
 
 /* The parts of the file, each with its table of keys. */
@@ -164,6 +184,8 @@ enum config_section {
 	CONFIG_HOST,       /* each group in hosts = ( ... ) */
 	CONFIG_ROUTE,      /* each group in routes = ( ... ), at the top or in a host */
 	CONFIG_ERROR_PAGE, /* each group in error_pages = ( ... ), in server or a host */
+	CONFIG_TLS,        /* tls = { ... } at the top */
+	CONFIG_HOST_TLS,   /* tls = { ... } in a host */
 	CONFIG_NSECTIONS
 };
 
@@ -196,8 +218,9 @@ struct config_key {
 	                               index */
 	const char *def_str;        /* the default of KEY_STRING; NULL: none, the field stays NULL */
 	const char *const *choices; /* KEY_ENUM, KEY_STRING: the values it may have, NULL-terminated */
-	size_t off;   /* its field in struct config (top level, server), listen_cfg, host_cfg or route */
-	size_t count; /* KEY_STRINGS, KEY_MAP: the size_t field that gets the number of strings */
+	size_t off;     /* its field in struct config (top level, server), listen_cfg, host_cfg or route */
+	size_t count;   /* KEY_STRINGS, KEY_MAP: the size_t field that gets the number of strings */
+	bool or_string; /* KEY_STRINGS: one string may stand for a list of one */
 	enum config_section section; /* KEY_GROUP, KEY_LIST: the section inside */
 	unsigned kinds;   /* route and listen keys: the kind bits (ROUTE_KIND, LISTEN_TCP or LISTEN_UNIX) of
 	                     the entries that take it; 0: all */
@@ -236,6 +259,9 @@ int config_print(const struct config *cfg, FILE *out);
 
 /* The error page for status that a's answers get, its own or inherited; NULL: the plain-text message. */
 const struct error_page *config_error_page(const struct answer_cfg *a, int status);
+
+/* Whether host h is served on listener l: it names l, or it names no listener at all. */
+bool config_host_on(const struct host_cfg *h, const struct listen_cfg *l);
 
 void config_free(struct config *cfg);
 

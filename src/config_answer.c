@@ -226,7 +226,8 @@ build_block(struct config_loader *ld, struct answer_cfg *a)
 	if ((v = calloc(total > 0 ? total : 1, sizeof(*v))) == NULL)
 		return config_nomem(ld);
 	/* The version of the binary running, which an upgrade in place changes. */
-	snprintf(server, sizeof(server), ld->cfg->server_tokens ? "tinyhttpd/%s" : "tinyhttpd", tinyhttpd_version);
+	snprintf(server, sizeof(server), ld->cfg->server_tokens ? "tinyhttpd/%s" : "tinyhttpd",
+	         tinyhttpd_version);
 	n = headers_in_effect(a, v);
 	len = sizeof("Server: \r\n") - 1 + strlen(server);
 	for (i = 0; i < n; i++)

@@ -20,6 +20,7 @@
 
 #include "config_load.h"
 #include "http_parser.h"
+#include "tls.h"
 
 #ifndef nitems
 #define nitems(a) (sizeof(a) / sizeof((a)[0]))
@@ -186,14 +187,29 @@ is_normalized(const char *path)
 	}
 }
 
-/* path, or prefix for a root route: the route's kind says which of the two this is. */
+/*
+ * path, or prefix: a root route has a prefix, a redirect either (prefix keeps redirecting a whole tree),
+ * every other route a path. Called for each of the two keys the route's kind takes.
+ */
 static int
 check_path(struct config_loader *ld, const config_setting_t *g, const config_setting_t *s, void *base)
 {
-	const struct route *rt = base;
-	bool dir = rt->kind == ROUTE_DIR;
+	struct route *rt = base;
+	const config_setting_t *prefix = config_setting_get_member(g, "prefix");
+	bool dir = rt->kind == ROUTE_DIR || (rt->kind == ROUTE_REDIRECT && prefix != NULL);
 	const char *key = dir ? "prefix" : "path", *v = rt->path, *p;
 
+	if (rt->kind == ROUTE_REDIRECT) {
+		bool has_path = config_setting_get_member(g, "path") != NULL;
+
+		if (has_path && prefix != NULL)
+			return config_fail(ld, prefix,
+			                   "a redirect takes path or prefix, not both; remove one");
+		/* The key this call is for is absent, the other one present: that one's call checks. */
+		if (s == NULL && (has_path || prefix != NULL))
+			return 0;
+	}
+	rt->prefix = dir;
 	if (v == NULL)
 		return config_fail(ld, g, "route needs %s = \"/%s\"", key, dir ? "dir/" : "...");
 	if (v[0] != '/')
@@ -641,8 +657,9 @@ static const struct config_key route_keys[] = {
 	  .kinds = ROUTE_KIND(ROUTE_TEXT) | ROUTE_KIND(ROUTE_FILE) | ROUTE_KIND(ROUTE_REDIRECT) |
 	           ROUTE_KIND(ROUTE_METRICS),
 	  .hint = "a root route takes prefix = \"/dir/\"", .help = "the exact path it answers" },
-	{ "prefix", KEY_STRING, ROUTE(path), .check = check_path, .kinds = ROUTE_KIND(ROUTE_DIR),
-	  .hint = "use path = \"/...\"", .help = "the paths under it are the files under root" },
+	{ "prefix", KEY_STRING, ROUTE(path), .check = check_path,
+	  .kinds = ROUTE_KIND(ROUTE_DIR) | ROUTE_KIND(ROUTE_REDIRECT), .hint = "use path = \"/...\"",
+	  .help = "the paths it answers start with it: a root's files, or a redirect's tree" },
 	{ "params", KEY_STRINGS, ROUTE(params), .count = offsetof(struct route, nparams),
 	  .check = check_params, .kinds = ROUTE_KIND(ROUTE_TEXT),
 	  .help = "parameters it requires, from the query or a form body" },
@@ -752,8 +769,8 @@ route_unique(struct config_loader *ld, const config_setting_t *r, const struct c
 	const struct route *rt = &cfg->routes[cfg->nroutes - 1], *other;
 
 	for (other = &cfg->routes[h->first_route]; other < rt; other++)
-		if ((other->kind == ROUTE_DIR) == (rt->kind == ROUTE_DIR) &&
-		    strcmp(other->method, rt->method) == 0 && strcmp(other->path, rt->path) == 0)
+		if (other->prefix == rt->prefix && strcmp(other->method, rt->method) == 0 &&
+		    strcmp(other->path, rt->path) == 0)
 			return config_fail(
 			        ld, r, "duplicate route %s %s (first at line %d); remove one or change it",
 			        rt->method, rt->path, other->line);
@@ -804,6 +821,144 @@ load_host_routes(struct config_loader *ld, const config_setting_t *g, const conf
 	return load_routes(ld, g, list, (size_t)((struct host_cfg *)base - ld->cfg->hosts));
 }
 
+static int
+check_listen_tls(struct config_loader *ld, const config_setting_t *g, const config_setting_t *s, void *base)
+{
+	const struct listen_cfg *l = base;
+
+	if (!l->tls)
+		return 0;
+	if (!tls_available)
+		return config_fail(ld, s,
+		                   "listen tls: this tinyhttpd was built without OpenSSL; install the Debian "
+		                   "package libssl-dev and build again (configure --with-openssl)");
+	/* The header comes before the TLS bytes, which the transport takes from the first byte on. */
+	if (l->proxy_protocol)
+		return config_fail(ld, s,
+		                   "listen tls cannot be used with proxy_protocol yet; let the load "
+		                   "balancer terminate TLS, or send plain TCP without the PROXY header");
+	return 0;
+}
+
+/*
+ * certificate and key, at the top or in a host: PEM files named relative to the config file, one key for
+ * each certificate (an ECDSA and an RSA pair may serve the same names). Read by tls_config_load().
+ */
+static int
+check_tls_pairs(struct config_loader *ld, const config_setting_t *g, const config_setting_t *s, char **certs,
+                size_t ncerts, char **keys, size_t nkeys)
+{
+	char **v[2] = { certs, keys }, *abs;
+	size_t n[2] = { ncerts, nkeys }, i, j;
+
+	if (ncerts != nkeys)
+		return config_fail(
+		        ld, s != NULL ? s : config_setting_get_member(g, "certificate"),
+		        "tls has %zu certificate%s and %zu key%s; give one key for each certificate, "
+		        "in the same order",
+		        ncerts, ncerts == 1 ? "" : "s", nkeys, nkeys == 1 ? "" : "s");
+	for (i = 0; i < 2; i++)
+		for (j = 0; j < n[i]; j++) {
+			if (config_join_path(ld, v[i][j], &abs) == -1)
+				return -1;
+			free(v[i][j]);
+			v[i][j] = abs;
+		}
+	return 0;
+}
+
+/*
+ * The line a problem with certificate and key of group g is reported on: the key's, else the
+ * certificate's (libconfig gives a group the line where it ends), else none (0).
+ */
+static int
+tls_line(const config_setting_t *g, const config_setting_t *s)
+{
+	if (s == NULL && g != NULL)
+		s = config_setting_get_member(g, "certificate");
+	return s != NULL ? line_of(s) : 0;
+}
+
+static int
+check_tls_defaults(struct config_loader *ld, const config_setting_t *g, const config_setting_t *s, void *base)
+{
+	struct config *cfg = base;
+
+	cfg->tls_line = tls_line(g, s);
+	return check_tls_pairs(ld, g, s, cfg->tls_certs, cfg->ntls_certs, cfg->tls_keys, cfg->ntls_keys);
+}
+
+static int
+check_host_tls(struct config_loader *ld, const config_setting_t *g, const config_setting_t *s, void *base)
+{
+	struct host_cfg *h = base;
+
+	h->tls_line = tls_line(g, s);
+	return check_tls_pairs(ld, g, s, h->certs, h->ncerts, h->keys, h->nkeys);
+}
+
+static const char *const tls_protocols[] = { "TLSv1.2", "TLSv1.3", NULL };
+
+/* Older versions are refused: TLS 1.0 and 1.1 are deprecated (RFC 8996). */
+static int
+check_tls_protocols(struct config_loader *ld, const config_setting_t *g, const config_setting_t *s,
+                    void *base)
+{
+	const struct config *cfg = base;
+	size_t i, j;
+
+	if (s != NULL && cfg->ntls_protocols == 0)
+		return config_fail(ld, s, "tls protocols is empty; list \"TLSv1.2\", \"TLSv1.3\" or both");
+	for (i = 0; i < cfg->ntls_protocols; i++) {
+		for (j = 0; tls_protocols[j] != NULL && strcmp(cfg->tls_protocols[i], tls_protocols[j]) != 0;
+		     j++)
+			;
+		if (tls_protocols[j] == NULL)
+			return config_fail(
+			        ld, s,
+			        "tls protocols: \"%s\" is not one this server speaks; use \"TLSv1.2\" "
+			        "and \"TLSv1.3\" (older versions are insecure, RFC 8996)",
+			        cfg->tls_protocols[i]);
+	}
+	return 0;
+}
+
+/* A header value: no control characters, which would end the header or split the response. */
+static int
+check_hsts(struct config_loader *ld, const config_setting_t *g, const config_setting_t *s, void *base)
+{
+	const struct config *cfg = base;
+	const char *p;
+
+	for (p = cfg->tls_hsts; *p != '\0'; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			return config_fail(ld, s,
+			                   "tls hsts has a control character; write the header's value "
+			                   "alone, such as \"max-age=63072000\"");
+	return 0;
+}
+
+static const struct config_key tls_keys[] = {
+	{ "certificate", KEY_STRINGS, CFG(tls_certs), .count = offsetof(struct config, ntls_certs),
+	  .or_string = true, .help = "PEM certificate, then its chain, of hosts without their own" },
+	{ "key", KEY_STRINGS, CFG(tls_keys), .count = offsetof(struct config, ntls_keys), .or_string = true,
+	  .check = check_tls_defaults, .help = "PEM private key of each certificate, in the same order" },
+	{ "protocols", KEY_STRINGS, CFG(tls_protocols), .count = offsetof(struct config, ntls_protocols),
+	  .check = check_tls_protocols, .help = "TLS versions it speaks; unset: TLSv1.2 and TLSv1.3" },
+	{ "hsts", KEY_STRING, .def_str = "", CFG(tls_hsts), .check = check_hsts,
+	  .help = "Strict-Transport-Security on TLS answers, such as \"max-age=63072000\"" },
+	{ "ticket_key_lifetime", KEY_INT, .min = 60, .max = 604800, .def = 43200,
+	  CFG(tls_ticket_key_lifetime),
+	  .help = "seconds a session ticket key is new; the previous one still resumes" },
+};
+
+static const struct config_key host_tls_keys[] = {
+	{ "certificate", KEY_STRINGS, HOST(certs), .count = offsetof(struct host_cfg, ncerts),
+	  .or_string = true, .help = "PEM certificate, then its chain; unset: the top-level tls one" },
+	{ "key", KEY_STRINGS, HOST(keys), .count = offsetof(struct host_cfg, nkeys), .or_string = true,
+	  .check = check_host_tls, .help = "PEM private key of each certificate, in the same order" },
+};
+
 /* By bit, LISTEN_TCP and LISTEN_UNIX. */
 static const char *const listen_kinds[] = { "TCP", "unix socket" };
 
@@ -822,6 +977,8 @@ static const struct config_key listen_keys[] = {
 	  .help = "the unix socket's permissions; to connect takes w" },
 	{ "proxy_protocol", KEY_BOOL, LISTEN(proxy_protocol),
 	  .help = "connections start with a PROXY protocol v1 or v2 header" },
+	{ "tls", KEY_BOOL, LISTEN(tls), .check = check_listen_tls,
+	  .help = "connections speak TLS (HTTPS); each host on it needs a certificate" },
 };
 
 static const struct config_key host_keys[] = {
@@ -830,6 +987,8 @@ static const struct config_key host_keys[] = {
 	  .help = "the names it answers: \"example.com\", \"*.example.org\", \"*\"" },
 	{ "listen", KEY_STRINGS, HOST(listen), .count = offsetof(struct host_cfg, nlisten),
 	  .check = check_host_listen, .help = "the names of the listeners it is on; unset: every one" },
+	{ "tls", KEY_GROUP, .section = CONFIG_HOST_TLS,
+	  .help = "its certificates, for its names on TLS listeners" },
 	/* Before routes, whose headers are merged over the host's. */
 	{ "headers", KEY_MAP, HOST(answer.headers), .count = offsetof(struct host_cfg, answer.nheaders),
 	  .check = config_host_headers, .help = "headers its answers get, over the server's" },
@@ -1011,25 +1170,14 @@ load_listeners(struct config_loader *ld, const config_setting_t *g, const config
 static int
 load_host(struct config_loader *ld, const config_setting_t *g, struct host_cfg *h)
 {
-	h->line = line_of(g);
+	const config_setting_t *names = config_setting_get_member(g, "names");
+
+	/* libconfig gives a group the line where it ends; its names are where a reader looks for it. */
+	h->line = line_of(names != NULL ? names : g);
 	if (config_check_entry(ld, CONFIG_HOST, g,
 	                       "a group { names = [ \"example.com\" ]; routes = ( ... ); }") == -1)
 		return -1;
 	return config_load_keys(ld, CONFIG_HOST, g, h, 0);
-}
-
-/* Whether host h is on listener l: one without listen = [ ... ] is on every listener. */
-static bool
-host_on(const struct host_cfg *h, const struct listen_cfg *l)
-{
-	size_t i;
-
-	if (h->listen == NULL)
-		return true;
-	for (i = 0; i < h->nlisten; i++)
-		if (l->name != NULL && strcmp(l->name, h->listen[i]) == 0)
-			return true;
-	return false;
 }
 
 /* Whether hosts a and b are on a listener in common. */
@@ -1039,7 +1187,7 @@ share_listener(const struct config *cfg, const struct host_cfg *a, const struct 
 	size_t i;
 
 	for (i = 0; i < cfg->nlisteners; i++)
-		if (host_on(a, &cfg->listeners[i]) && host_on(b, &cfg->listeners[i]))
+		if (config_host_on(a, &cfg->listeners[i]) && config_host_on(b, &cfg->listeners[i]))
 			return true;
 	return false;
 }
@@ -1084,7 +1232,7 @@ check_served(struct config_loader *ld, const config_setting_t *g, const struct c
 
 	for (i = 0; i < cfg->nlisteners; i++) {
 		l = &cfg->listeners[i];
-		for (j = 0; j < cfg->nhosts && !host_on(&cfg->hosts[j], l); j++)
+		for (j = 0; j < cfg->nhosts && !config_host_on(&cfg->hosts[j], l); j++)
 			;
 		if (j == cfg->nhosts)
 			return config_fail(
@@ -1154,6 +1302,8 @@ static const struct config_key top_keys[] = {
 	{ "types", KEY_MAP, CFG(type_overrides), .count = offsetof(struct config, ntype_overrides),
 	  .check = config_load_types, .help = "extensions' media types, over /etc/mime.types" },
 	{ "server", KEY_GROUP, .section = CONFIG_SERVER, .help = "how the server runs and logs" },
+	{ "tls", KEY_GROUP, .section = CONFIG_TLS,
+	  .help = "HTTPS for every host: protocols, HSTS, ticket keys, default certificates" },
 	{ "listen", KEY_LIST, .section = CONFIG_LISTEN, .check = load_listeners,
 	  .help = "the sockets it listens on; without it, server.address and port" },
 	{ "hosts", KEY_LIST, .section = CONFIG_HOST, .check = load_hosts,
@@ -1200,6 +1350,18 @@ static const struct config_section_info sections[] = {
 	                        .entry = "error page",
 	                        .keys = error_page_keys,
 	                        .nkeys = nitems(error_page_keys) },
+	[CONFIG_TLS] = { .name = "tls",
+	                 .scope = "tls ",
+	                 .where = " in tls",
+	                 .entry = "tls",
+	                 .keys = tls_keys,
+	                 .nkeys = nitems(tls_keys) },
+	[CONFIG_HOST_TLS] = { .name = "host tls",
+	                      .scope = "host tls ",
+	                      .where = " in a host's tls",
+	                      .entry = "host tls",
+	                      .keys = host_tls_keys,
+	                      .nkeys = nitems(host_tls_keys) },
 };
 
 const struct config_section_info *

@@ -79,6 +79,29 @@ conn_release_buffers(struct conn *c)
 }
 
 /*
+ * Watches c's socket for what its state waits for: output room in SEND, input otherwise, unless a TLS
+ * record needs the other way first. Returns 0, or -1 with c closed.
+ */
+static int
+conn_watch(struct conn *c)
+{
+	struct conn_ctx *ctx = c->ctx;
+	uint8_t events = c->tp->wants != 0       ? (uint8_t)c->tp->wants
+	                 : c->state == CONN_SEND ? EPOLLOUT
+	                                         : EPOLLIN;
+
+	if (c->events == events)
+		return 0;
+	if (loop_ctl(ctx->loop, c->events == 0 ? EPOLL_CTL_ADD : EPOLL_CTL_MOD, c->fd, events, c) == -1) {
+		log_errno("epoll_ctl on a connection");
+		conn_close(c);
+		return -1;
+	}
+	c->events = events;
+	return 0;
+}
+
+/*
  * Sets c's state, with the epoll interest and the deadline that go with it; a connection that waits for a
  * request gives its buffers back. On failure c is closed.
  */
@@ -88,7 +111,6 @@ conn_set_state(struct conn *c, enum conn_state state)
 	struct conn_ctx *ctx = c->ctx;
 	const struct config *cfg = ctx->cfg;
 	uint64_t now = ctx->loop->now, deadline;
-	uint8_t events = state == CONN_SEND ? EPOLLOUT : EPOLLIN;
 
 	switch (state) {
 	case CONN_IDLE:
@@ -115,15 +137,8 @@ conn_set_state(struct conn *c, enum conn_state state)
 	if ((state == CONN_IDLE) != (c->state == CONN_IDLE))
 		metrics_gauge_add(ctx->shard, METRICS_IDLE, state == CONN_IDLE ? 1 : -1);
 	c->state = (uint8_t)state;
-	if (c->events != events) {
-		if (loop_ctl(ctx->loop, c->events == 0 ? EPOLL_CTL_ADD : EPOLL_CTL_MOD, c->fd, events, c) ==
-		    -1) {
-			log_errno("epoll_ctl on a connection");
-			conn_close(c);
-			return;
-		}
-		c->events = events;
-	}
+	if (conn_watch(c) == -1)
+		return;
 	if (loop_timer_set(ctx->loop, &c->timer, deadline) == -1) {
 		log_errno("cannot arm a connection timer");
 		conn_close(c);
@@ -177,6 +192,13 @@ conn_ctx_sweep(struct conn_ctx *ctx)
 		ctx->closed = c->next;
 		free(c);
 	}
+}
+
+bool
+conn_can_move(const struct conn *c)
+{
+	/* A PROXY header's address would be lost; TLS state lives in this process. */
+	return !c->proxied && c->tp == &transport_tcp;
 }
 
 bool
@@ -350,7 +372,10 @@ conn_in_reserve(struct conn *c)
 	return c->in.cap - c->in.len >= room ? 0 : buf_reserve(&c->in, room);
 }
 
-/* Reads what the socket has. Returns TH_OK (also when it had nothing), or TH_ERROR when it broke. */
+/*
+ * Reads what the socket has. Returns TH_OK when bytes or the end of the stream came, TH_AGAIN when
+ * nothing did (a TLS record that is not all here, or carried no data), TH_ERROR when it broke.
+ */
 static int
 conn_read(struct conn *c)
 {
@@ -362,7 +387,7 @@ conn_read(struct conn *c)
 	}
 	n = c->tp->ops->recv(c->tp, c->fd, c->in.data + c->in.len, c->in.cap - c->in.len);
 	if (n == TH_WANT_READ || n == TH_WANT_WRITE)
-		return TH_OK;
+		return TH_AGAIN;
 	if (n < 0)
 		return TH_ERROR;
 	if (n == 0) {
@@ -389,12 +414,13 @@ conn_exchange(struct conn *c, struct exchange *x, struct str body)
 		.files = &ctx->files,
 		.now = ctx->loop->now,
 		.listener = c->listener,
+		.hsts = c->tp != &transport_tcp && ctx->cfg->tls_hsts[0] != '\0' ? ctx->cfg->tls_hsts : NULL,
 		.route = c->continue_route ? &ctx->cfg->routes[c->continue_route - 1] : NULL,
 		.out = &c->out,
 	};
-	/* A proxied connection cannot be handed over: while draining, it finishes here. */
+	/* A connection that cannot be handed over finishes here while draining. */
 	x->close = !ctx->req.keep_alive || c->peer_eof || !ctx->keepalive || c->stay ||
-	           (c->proxied && ctx->draining);
+	           (!conn_can_move(c) && ctx->draining);
 	x->peer_family = c->family == CONN_ADDR_V4   ? AF_INET
 	                 : c->family == CONN_ADDR_V6 ? AF_INET6
 	                                             : AF_UNSPEC;
@@ -642,6 +668,14 @@ conn_run(struct conn *c)
 		}
 		if (r == TH_OK)
 			continue;
+		/* The rest of a TLS record: the socket will not say it is readable for it. */
+		if (c->tp->buffered && !c->peer_eof) {
+			if (conn_read(c) == TH_ERROR) {
+				conn_close(c);
+				return;
+			}
+			continue;
+		}
 		if (c->peer_eof) {
 			conn_close(c);
 			return;
@@ -672,6 +706,8 @@ conn_discard(struct conn *c)
 void
 conn_on_event(struct conn *c, uint32_t events)
 {
+	int r;
+
 	(void)events;
 	if (c->fd == -1)
 		return; /* closed earlier in this batch of events */
@@ -679,9 +715,18 @@ conn_on_event(struct conn *c, uint32_t events)
 		conn_discard(c);
 		return;
 	}
-	if (c->events == EPOLLIN && conn_read(c) == TH_ERROR) {
-		conn_close(c);
-		return;
+	/* An answer waiting for room holds reading back: what a client pipelines waits in the socket. */
+	if (c->state != CONN_SEND) {
+		if ((r = conn_read(c)) == TH_ERROR) {
+			conn_close(c);
+			return;
+		}
+		if (r == TH_AGAIN) {
+			/* Nothing for HTTP (a TLS handshake going on): the same wait, the deadline unmoved.
+			 */
+			conn_watch(c);
+			return;
+		}
 	}
 	conn_run(c);
 }

@@ -137,6 +137,9 @@ void conn_on_event(struct conn *c, uint32_t events);
 /* Closes c; its memory goes in conn_ctx_sweep(), after the current batch of events. */
 void conn_close(struct conn *c);
 
+/* Whether c may be handed to another process: plain TCP, its address its own. */
+bool conn_can_move(const struct conn *c);
+
 /* Between requests with nothing buffered either way: the client cannot tell who answers next. */
 bool conn_is_idle(const struct conn *c);
 

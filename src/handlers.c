@@ -63,7 +63,7 @@ head_only(const struct exchange *x)
 static struct response
 response_for(const struct exchange *x, int status)
 {
-	struct response r = { .status = status, .close = x->close };
+	struct response r = { .status = status, .close = x->close, .hsts = x->hsts };
 
 	r.headers = (struct str){ x->answer->block, x->answer->block_len };
 	r.keep_alive_1_0 = x->req->minor_version == 0 && !x->close;
@@ -756,18 +756,6 @@ root_fd(struct handlers *h, const struct route *rt)
 	return *fd;
 }
 
-/* Whether host is served on listener l: it names l, or it names no listener at all. */
-static bool
-host_on(const struct host_cfg *host, const struct listen_cfg *l)
-{
-	size_t i;
-
-	for (i = 0; i < host->nlisten; i++)
-		if (l->name != NULL && strcmp(host->listen[i], l->name) == 0)
-			return true;
-	return host->nlisten == 0;
-}
-
 /* The lookup of the hosts served on listener l; NULL (and errno 0) when it serves none. */
 static struct vhost_table *
 vhosts_for(const struct config *cfg, const struct listen_cfg *l, size_t *which)
@@ -775,10 +763,16 @@ vhosts_for(const struct config *cfg, const struct listen_cfg *l, size_t *which)
 	size_t i, n = 0;
 
 	for (i = 0; i < cfg->nhosts; i++)
-		if (host_on(&cfg->hosts[i], l))
+		if (config_host_on(&cfg->hosts[i], l))
 			which[n++] = i;
 	errno = 0;
 	return n > 0 ? vhost_new(cfg->hosts, which, n) : NULL;
+}
+
+const struct vhost_table *
+handlers_names(const struct handlers *h, size_t listener)
+{
+	return h->vhosts[listener];
 }
 
 struct handlers *

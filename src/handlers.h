@@ -26,6 +26,7 @@ struct exchange {
 	struct file_cache *files; /* small files served lately, still open */
 	uint64_t now;             /* ms, for the file cache */
 	size_t listener;          /* the one the request came in on: an index into cfg->listeners */
+	const char *hsts;         /* Strict-Transport-Security for the answer; NULL: none (not TLS) */
 	/* The route handle_route() found before the body came, or NULL; on return, the route taken. */
 	const struct route *route;
 	/* The client's address, AF_INET or AF_INET6 (anything else: unknown), as text only when a
@@ -57,6 +58,9 @@ struct handlers;
 struct handlers *handlers_new(const struct config *cfg, const struct metrics *metrics);
 
 void handlers_free(struct handlers *h);
+
+/* The hosts listener serves, by name, for TLS's SNI; NULL when it serves none. */
+const struct vhost_table *handlers_names(const struct handlers *h, size_t listener);
 
 /*
  * Finds the route for x->req before its body has come, for a client that waits to be told to send it:

@@ -26,6 +26,7 @@
 #include "metrics.h"
 #include "notify.h"
 #include "timer.h"
+#include "tls.h"
 #include "upgrade_state.h"
 #include "version.h"
 #include "worker.h"
@@ -92,6 +93,9 @@ static struct {
 	size_t npfds;
 	struct metrics *metrics;     /* counters shared with every worker, mapped before the first fork */
 	int metrics_fd;              /* their memfd, which an upgrade passes on */
+	int keys_fd;                 /* the session ticket keys' memfd, likewise; -1: none (no TLS) */
+	uint64_t keys_rotate_at;     /* the next new session ticket key */
+	int keys_lifetime;           /* seconds, tls.ticket_key_lifetime of the newest config */
 	struct metrics_shard *shard; /* the master's own: reloads, restarts */
 	char exe[PATH_MAX];          /* the executable's path; empty when unknown: no upgrade then */
 	struct stat exe_st;          /* the running executable, to tell when the path holds another */
@@ -277,6 +281,8 @@ child_close_inherited(const struct generation *mine)
 
 	close(m.sigfd);
 	close(m.metrics_fd);
+	if (m.keys_fd != -1)
+		close(m.keys_fd);
 	for (l = m.listeners; l != NULL; l = l->next)
 		if (!gen_uses(mine, l))
 			close(l->fd);
@@ -471,6 +477,15 @@ gen_abandon(struct generation *g, const char *why)
 	gen_drain(g, o);
 }
 
+/* A new session ticket key, for lifetime seconds; the previous one still opens the tickets of the last. */
+static void
+master_rotate_keys(int lifetime)
+{
+	tls_keys_rotate();
+	m.keys_lifetime = lifetime;
+	m.keys_rotate_at = m.now + (uint64_t)lifetime * 1000;
+}
+
 /* Starts a generation with cfg; it serves once its workers are ready. Returns 0, or -1 with why logged. */
 static int
 master_start(struct config *cfg)
@@ -480,6 +495,8 @@ master_start(struct config *cfg)
 
 	if ((g = gen_new(cfg)) == NULL)
 		return -1;
+	/* New certificates, a new ticket key: the previous one still resumes the sessions of the last. */
+	master_rotate_keys(cfg->tls_ticket_key_lifetime);
 	/* A reload that had not finished starting is superseded by this one. */
 	for (o = g->next; o != NULL; o = o->next)
 		if (o->state == GEN_STARTING)
@@ -604,6 +621,8 @@ master_fill_state(struct upgrade_state *st)
 	st->next_id = m.next_id;
 	st->master_shard = metrics_shard_index(m.metrics, m.shard);
 	st->shared[st->nshared++] = (struct upgrade_shared){ "metrics", m.metrics_fd };
+	if (m.keys_fd != -1)
+		st->shared[st->nshared++] = (struct upgrade_shared){ "tls_keys", m.keys_fd };
 	for (l = m.listeners; l != NULL; l = l->next)
 		n++;
 	if ((st->listeners = calloc(n + 1, sizeof(*st->listeners))) == NULL)
@@ -778,6 +797,8 @@ master_inherit(int state_fd, bool inherit)
 
 	rc |= fcntl(state_fd, F_SETFD, flag);
 	rc |= fcntl(m.metrics_fd, F_SETFD, flag);
+	if (m.keys_fd != -1)
+		rc |= fcntl(m.keys_fd, F_SETFD, flag);
 	for (l = m.listeners; l != NULL; l = l->next)
 		rc |= fcntl(l->fd, F_SETFD, flag);
 	for (g = m.gens; g != NULL; g = g->next)
@@ -1021,6 +1042,10 @@ master_timers(void)
 			m.stop_deadline = m.now + STOP_TIMEOUT_MS;
 		}
 		soonest = m.stop_deadline;
+	} else if (m.keys_fd != -1) {
+		if (m.now >= m.keys_rotate_at)
+			master_rotate_keys(m.keys_lifetime);
+		soonest = m.keys_rotate_at;
 	}
 	for (g = m.gens; g != NULL; g = g->next) {
 		if (g->state == GEN_DRAINING) {
@@ -1174,6 +1199,8 @@ master_loop(void)
 	close(m.sigfd);
 	metrics_unmap(m.metrics);
 	close(m.metrics_fd);
+	if (m.keys_fd != -1)
+		close(m.keys_fd);
 	return m.status;
 }
 
@@ -1190,6 +1217,7 @@ master_init(const char *path)
 	m.now = timer_now();
 	m.status = EXIT_SUCCESS;
 	m.metrics_fd = -1;
+	m.keys_fd = -1;
 	return 0;
 }
 
@@ -1212,6 +1240,15 @@ master_run(struct config *cfg)
 		return EXIT_FAILURE;
 	}
 	m.shard = metrics_shard_get(m.metrics);
+	/* Likewise the session ticket keys, so a session resumes on any worker. */
+	if (tls_keys_init(&m.keys_fd) == -1) {
+		log_errno("cannot map the session ticket keys");
+		free(m.path);
+		config_free(cfg);
+		return EXIT_FAILURE;
+	}
+	m.keys_lifetime = cfg->tls_ticket_key_lifetime;
+	m.keys_rotate_at = m.now + (uint64_t)m.keys_lifetime * 1000;
 	master_find_exe(NULL);
 	master_raise_nofile();
 	notify_init();
@@ -1285,6 +1322,35 @@ master_adopt_metrics(const struct upgrade_state *st, bool *same)
 		m.shard = metrics_shard_get(m.metrics);
 }
 
+/*
+ * The session ticket keys the replaced master passed on, so sessions resume across the upgrade; new ones
+ * when there were none (a build without TLS before) or they cannot be mapped.
+ */
+static int
+master_adopt_keys(const struct upgrade_state *st)
+{
+	int fd = upgrade_state_shared(st, "tls_keys");
+
+	/* Until a config says otherwise. */
+	m.keys_lifetime = TLS_TICKET_KEY_LIFETIME;
+	m.keys_rotate_at = m.now + (uint64_t)m.keys_lifetime * 1000;
+	if (fd != -1 && tls_keys_attach(fd) == 0) {
+		m.keys_fd = fd;
+		if (fcntl(fd, F_SETFD, FD_CLOEXEC) == -1)
+			log_errno("tls keys: fcntl");
+		return 0;
+	}
+	if (fd != -1) {
+		log_warn_errno("upgrade: cannot map the session ticket keys again; sessions start anew");
+		close(fd);
+	}
+	if (tls_keys_init(&m.keys_fd) == -1) {
+		log_errno("cannot map the session ticket keys");
+		return -1;
+	}
+	return 0;
+}
+
 /* A generation of the replaced master, its workers still this process's children. Appended at *tail. */
 static int
 gen_adopt(const struct upgrade_gen *ug, struct listener *const *lst, bool same_metrics,
@@ -1344,6 +1410,8 @@ master_adopt(const struct upgrade_state *st)
 		log_errno("cannot map the metrics counters");
 		return -1;
 	}
+	if (master_adopt_keys(st) == -1)
+		return -1;
 	if ((lst = calloc(st->nlisteners + 1, sizeof(*lst))) == NULL) {
 		log_errno("upgrade: cannot take the listeners over");
 		return -1;

@@ -123,12 +123,13 @@ response_head(struct buf *out, const struct response *r, const char *date)
 	size_t reason_len = strlen(reason), type_len = len_or_0(r->content_type),
 	       location_len = len_or_0(r->location), allow_len = len_or_0(r->allow),
 	       etag_len = len_or_0(r->etag), range_len = len_or_0(r->content_range),
-	       encoding_len = len_or_0(r->content_encoding);
+	       encoding_len = len_or_0(r->content_encoding), hsts_len = len_or_0(r->hsts);
 	char *p;
 
-	/* The fixed text is under 300 bytes; a status has 3 digits and a length at most 20. */
-	if (buf_reserve(out, 300 + reason_len + r->headers.len + type_len + location_len + allow_len + etag_len +
-	                             range_len + encoding_len + RESPONSE_DATE_LEN + 23) == -1)
+	/* The fixed text is under 330 bytes; a status has 3 digits and a length at most 20. */
+	if (buf_reserve(out, 330 + reason_len + r->headers.len + type_len + location_len + allow_len +
+	                             etag_len + range_len + encoding_len + hsts_len + RESPONSE_DATE_LEN +
+	                             23) == -1)
 		return -1;
 	p = out->data + out->len;
 	p = PUT(p, "HTTP/1.1 ");
@@ -152,6 +153,7 @@ response_head(struct buf *out, const struct response *r, const char *date)
 	p = PUT_HEADER(p, "Content-Encoding: ", r->content_encoding, encoding_len);
 	if (r->vary_encoding)
 		p = PUT(p, "Vary: Accept-Encoding\r\n");
+	p = PUT_HEADER(p, "Strict-Transport-Security: ", r->hsts, hsts_len);
 	if (r->close)
 		p = PUT(p, close);
 	else if (r->keep_alive_1_0)

@@ -25,6 +25,7 @@ struct response {
 	const char *last_modified; /* an IMF-fixdate, RESPONSE_DATE_LEN long */
 	const char *content_range; /* "bytes 0-9/100"; for a 416, a star in place of 0-9 */
 	const char *content_encoding;
+	const char *hsts;    /* Strict-Transport-Security, on a TLS connection */
 	bool accept_ranges;  /* Accept-Ranges: bytes */
 	bool vary_encoding;  /* Vary: Accept-Encoding: the route has precompressed variants */
 	bool close;          /* the connection closes after this response */

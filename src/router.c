@@ -52,7 +52,7 @@ router_new(const struct route *routes, size_t n)
 		return NULL;
 	}
 	for (i = 0; i < n; i++) {
-		if (routes[i].kind == ROUTE_DIR)
+		if (routes[i].prefix)
 			r->prefix[r->nprefix++] = &routes[i];
 		else
 			r->exact[r->nexact++] = &routes[i];

@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "status.h"
@@ -27,9 +28,18 @@ struct transport_ops {
 	void (*release)(struct transport *t);
 };
 
-/* Begins every transport's per-connection state; TCP keeps none beyond this. */
+/* Begins every transport's per-connection state; TCP keeps none beyond this, and never sets its fields. */
 struct transport {
 	const struct transport_ops *ops;
+	/*
+	 * What the socket must become ready for before the last call that could not finish can go on, when
+	 * that is the other way than the call's own (a TLS record half written while reading): EPOLLIN or
+	 * EPOLLOUT; 0 when it is the call's own way.
+	 */
+	uint32_t wants;
+	/* Received bytes are held here that the socket will not announce again (a TLS record read in part).
+	 */
+	bool buffered;
 };
 
 /* Plain TCP: one shared instance serves every connection. */

@@ -22,6 +22,7 @@
 #include "log.h"
 #include "loop.h"
 #include "response.h"
+#include "tls.h"
 #include "worker.h"
 
 #define MAX_EVENTS      256
@@ -117,7 +118,7 @@ worker_may_accept(const struct worker *w, const struct wlistener *l)
 static void
 worker_handoff(struct worker *w, struct conn *c)
 {
-	if (c->stay || c->proxied)
+	if (c->stay || !conn_can_move(c))
 		return;
 	if (channel_send(w->channel, CHANNEL_CONN, c->fd) == -1) {
 		/* It stays here; its next answer says Connection: close. */
@@ -201,8 +202,17 @@ worker_accept(struct worker *w, struct wlistener *l)
 			worker_arm(w, &w->retire_timer, w->loop.now + RETIRE_QUIET_MS);
 		/* Read first: what already arrived is a request in flight, answered here even when draining.
 		 */
-		if ((c = conn_new(&w->ctx, fd, (struct sockaddr *)&ss, (size_t)(l - w->lst))) != NULL)
-			conn_start(c, false);
+		if ((c = conn_new(&w->ctx, fd, (struct sockaddr *)&ss, (size_t)(l - w->lst))) == NULL)
+			continue;
+		if (w->cfg->listeners[c->listener].tls &&
+		    (c->tp = tls_transport_new(w->cfg, handlers_names(w->ctx.handlers, c->listener))) ==
+		            NULL) {
+			log_warn_errno("cannot take a TLS connection");
+			c->tp = &transport_tcp;
+			conn_close(c);
+			continue;
+		}
+		conn_start(c, false);
 	}
 	return i == ACCEPT_BATCH;
 }

@@ -9,6 +9,7 @@
 #include <check.h>
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <ftw.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -19,6 +20,7 @@
 
 #include "check_run.h"
 #include "config.h"
+#include "tls.h"
 
 #ifndef nitems
 #define nitems(a) (sizeof(a) / sizeof((a)[0]))
@@ -574,7 +576,9 @@ static const struct bad bad_configs[] = {
 	{ "server = {\n  port = ;\n};\n" ROUTES, 2, "syntax error" },
 	{ ROUTES "routes = ();\n", 2, "duplicate setting name" },
 	/* top level */
-	{ ROUTES "tls = 80;\n", 2, "unknown setting 'tls'; expected types, server, listen, hosts or routes" },
+	{ ROUTES "ssl = 80;\n", 2,
+	  "unknown setting 'ssl'; expected types, server, tls, listen, hosts or routes" },
+	{ ROUTES "tls = 80;\n", 2, "tls must be a group (tls = { ... };), not an integer" },
 	{ "server = 5;\n" ROUTES, 1, "server must be a group" },
 	{ "server = {};\n", 1, "no routes; add at least one route" },
 	{ "server = {};\n\nroutes = ();\n", 3, "no routes" },
@@ -664,10 +668,10 @@ static const struct bad bad_configs[] = {
 	{ "routes = (\n  { text = \"x\";\n    path = \"/a/.\"; }\n);\n", 3, "could never match" },
 	{ "routes = (\n  { text = \"x\"; }\n);\n", 2, "route needs path = \"/...\"" },
 	{ "routes = (\n  { path = \"/\"; text = \"x\";\n    prefix = \"/\"; }\n);\n", 3,
-	  "prefix is only for root routes" },
+	  "prefix is only for root or redirect routes" },
 	/* A key the route's kind does not take is named before a key it lacks. */
 	{ "routes = (\n  { text = \"x\";\n    prefix = \"/a/\"; }\n);\n", 3,
-	  "prefix is only for root routes; use path = \"/...\"" },
+	  "prefix is only for root or redirect routes; use path = \"/...\"" },
 	{ "routes = (\n  { root = \"www\"; }\n);\n", 2, "route needs prefix = \"/dir/\"" },
 	{ "routes = (\n  { root = \"www\"; prefix = \"/s/\";\n    path = \"/s/\"; }\n);\n", 3,
 	  "path is only for text, file, redirect or metrics routes; a root route takes prefix = \"/dir/\"" },
@@ -822,8 +826,8 @@ static const struct bad bad_configs[] = {
 	{ "listen = (\n  {\n    path = \"logs/" LONG_NAME "\"; }\n);\n" ROUTES, 3,
 	  "a unix socket's path has at most 107" },
 	{ "listen = (\n  { port = 80; prot = 1; }\n);\n" ROUTES, 2,
-	  "unknown setting 'prot' in a listener; expected name, address, port, ipv6_only, path, mode or "
-	  "proxy_protocol" },
+	  "unknown setting 'prot' in a listener; expected name, address, port, ipv6_only, path, mode, "
+	  "proxy_protocol or tls" },
 	{ "listen = (\n  { port = 80; },\n  8080,\n  { port = 81; }\n);\n" ROUTES, 3,
 	  "each listener must be a group" },
 	{ "listen = { port = 80; };\n" ROUTES, 1, "listen must be a list of groups" },
@@ -887,8 +891,12 @@ static const struct bad bad_configs[] = {
 	{ "hosts = (\n  { names = [ \"x\" ]; routes = (\n    { path = \"/\";\n      txt = \"x\"; } ); "
 	  "}\n);\n",
 	  4, "unknown setting 'txt' in a route" },
+	{ "hosts = (\n  { names = [ \"x\" ]; " ROUTES "    tl = true; }\n);\n", 3,
+	  "unknown setting 'tl' in a host; expected names, listen, tls, headers, error_pages or routes" },
 	{ "hosts = (\n  { names = [ \"x\" ]; " ROUTES "    tls = true; }\n);\n", 3,
-	  "unknown setting 'tls' in a host; expected names, listen, headers, error_pages or routes" },
+	  "tls must be a group (tls = { ... };), not a boolean" },
+	{ "hosts = (\n  { names = [ \"x\" ]; " ROUTES "    tls = {\n  cert = \"a\"; }; }\n);\n", 4,
+	  "unknown setting 'cert' in a host's tls; expected certificate or key" },
 	{ "hosts = (\n  \"x\",\n  \"y\"\n);\n", 2, "each host must be a group" },
 	{ "hosts = ();\n", 1, "no hosts; add at least one host" },
 	{ ROUTES "hosts = (\n  { names = [ \"x\" ]; " ROUTES "  }\n);\n", 1,
@@ -1037,6 +1045,173 @@ START_TEST(test_answers)
 	ck_assert_str_eq(cfg->hosts[0].answer.block, cfg->answer.block);
 	ck_assert_str_eq(cfg->routes[0].answer.block, cfg->answer.block);
 	config_free(cfg);
+}
+END_TEST
+
+/* A redirect takes a prefix, to send a whole tree elsewhere; root routes always have one. */
+START_TEST(test_redirect_prefix)
+{
+	struct config *cfg;
+
+	cfg = load_text(
+	        "routes = (\n  { prefix = \"/old/\"; redirect = \"https://{host}{path}\"; status = 301; },\n"
+	        "  { path = \"/old\"; redirect = \"/old/\"; },\n  { prefix = \"/s/\"; root = \"www\"; "
+	        "}\n);\n");
+	ck_assert_msg(cfg != NULL, "%s", err);
+	ck_assert(cfg->routes[0].prefix);
+	ck_assert_str_eq(cfg->routes[0].path, "/old/");
+	ck_assert(!cfg->routes[1].prefix);
+	ck_assert(cfg->routes[2].prefix);
+	config_free(cfg);
+	ck_assert_ptr_null(load_text(
+	        "routes = (\n  { path = \"/a\";\n    prefix = \"/a/\"; redirect = \"/b\"; }\n);\n"));
+	ck_assert_msg(strstr(err, "t.conf:3: a redirect takes path or prefix, not both") != NULL, "%s", err);
+	ck_assert_ptr_null(load_text("routes = (\n  { prefix = \"/a\"; redirect = \"/b\"; }\n);\n"));
+	ck_assert_msg(strstr(err, "t.conf:2: route prefix must end with '/'") != NULL, "%s", err);
+	ck_assert_ptr_null(load_text("routes = (\n  { redirect = \"/b\"; }\n);\n"));
+	ck_assert_msg(strstr(err, "route needs path = \"/...\"") != NULL, "%s", err);
+}
+END_TEST
+
+/* TLS settings a build with OpenSSL refuses before reading any certificate. */
+static const struct bad bad_tls[] = {
+	{ "tls = {\n  protocols = [ \"TLSv1.2\",\n    \"TLSv1.1\" ]; };\n" ROUTES, 2,
+	  "tls protocols: \"TLSv1.1\" is not one this server speaks" },
+	{ "tls = {\n  protocols = [ ]; };\n" ROUTES, 2, "tls protocols is empty" },
+	{ "tls = {\n  certificate = [ \"a.crt\", \"b.crt\" ];\n  key = \"a.key\"; };\n" ROUTES, 3,
+	  "tls has 2 certificates and 1 key; give one key for each certificate" },
+	{ "tls = {\n  certificate = \"a.crt\"; };\n" ROUTES, 2, "tls has 1 certificate and 0 keys" },
+	{ "tls = {\n  hsts = \"max-age=1\\r\\nX: y\"; };\n" ROUTES, 2, "tls hsts has a control character" },
+	{ "tls = {\n  ticket_key_lifetime = 10; };\n" ROUTES, 2, "tls ticket_key_lifetime must be" },
+	{ "listen = (\n  { port = 443; tls = true;\n    proxy_protocol = true; }\n);\n" ROUTES, 2,
+	  "listen tls cannot be used with proxy_protocol" },
+	{ "listen = (\n  { port = 443; tls = 1; }\n);\n" ROUTES, 2, "listen tls must be true or false" },
+	/* A host on a TLS listener needs a certificate: its own or the top level's. */
+	{ "listen = (\n  { port = 443; tls = true; }\n);\n" ROUTES, 4,
+	  "host \"*\" is served on a TLS listener but has no certificate" },
+	{ "listen = (\n  { name = \"s\"; port = 443; tls = true; },\n  { name = \"p\"; port = 80; }\n);\n"
+	  "hosts = (\n  { names = [ \"p\" ]; listen = [ \"p\" ]; " ROUTES " },\n"
+	  "  { names = [ \"s\" ];\n    " ROUTES " }\n);\n",
+	  8, "host \"s\" is served on a TLS listener but has no certificate" },
+};
+
+START_TEST(test_tls_bad)
+{
+	const struct bad *b = &bad_tls[_i];
+	char want[sizeof(conf) + 32];
+
+	if (!tls_available)
+		return;
+	ck_assert_ptr_null(load_text(b->text));
+	snprintf(want, sizeof(want), "%s:%d: ", conf, b->line);
+	ck_assert_msg(strncmp(err, want, strlen(want)) == 0, "config #%d: want \"%s\" at the start of \"%s\"",
+	              _i, want, err);
+	ck_assert_msg(strstr(err, b->word) != NULL, "config #%d: want \"%s\" in \"%s\"", _i, b->word, err);
+}
+END_TEST
+
+/* Writes a self-signed certificate name.crt and its key name.key (an EC or RSA one) into the test dir. */
+static void
+make_cert(const char *name, const char *type, int days)
+{
+	char cmd[PATH_MAX * 2 + 256];
+
+	snprintf(cmd, sizeof(cmd),
+	         "cd '%s' && openssl req -x509 -newkey %s -nodes -keyout %s.key -out %s.crt -days %d "
+	         "-subj /CN=%s 2>/dev/null",
+	         tmpdir, strcmp(type, "rsa") == 0 ? "rsa:2048" : "ec -pkeyopt ec_paramgen_curve:P-256", name,
+	         name, days, name);
+	ck_assert_int_eq(system(cmd), 0);
+}
+
+/* Loads text with stderr, where warnings go, into the test dir's warn.log; returns the config. */
+static struct config *
+load_warned(const char *text, char *warnings, size_t cap)
+{
+	char path[PATH_MAX + 64];
+	struct config *cfg;
+	int saved = dup(STDERR_FILENO), fd;
+	FILE *f;
+	size_t n;
+
+	tmp_path(path, sizeof(path), "warn.log");
+	ck_assert_int_ge(fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600), 0);
+	ck_assert_int_ge(saved, 0);
+	fflush(stderr);
+	ck_assert_int_eq(dup2(fd, STDERR_FILENO), STDERR_FILENO);
+	close(fd);
+	cfg = load_text(text);
+	fflush(stderr);
+	ck_assert_int_eq(dup2(saved, STDERR_FILENO), STDERR_FILENO);
+	close(saved);
+	ck_assert_ptr_nonnull(f = fopen(path, "r"));
+	n = fread(warnings, 1, cap - 1, f);
+	warnings[n] = '\0';
+	fclose(f);
+	return cfg;
+}
+
+/*
+ * Certificates are read at load: a context for each host on a TLS listener and for no other, the same
+ * host with an ECDSA and an RSA pair, a key that does not fit its certificate, a missing file, and a
+ * certificate about to expire (a warning, not an error).
+ */
+START_TEST(test_tls_certificates)
+{
+	static const char listen[] = "listen = (\n  { name = \"s\"; port = 443; tls = true; },\n  { name = "
+	                             "\"p\"; port = 80; }\n);\n";
+	char text[2048], warnings[1024];
+	struct config *cfg;
+
+	if (!tls_available) {
+		ck_assert_ptr_null(load_text("listen = (\n  { port = 443; tls = true; }\n);\n" ROUTES));
+		ck_assert_ptr_nonnull(
+		        strstr(err, ":2: listen tls: this tinyhttpd was built without OpenSSL"));
+		return;
+	}
+	make_cert("ec", "ec", 365);
+	make_cert("rsa", "rsa", 365);
+	make_cert("soon", "ec", 3);
+	snprintf(text, sizeof(text),
+	         "%shosts = (\n  { names = [ \"p\" ]; listen = [ \"p\" ]; " ROUTES " },\n"
+	         "  { names = [ \"s\" ]; tls = { certificate = [ \"ec.crt\", \"rsa.crt\" ];\n"
+	         "      key = [ \"ec.key\", \"rsa.key\" ]; };\n    " ROUTES " }\n);\n",
+	         listen);
+	cfg = load_warned(text, warnings, sizeof(warnings));
+	ck_assert_msg(cfg != NULL, "%s", err);
+	ck_assert_ptr_null(cfg->hosts[0].tls);
+	ck_assert_ptr_nonnull(cfg->hosts[1].tls);
+	ck_assert_str_eq(warnings, "");
+	config_free(cfg);
+
+	/* The top-level pair serves a host without its own; -t warns of the one that expires soon. */
+	snprintf(text, sizeof(text), "tls = {\n  certificate = \"soon.crt\";\n  key = \"soon.key\"; };\n%s",
+	         "listen = (\n  { port = 443; tls = true; }\n);\n" ROUTES);
+	cfg = load_warned(text, warnings, sizeof(warnings));
+	ck_assert_msg(cfg != NULL, "%s", err);
+	ck_assert_ptr_nonnull(cfg->hosts[0].tls);
+	ck_assert_msg(strstr(warnings, "t.conf:3: certificate ") != NULL &&
+	                      strstr(warnings, "soon.crt expires in") != NULL,
+	              "%s", warnings);
+	config_free(cfg);
+
+	ck_assert_ptr_null(load_text("tls = {\n  certificate = \"ec.crt\";\n  key = \"rsa.key\"; };\n"
+	                             "listen = (\n  { port = 443; tls = true; }\n);\n" ROUTES));
+	ck_assert_msg(strstr(err, "t.conf:3: tls key ") != NULL &&
+	                      strstr(err, "does not match certificate") != NULL,
+	              "%s", err);
+	ck_assert_ptr_null(load_text("tls = {\n  certificate = \"none.crt\";\n  key = \"ec.key\"; };\n"
+	                             "listen = (\n  { port = 443; tls = true; }\n);\n" ROUTES));
+	ck_assert_msg(strstr(err, "t.conf:3: tls certificate ") != NULL &&
+	                      strstr(err, "No such file") != NULL,
+	              "%s", err);
+	/* Not a certificate at all. */
+	write_file("junk.crt", "not a certificate\n");
+	ck_assert_ptr_null(load_text("tls = {\n  certificate = \"junk.crt\";\n  key = \"ec.key\"; };\n"
+	                             "listen = (\n  { port = 443; tls = true; }\n);\n" ROUTES));
+	ck_assert_msg(strstr(err, "t.conf:3: tls certificate ") != NULL &&
+	                      strstr(err, "PEM certificates") != NULL,
+	              "%s", err);
 }
 END_TEST
 
@@ -1540,6 +1715,9 @@ config_suite(void)
 	tcase_add_test(tc, test_print);
 	tcase_add_test(tc, test_print_answers);
 	tcase_add_test(tc, test_print_listen_hosts);
+	tcase_add_loop_test(tc, test_tls_bad, 0, sizeof(bad_tls) / sizeof(bad_tls[0]));
+	tcase_add_test(tc, test_tls_certificates);
+	tcase_add_test(tc, test_redirect_prefix);
 	tcase_add_test(tc, test_key_tables);
 	tcase_add_test(tc, test_man_page);
 	suite_add_tcase(s, tc);

@@ -35,11 +35,32 @@ struct shared {
 static struct shared *sh;
 static struct server srv;
 static struct resp last;
+static char certs[64]; /* with TLS: where the test's certificate is; "" for plain HTTP */
 
 static void
 routes_for(char *out, size_t cap, int version)
 {
-	snprintf(out, cap, "{ path = \"/v\"; text = \"version %d\"; }", version);
+	if (certs[0] == '\0')
+		snprintf(out, cap, "{ path = \"/v\"; text = \"version %d\"; }", version);
+	else
+		snprintf(out, cap,
+		         "listen = ( { address = \"127.0.0.1\"; port = @PORT@; tls = true; } );\n"
+		         "tls = { certificate = \"%s/a.crt\"; key = \"%s/a.key\"; };\n"
+		         "routes = ( { path = \"/v\"; text = \"version %d\"; } );\n",
+		         certs, certs, version);
+}
+
+/* Connects c, over TLS when the test uses it. Returns 0, or -1. */
+static int
+connect_client(struct client *c, int port)
+{
+	if (itest_connect(c, port) == -1)
+		return -1;
+	if (certs[0] != '\0' && itest_tls(c, "localhost", NULL) == -1) {
+		itest_close(c);
+		return -1;
+	}
+	return 0;
 }
 
 static void
@@ -80,8 +101,8 @@ client(int id)
 
 	c.fd = -1;
 	while (!sh->stop) {
-		if (c.fd == -1 && itest_connect(&c, sh->port) == -1) {
-			lost(t, "connect refused", 0);
+		if (c.fd == -1 && connect_client(&c, sh->port) == -1) {
+			lost(t, "connect or handshake failed", 0);
 			continue;
 		}
 		if (itest_try_send(&c, req, strlen(req)) == -1) {
@@ -113,8 +134,15 @@ serves(int port, int v)
 
 	snprintf(want, sizeof(want), "version %d", v);
 	do {
-		if (itest_request(port, "GET /v HTTP/1.1\r\nHost: x\r\n\r\n", &last) == 0 &&
-		    strcmp(last.body, want) == 0)
+		static struct client c;
+
+		if (connect_client(&c, port) == 0) {
+			itest_sends(&c, "GET /v HTTP/1.1\r\nHost: x\r\n\r\n");
+			if (itest_read(&c, &last, 10000) == -1)
+				last.body[0] = '\0';
+			itest_close(&c);
+		}
+		if (strcmp(last.body, want) == 0)
 			return true;
 		usleep(20000);
 	} while (itest_now() < deadline);
@@ -125,7 +153,7 @@ serves(int port, int v)
 static void
 reload_under_load(int port_changes)
 {
-	char routes[128];
+	char routes[512];
 	pid_t pids[CLIENTS];
 	uint64_t deadline;
 	long ok = 0;
@@ -182,9 +210,9 @@ reload_under_load(int port_changes)
 		ck_assert_msg(sh->tally[i].ok > 0, "client %d got no answer at all", i);
 		ok += sh->tally[i].ok;
 	}
-	fprintf(stderr, "%d reloads (%d port changes), %d clients: %ld requests answered, 0 failed\n",
-	        RELOADS, port_changes, CLIENTS, ok);
-	/* The idle keep-alive connections moved rather than closed. */
+	fprintf(stderr, "%d reloads (%d port changes)%s, %d clients: %ld requests answered, 0 failed\n",
+	        RELOADS, port_changes, certs[0] != '\0' ? " over TLS" : "", CLIENTS, ok);
+	/* The idle plain keep-alive connections moved rather than closed; TLS ones stayed and finished. */
 	ck_assert(itest_wait_log(&srv, "handing idle ones over", 0));
 	ck_assert(!itest_wait_log(&srv, "cannot hand a connection", 0));
 	ck_assert(!itest_wait_log(&srv, "no worker can take", 0));
@@ -209,7 +237,7 @@ START_TEST(test_reload_idle_connections)
 	enum { IDLE = 100 };
 	static struct client conns[IDLE];
 	static struct resp r;
-	char routes[128], want[32];
+	char routes[512], want[32];
 	int i, v;
 
 	routes_for(routes, sizeof(routes), 0);
@@ -255,9 +283,32 @@ START_TEST(test_reload_port_changes)
 }
 END_TEST
 
+/*
+ * HTTPS: a TLS connection cannot be handed over, so an old worker answers an idle one's next request with
+ * Connection: close; clients that never retry still lose nothing.
+ */
+START_TEST(test_reload_tls)
+{
+	char cmd[128];
+
+	snprintf(certs, sizeof(certs), "/tmp/tinyhttpd-certs.XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(certs));
+	itest_make_cert(certs, "a", "localhost", 1, "ec", 30);
+	reload_under_load(0);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", certs);
+	ck_assert_int_eq(system(cmd), 0);
+	certs[0] = '\0';
+}
+END_TEST
+
 int
 main(void)
 {
+#ifdef HAVE_OPENSSL
+	return CHECK_RUN_TESTS("reload", "under load", 180, test_reload_idle_connections,
+	                       test_reload_same_port, test_reload_port_changes, test_reload_tls);
+#else
 	return CHECK_RUN_TESTS("reload", "under load", 180, test_reload_idle_connections,
 	                       test_reload_same_port, test_reload_port_changes);
+#endif
 }

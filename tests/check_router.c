@@ -12,16 +12,16 @@ static struct route routes[] = {
 	{ .kind = ROUTE_TEXT, .method = "GET", .path = "/hello" },
 	{ .kind = ROUTE_TEXT, .method = "POST", .path = "/form" },
 	{ .kind = ROUTE_FILE, .method = "GET", .path = "/form" },
-	{ .kind = ROUTE_DIR, .method = "GET", .path = "/static/" },
-	{ .kind = ROUTE_DIR, .method = "GET", .path = "/static/deep/" },
-	{ .kind = ROUTE_DIR, .method = "PUT", .path = "/static/" },
-	{ .kind = ROUTE_DIR, .method = "DELETE", .path = "/upload/" },
+	{ .kind = ROUTE_DIR, .prefix = true, .method = "GET", .path = "/static/" },
+	{ .kind = ROUTE_DIR, .prefix = true, .method = "GET", .path = "/static/deep/" },
+	{ .kind = ROUTE_DIR, .prefix = true, .method = "PUT", .path = "/static/" },
+	{ .kind = ROUTE_DIR, .prefix = true, .method = "DELETE", .path = "/upload/" },
 	{ .kind = ROUTE_REDIRECT, .method = "GET", .path = "/" },
 	{ .kind = ROUTE_TEXT, .method = "HEAD", .path = "/only-head" },
 	{ .kind = ROUTE_TEXT, .method = "DELETE", .path = "/hello/x" },
 	{ .kind = ROUTE_TEXT, .method = "OPTIONS", .path = "/api" },
 	{ .kind = ROUTE_TEXT, .method = "GET", .path = "/api" },
-	{ .kind = ROUTE_DIR, .method = "OPTIONS", .path = "/cors/" },
+	{ .kind = ROUTE_DIR, .prefix = true, .method = "OPTIONS", .path = "/cors/" },
 };
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))
 

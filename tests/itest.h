@@ -83,6 +83,7 @@ uint64_t itest_now(void);
 
 struct client {
 	int fd;
+	void *ssl;         /* an OpenSSL SSL once itest_tls() made the connection TLS; NULL: plain */
 	bool head_request; /* the next response answers HEAD: no body */
 	char buf[1 << 20];
 	size_t len;
@@ -131,5 +132,43 @@ const char *itest_form(const char *path, const char *body);
 
 /* The value of header name in r, NUL-terminated in a static buffer, or NULL. */
 const char *itest_header(const struct resp *r, const char *name);
+
+/*
+ * TLS, for servers built with OpenSSL (tls_available). Certificates are made with the openssl command:
+ * dir/name.crt and dir/name.key, self-signed for cn (also its subjectAltName), with serial, key type "ec"
+ * (P-256) or "rsa" (2048 bits), valid for days (negative: expired that long ago is not possible with req,
+ * so days >= 1).
+ */
+void itest_make_cert(const char *dir, const char *name, const char *cn, long serial, const char *type,
+                     int days);
+
+/* The TLS versions the client offers from now on (TLS1_VERSION ... TLS1_3_VERSION); 0, 0: the defaults. */
+void itest_tls_versions(int min, int max);
+
+/* The ALPN list the client offers from now on, in wire form ("\x02h2"), or NULL for none. */
+void itest_tls_alpn(const unsigned char *list, size_t len);
+
+/* The signature algorithms the client accepts from now on (OpenSSL's list syntax), or NULL: the defaults. */
+void itest_tls_sigalgs(const char *list);
+
+/*
+ * Makes the connected c TLS: a handshake with SNI name (NULL: none), resuming session (an SSL_SESSION
+ * from itest_tls_session(), or NULL). The server's certificate is not verified. Returns 0, or -1 with the
+ * OpenSSL error's reason in itest_tls_error.
+ */
+int itest_tls(struct client *c, const char *sni, void *session);
+extern char itest_tls_error[256];
+
+/* c's session, to resume later (read a response first: TLS 1.3 tickets come after the handshake). */
+void *itest_tls_session(struct client *c);
+void itest_tls_session_free(void *session);
+bool itest_tls_resumed(const struct client *c);
+/* The server certificate's serial number, the protocol ("TLSv1.3") and the ALPN chosen ("" for none). */
+long itest_tls_serial(const struct client *c);
+const char *itest_tls_protocol(const struct client *c);
+const char *itest_tls_alpn_chosen(const struct client *c);
+
+/* itest_request over TLS with SNI sni. */
+int itest_tls_request(int port, const char *sni, const char *raw, struct resp *r);
 
 #endif
