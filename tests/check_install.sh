@@ -76,6 +76,8 @@ if test -n "$systemdsystemunitdir"; then
 	check "unit has no unsubstituted @var@" sh -c '! grep -q "@[a-z]*@" "$1"' sh "$unit"
 	check "unit runs $sbindir/tinyhttpd -c $pkgsysconfdir/tinyhttpd.conf" \
 		grep -q "^ExecStart=$sbindir/tinyhttpd -c $pkgsysconfdir/tinyhttpd.conf\$" "$unit"
+	check "unit checks the config before a reload" \
+		grep -q "^ExecReload=$sbindir/tinyhttpd -t -c $pkgsysconfdir/tinyhttpd.conf\$" "$unit"
 	check "unit is Type=notify" grep -q '^Type=notify$' "$unit"
 	check "unit stops with SIGQUIT" grep -q '^KillSignal=SIGQUIT$' "$unit"
 	if command -v systemd-analyze >/dev/null 2>&1; then
