@@ -78,6 +78,8 @@ if test -n "$systemdsystemunitdir"; then
 		grep -q "^ExecStart=$sbindir/tinyhttpd -c $pkgsysconfdir/tinyhttpd.conf\$" "$unit"
 	check "unit checks the config before a reload" \
 		grep -q "^ExecReload=$sbindir/tinyhttpd -t -c $pkgsysconfdir/tinyhttpd.conf\$" "$unit"
+	check "unit is ordered after network.target, does not pull it in" \
+		sh -c 'grep -q "^After=network.target$" "$1" && ! grep -q "^Wants=network.target" "$1"' sh "$unit"
 	check "unit is Type=notify" grep -q '^Type=notify$' "$unit"
 	check "unit stops with SIGQUIT" grep -q '^KillSignal=SIGQUIT$' "$unit"
 	if command -v systemd-analyze >/dev/null 2>&1; then
