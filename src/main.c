@@ -3,7 +3,6 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -51,17 +50,18 @@ main(int argc, char *argv[])
 		usage(stderr);
 		return EXIT_FAILURE;
 	}
+	/* Through the error log: under systemd (ExecStartPre, ExecReload) with a priority and no second tag.
+	 */
 	if ((cfg = config_load(path, err, sizeof(err))) == NULL) {
-		fprintf(stderr, "tinyhttpd: %s\n", err);
+		log_err("%s", err);
 		return EXIT_FAILURE;
 	}
 	if (test) {
-		fprintf(stderr, "tinyhttpd: %s: configuration is valid\n", path);
+		log_info("%s: configuration is valid", path);
 		if (dump) {
 			printf("# %s, as tinyhttpd understands it\n", path);
 			if (config_print(cfg, stdout) == -1) {
-				fprintf(stderr, "tinyhttpd: cannot write the configuration: %s\n",
-				        strerror(errno));
+				log_errno("cannot write the configuration");
 				test = -1;
 			}
 		}
