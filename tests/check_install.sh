@@ -49,8 +49,16 @@ check "logrotate $sysconfdir/logrotate.d/tinyhttpd" test -f "$dest$sysconfdir/lo
 check "config has no relative ../www path" sh -c '! grep -q "\.\./www" "$1"' sh "$conf"
 check "config file = $pkgdatadir/form.html" grep -q "file = \"$pkgdatadir/form.html\"" "$conf"
 check "config root = $pkgdatadir" grep -q "root = \"$pkgdatadir\"" "$conf"
-# It is valid: checked with its paths moved under DESTDIR (the -t check opens the files).
-sed "s|\"$pkgdatadir|\"$dest$pkgdatadir|g" "$conf" >"$tmp/relocated.conf"
+# The access log goes to the unit's LogsDirectory, which logrotate rotates, not to the journal.
+check "config access_log = /var/log/tinyhttpd/access.log" \
+	grep -q '^ *access_log = "/var/log/tinyhttpd/access.log";' "$conf"
+check "logrotate rotates /var/log/tinyhttpd/*.log" \
+	grep -q '^/var/log/tinyhttpd/\*\.log {' "$dest$sysconfdir/logrotate.d/tinyhttpd"
+# It is valid: checked with its paths moved under DESTDIR and the log directory under $tmp (the -t check
+# opens the files, and wants the log's directory).
+mkdir "$tmp/log"
+sed -e "s|\"$pkgdatadir|\"$dest$pkgdatadir|g" -e "s|\"/var/log/tinyhttpd/|\"$tmp/log/|" "$conf" \
+	>"$tmp/relocated.conf"
 if "$dest$sbindir/tinyhttpd" -t -c "$tmp/relocated.conf" >"$tmp/t.log" 2>&1; then
 	ok "tinyhttpd -t on the installed config"
 else
