@@ -48,6 +48,7 @@ for v in v1/tinyhttpd_"$version" v2/tinyhttpd_"$version"+1; do
 	mv /root/build/"$v"_*.deb "$out/" || fail "no ${v#*/}_ARCH.deb was built"
 done
 
-# Every tag, info ones too; test.sh fails on errors and warnings.
+# Every tag, info ones too, and lintian's status; test.sh fails on errors, warnings, or a lintian that failed.
 lintian --display-info /root/build/v1/tinyhttpd_"$version"_*.changes >"$out/lintian.txt" 2>&1
+echo $? >"$out/lintian.status"
 echo ok >"$out/setup.status"
