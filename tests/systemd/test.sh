@@ -125,11 +125,6 @@ check "GET /hello: $body" [ "$body" = "Hello World!" ]
 check "the request is in /var/log/tinyhttpd/access.log, not the journal" \
 	wait_for 5 grep -q '"GET /hello HTTP/1.1" 200' /var/log/tinyhttpd/access.log
 check "/etc/tinyhttpd/tinyhttpd.conf is a conffile" grep -qx "$CONF" /var/lib/dpkg/info/tinyhttpd.conffiles
-# The journal tags each line "tinyhttpd[PID]:" itself; the message starts with the process's role.
-roles() { journalctl -q -u tinyhttpd.service -o cat | grep -q '^master: info: ' &&
-	journalctl -q -u tinyhttpd.service -o cat | grep -q '^worker g1: info: '; }
-check "journal lines start with the role (master:, worker g1:)" wait_for 5 roles
-journalctl -q -u tinyhttpd.service -o short | grep -m 2 ': master: ' | sed 's/^/    | /'
 pid=$(main_pid)
 
 phase "reload: 10 x systemctl reload under load"
@@ -143,6 +138,13 @@ check "$reloads of 10 reloads succeeded" [ "$reloads" = 10 ]
 check "StatusText: generation 11 serving" wait_for 10 serving_after 10
 load_stop
 check "MainPID unchanged ($pid)" [ "$(main_pid)" = "$pid" ]
+# The journal tags each line "tinyhttpd[PID]:" itself (the master's PID for the workers too); the message
+# starts with the process's role.
+check "journal lines start with the role: master:, worker g1:" \
+	wait_for 5 sh -c 'journalctl -q -u tinyhttpd.service -o cat | grep -q "^master: info: generation 2: serving" &&
+		journalctl -q -u tinyhttpd.service -o cat | grep -q "^worker g1: info: draining"'
+journalctl -q -u tinyhttpd.service -o short | grep -E -m 2 ': (master: info: generation 2: serving|worker g1: info: draining)' |
+	sed 's/^/    | /'
 
 phase "logrotate: the access log is rotated and reopened"
 check "logrotate -f" logrotate -f /etc/logrotate.d/tinyhttpd
