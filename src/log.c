@@ -50,9 +50,8 @@ log_set_role(const char *role)
 }
 
 /*
- * The journal tags each line "tinyhttpd[pid]:" itself (the pid of the process that opened the stream, the
- * master's for every worker too), so a line there starts with the role; elsewhere the line names the
- * program and the process.
+ * The journal tags each line "tinyhttpd[pid]:" itself, with the pid of the process that wrote it, so a line
+ * there starts with the role; elsewhere the line names the program and the process.
  */
 size_t
 log_format(char *line, size_t cap, const struct log_origin *o, enum log_level level, int err, const char *fmt,

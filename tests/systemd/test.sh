@@ -138,8 +138,8 @@ check "$reloads of 10 reloads succeeded" [ "$reloads" = 10 ]
 check "StatusText: generation 11 serving" wait_for 10 serving_after 10
 load_stop
 check "MainPID unchanged ($pid)" [ "$(main_pid)" = "$pid" ]
-# The journal tags each line "tinyhttpd[PID]:" itself (the master's PID for the workers too); the message
-# starts with the process's role.
+# The journal tags each line "tinyhttpd[PID]:" itself, with the writer's PID; the message starts with the
+# process's role.
 check "journal lines start with the role: master:, worker g1:" \
 	wait_for 5 sh -c 'journalctl -q -u tinyhttpd.service -o cat | grep -q "^master: info: generation 2: serving" &&
 		journalctl -q -u tinyhttpd.service -o cat | grep -q "^worker g1: info: draining"'
