@@ -11,7 +11,8 @@
 
 #include "log.h"
 
-static char log_role[32] = "tinyhttpd";
+/* "" until a process takes a role: the command line, checking a config before the master runs. */
+static char log_role[32];
 
 /* Whether stderr is the journal: then each line starts with its syslog priority. */
 static bool log_journal;
@@ -48,37 +49,55 @@ log_set_role(const char *role)
 	snprintf(log_role, sizeof(log_role), "%s", role);
 }
 
-static void
-log_vwrite(enum log_level level, const char *suffix, const char *fmt, va_list ap)
+/*
+ * The journal tags each line "tinyhttpd[pid]:" itself, with the pid of the process that wrote it, so a line
+ * there starts with the role; elsewhere the line names the program and the process.
+ */
+size_t
+log_format(char *line, size_t cap, const struct log_origin *o, enum log_level level, int err, const char *fmt,
+           va_list ap)
 {
-	char line[1024];
 	int n, m;
 
-	n = snprintf(line, sizeof(line),
-	             "%stinyhttpd[%ld] %s: %s: ", log_journal ? levels[level].priority : "", (long)getpid(),
-	             log_role, levels[level].name);
-	if (n < 0 || (size_t)n >= sizeof(line))
-		return;
-	m = vsnprintf(line + n, sizeof(line) - (size_t)n, fmt, ap);
+	if (o->journal)
+		n = snprintf(line, cap, "%s%s%s", levels[level].priority, o->role, o->role[0] ? ": " : "");
+	else if (o->role[0] != '\0')
+		n = snprintf(line, cap, "tinyhttpd[%ld] %s: ", o->pid, o->role);
+	else
+		n = snprintf(line, cap, "tinyhttpd: ");
+	if (n < 0 || (size_t)n >= cap - 64)
+		return 0;
+	n += snprintf(line + n, cap - (size_t)n, "%s: ", levels[level].name);
+	m = vsnprintf(line + n, cap - (size_t)n, fmt, ap);
 	if (m < 0)
-		return;
-	n = (size_t)(n + m) >= sizeof(line) - 64 ? (int)sizeof(line) - 64 : n + m;
-	if (suffix != NULL)
-		n += snprintf(line + n, sizeof(line) - (size_t)n, ": %s", suffix);
+		return 0;
+	n = (size_t)(n + m) >= cap - 64 ? (int)cap - 64 : n + m;
+	if (err != 0)
+		n += snprintf(line + n, cap - (size_t)n, ": %s", strerror(err));
+	if ((size_t)n >= cap - 1)
+		n = (int)cap - 2;
 	line[n++] = '\n';
-	/* The error log is best effort: there is nowhere left to report its own failure. */
-	if (write(STDERR_FILENO, line, (size_t)n) == -1)
+	return (size_t)n;
+}
+
+/* One write(2) per line: best effort, there is nowhere left to report its own failure. */
+static void
+log_write(const char *line, size_t n)
+{
+	if (n == 0 || write(STDERR_FILENO, line, n) == -1)
 		return;
 }
 
 void
 log_msg(enum log_level level, int err, const char *fmt, ...)
 {
+	struct log_origin o = { .journal = log_journal, .pid = (long)getpid(), .role = log_role };
 	int saved = errno;
+	char line[1024];
 	va_list ap;
 
 	va_start(ap, fmt);
-	log_vwrite(level, err != 0 ? strerror(err) : NULL, fmt, ap);
+	log_write(line, log_format(line, sizeof(line), &o, level, err, fmt, ap));
 	va_end(ap);
 	errno = saved;
 }

@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 enum log_level {
@@ -13,11 +14,27 @@ enum log_level {
 	LOG_LVL_INFO,
 };
 
+/* Who writes a line, and to what. */
+struct log_origin {
+	bool journal;     /* stderr is the journal: it knows the process, the line starts with a priority */
+	long pid;         /* named elsewhere, "tinyhttpd[pid]", as journald would */
+	const char *role; /* "master", "worker g3"; "" for the command line, which names the program */
+};
+
 /* Decides once, before anything logs, whether lines carry a journald priority; children inherit it. */
 void log_init(void);
 
-/* Names the process in every line: "master", "worker 3". */
+/* Names the process in every line: "master", "worker g3". */
 void log_set_role(const char *role);
+
+/*
+ * Formats one line of the error log, newline included, into line (cap bytes, at least 128): on the
+ * journal "<3>master: error: message", elsewhere "tinyhttpd[42] master: error: message", and for the
+ * command line "tinyhttpd: error: message" (journal: "<3>error: message"). A nonzero err appends
+ * ": strerror(err)"; a long message is cut to leave room for it. Returns the length.
+ */
+size_t log_format(char *line, size_t cap, const struct log_origin *o, enum log_level level, int err,
+                  const char *fmt, va_list ap) __attribute__((format(printf, 6, 0)));
 
 /* One line at level; a nonzero err appends ": strerror(err)". errno is left as it was. */
 void log_msg(enum log_level level, int err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));

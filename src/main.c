@@ -3,7 +3,6 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -66,22 +65,23 @@ main(int argc, char *argv[])
 	/* Upgraded, it has workers to take over whatever the config says now: the master reads it itself. */
 	if (state_fd != -1 && !test)
 		return master_resume(path, state_fd);
+	/* Through the error log: under systemd (ExecStartPre, ExecReload) with a priority and no second tag.
+	 */
 	if ((cfg = config_load(path, err, sizeof(err))) == NULL) {
-		fprintf(stderr, "tinyhttpd: %s\n", err);
+		log_err("%s", err);
 		return EXIT_FAILURE;
 	}
 	if (test && state_fd != -1 && master_check_state(state_fd, err, sizeof(err)) == -1) {
-		fprintf(stderr, "tinyhttpd: the upgrade state in descriptor %d: %s\n", state_fd, err);
+		log_err("the upgrade state in descriptor %d: %s", state_fd, err);
 		config_free(cfg);
 		return EXIT_FAILURE;
 	}
 	if (test) {
-		fprintf(stderr, "tinyhttpd: %s: configuration is valid\n", path);
+		log_info("%s: configuration is valid", path);
 		if (dump) {
 			printf("# %s, as tinyhttpd understands it\n", path);
 			if (config_print(cfg, stdout) == -1) {
-				fprintf(stderr, "tinyhttpd: cannot write the configuration: %s\n",
-				        strerror(errno));
+				log_errno("cannot write the configuration");
 				test = -1;
 			}
 		}

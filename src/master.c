@@ -385,7 +385,7 @@ gen_serving(void)
 
 /*
  * An idle keep-alive connection from a draining worker: a worker of the serving generation takes it. In a
- * graceful stop any worker still there does, and answers its next request with Connection: close.
+ * graceful stop any worker still there does: it answers what the client sent already, else closes it.
  */
 static void
 master_forward(int fd)

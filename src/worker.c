@@ -270,8 +270,9 @@ worker_on_drain_deadline(struct timer *t)
 
 /*
  * Finish in-flight requests and take no new work. On a reload (handoff) idle connections move to the new
- * generation; on a stop they stay until their next request, answered with Connection: close. What is
- * queued on the listeners is taken first; a retiring listener keeps being served until it is quiet.
+ * generation; on a stop they close at once (worker_after_batch), and an answer in flight says Connection:
+ * close. What is queued on the listeners is taken first; a retiring listener keeps being served until it
+ * is quiet.
  */
 static void
 worker_drain(struct worker *w, char how)
@@ -420,8 +421,8 @@ worker_on_files_expire(struct timer *t)
 }
 
 /*
- * What the connections' work of this turn asks of the worker: free the closed, hand idle ones over,
- * take the listener back in or out, send log lines on, time the file cache.
+ * What the connections' work of this turn asks of the worker: free the closed, hand idle ones over (or
+ * close them on a stop), take the listener back in or out, send log lines on, time the file cache.
  */
 static void
 worker_after_batch(struct worker *w)
@@ -431,11 +432,19 @@ worker_after_batch(struct worker *w)
 	size_t i;
 
 	conn_ctx_sweep(&w->ctx);
-	if (w->ctx.draining && w->handoff) {
+	if (w->ctx.draining) {
 		for (c = w->ctx.conns; c != NULL; c = next) {
 			next = c->next;
-			if (conn_is_idle(c))
+			if (w->handoff && conn_is_idle(c))
 				worker_handoff(w, c);
+			/*
+			 * A stop: nobody would serve the next request on the connection, and keeping it
+			 * would hold the stop up for shutdown_timeout. A request that races the close is
+			 * retried by the client (RFC 9112 9.3.1). One accepted with nothing read yet keeps
+			 * its request_timeout: its client never had an answer on it, so would not retry.
+			 */
+			else if (!w->handoff && c->state == CONN_IDLE)
+				conn_close(c);
 		}
 		conn_ctx_sweep(&w->ctx);
 	}

@@ -32,9 +32,9 @@
  * HAProxy as an operator would put it in front of two tinyhttpd instances. A stopped server refuses the
  * connection: HAProxy retries and, with redispatch on every retry, takes the request to the other server;
  * the client never knows. option http-server-close: HAProxy closes its server connection after each
- * response, so it never holds an idle one. A stopping tinyhttpd answers the next request on an idle
- * connection with Connection: close, but closes those still idle at shutdown_timeout; a connection HAProxy
- * kept for reuse (http-reuse safe, the default) could then be closed just as a request goes out on it, a
+ * response, so it never holds an idle one. A stopping tinyhttpd closes its idle connections at once; a
+ * connection HAProxy kept for reuse (http-reuse safe, the default) could be closed just as a request goes
+ * out on it, a
  * failure HAProxy leaves to the client to retry: it gets a 502, or its keep-alive connection closed. A new
  * server connection per request costs a loopback handshake and rules that out. No health check: its requests
  * would be logged from 127.0.0.1. Errors only are logged, to HAProxy's stdout: the test's haproxy.log.

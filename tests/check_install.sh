@@ -52,8 +52,16 @@ check "config has no relative ../www path" sh -c '! grep -q "\.\./www" "$1"' sh 
 check "config file = $pkgdatadir/form.html" grep -q "file = \"$pkgdatadir/form.html\"" "$conf"
 check "config root = $pkgdatadir" grep -q "root = \"$pkgdatadir\"" "$conf"
 check "config file = $pkgdatadir/errors/404.html" grep -q "file = \"$pkgdatadir/errors/404.html\"" "$conf"
-# It is valid: checked with its paths moved under DESTDIR (the -t check opens the files).
-sed "s|\"$pkgdatadir|\"$dest$pkgdatadir|g" "$conf" >"$tmp/relocated.conf"
+# The access log goes to the unit's LogsDirectory, which logrotate rotates, not to the journal.
+check "config access_log = /var/log/tinyhttpd/access.log" \
+	grep -q '^ *access_log = "/var/log/tinyhttpd/access.log";' "$conf"
+check "logrotate rotates /var/log/tinyhttpd/*.log" \
+	grep -q '^/var/log/tinyhttpd/\*\.log {' "$dest$sysconfdir/logrotate.d/tinyhttpd"
+# It is valid: checked with its paths moved under DESTDIR and the log directory under $tmp (the -t check
+# opens the files, and wants the log's directory).
+mkdir "$tmp/log"
+sed -e "s|\"$pkgdatadir|\"$dest$pkgdatadir|g" -e "s|\"/var/log/tinyhttpd/|\"$tmp/log/|" "$conf" \
+	>"$tmp/relocated.conf"
 if "$dest$sbindir/tinyhttpd" -t -c "$tmp/relocated.conf" >"$tmp/t.log" 2>&1; then
 	ok "tinyhttpd -t on the installed config"
 else
@@ -79,6 +87,10 @@ if test -n "$systemdsystemunitdir"; then
 	check "unit has no unsubstituted @var@" sh -c '! grep -q "@[a-z]*@" "$1"' sh "$unit"
 	check "unit runs $sbindir/tinyhttpd -c $pkgsysconfdir/tinyhttpd.conf" \
 		grep -q "^ExecStart=$sbindir/tinyhttpd -c $pkgsysconfdir/tinyhttpd.conf\$" "$unit"
+	check "unit checks the config before a reload" \
+		grep -q "^ExecReload=$sbindir/tinyhttpd -t -c $pkgsysconfdir/tinyhttpd.conf\$" "$unit"
+	check "unit is ordered after network.target, does not pull it in" \
+		sh -c 'grep -q "^After=network.target$" "$1" && ! grep -q "^Wants=network.target" "$1"' sh "$unit"
 	check "unit is Type=notify" grep -q '^Type=notify$' "$unit"
 	check "unit stops with SIGQUIT" grep -q '^KillSignal=SIGQUIT$' "$unit"
 	if command -v systemd-analyze >/dev/null 2>&1; then

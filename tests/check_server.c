@@ -874,7 +874,7 @@ START_TEST(test_graceful_stop)
 {
 	static struct client idle, late;
 
-	itest_start(&srv, "workers = 1;", itest_seed_routes);
+	itest_start(&srv, "workers = 1; shutdown_timeout = 30;", itest_seed_routes);
 	/* An idle keep-alive connection, and a request in flight when SIGQUIT arrives. */
 	ck_assert_int_eq(itest_connect(&idle, srv.port), 0);
 	itest_sends(&idle, "GET /hello HTTP/1.1\r\nHost: x\r\n\r\n");
@@ -892,36 +892,61 @@ START_TEST(test_graceful_stop)
 	 * server exits, after the load balancer had sent the request.
 	 */
 	ck_assert_int_eq(itest_connect(&late, srv.port), -1);
-	/* Both are answered, and told the connection closes: there is no new generation to move to. */
+	/* There is no new generation to move the idle connection to: it closes now, not at shutdown_timeout.
+	 */
+	ck_assert(itest_closed(&idle, 5000));
+	/* While the request in flight, slower than that, is still answered, and told the connection closes.
+	 */
 	itest_sends(&cl, "q&password=r");
 	ck_assert_int_eq(itest_read(&cl, &rs, 5000), 0);
 	ck_assert_str_eq(rs.body, "I'm q and my password is r.");
 	ck_assert_str_eq(itest_header(&rs, "Connection"), "close");
-	itest_sends(&idle, "GET /hello HTTP/1.1\r\nHost: x\r\n\r\n");
-	ck_assert_int_eq(itest_read(&idle, &rs, 5000), 0);
-	ck_assert_str_eq(rs.body, "Hello World!");
-	ck_assert_str_eq(itest_header(&rs, "Connection"), "close");
-	ck_assert(itest_closed(&idle, 5000));
+	ck_assert(itest_closed(&cl, 5000));
 	itest_close(&idle);
 	itest_close(&cl);
 	itest_stop(&srv, SIGQUIT);
 }
 END_TEST
 
-/* SIGTERM while a graceful stop waits for an idle connection: the fast stop takes over, and exits 0. */
+/*
+ * A graceful stop with only idle keep-alive connections open (a browser's) ends as soon as the workers have
+ * closed them, well before shutdown_timeout: a service manager's stop or restart does not wait for it.
+ */
+START_TEST(test_graceful_stop_idle)
+{
+	static struct client idle[3];
+	uint64_t t0;
+	size_t i;
+
+	itest_start(&srv, "workers = 2; shutdown_timeout = 30;", itest_seed_routes);
+	for (i = 0; i < 3; i++) {
+		ck_assert_int_eq(itest_connect(&idle[i], srv.port), 0);
+		itest_sends(&idle[i], "GET /hello HTTP/1.1\r\nHost: x\r\n\r\n");
+		ck_assert_int_eq(itest_read(&idle[i], &rs, 5000), 0);
+	}
+	t0 = itest_now();
+	itest_stop(&srv, SIGQUIT);
+	/* Under valgrind the processes take a few seconds to exit; the old behaviour took 30. */
+	ck_assert_msg(itest_now() - t0 < 10000, "the stop took %llu ms",
+	              (unsigned long long)(itest_now() - t0));
+	for (i = 0; i < 3; i++) {
+		ck_assert(itest_closed(&idle[i], 1000));
+		itest_close(&idle[i]);
+	}
+}
+END_TEST
+
+/* SIGTERM while a graceful stop waits for a request in flight: the fast stop takes over, and exits 0. */
 START_TEST(test_fast_stop_during_graceful)
 {
-	static struct client idle;
-
-	itest_start(&srv, "workers = 1;", itest_seed_routes);
-	ck_assert_int_eq(itest_connect(&idle, srv.port), 0);
-	itest_sends(&idle, "GET /hello HTTP/1.1\r\nHost: x\r\n\r\n");
-	ck_assert_int_eq(itest_read(&idle, &rs, 5000), 0);
+	itest_start(&srv, "workers = 1; shutdown_timeout = 30;", itest_seed_routes);
+	ck_assert_int_eq(itest_connect(&cl, srv.port), 0);
+	itest_sends(&cl, "GET /hello HTTP/1.1\r\n");
 	kill(srv.pid, SIGQUIT);
 	ck_assert(itest_wait_log(&srv, "worker g1: info: draining", 5000));
 	itest_stop(&srv, SIGTERM);
-	ck_assert(itest_closed(&idle, 5000));
-	itest_close(&idle);
+	ck_assert(itest_closed(&cl, 5000));
+	itest_close(&cl);
 }
 END_TEST
 
@@ -1143,7 +1168,7 @@ main(void)
 	        test_static_symlinks, test_static_cache, test_timeouts, test_reload_route, test_reload_port,
 	        test_reload_bind_failure, test_reload_limits_and_shutdown_timeout, test_reload_bad_config,
 	        test_worker_replaced, test_respawn_backoff, test_ipv6, test_graceful_stop,
-	        test_fast_stop_during_graceful, test_second_stop_signal, test_sigint_stops, test_command_line,
-	        test_port_in_use, test_curl, test_no_content, test_expect_continue, test_host_syntax,
-	        test_request_variables, test_options, test_metrics);
+	        test_graceful_stop_idle, test_fast_stop_during_graceful, test_second_stop_signal,
+	        test_sigint_stops, test_command_line, test_port_in_use, test_curl, test_no_content,
+	        test_expect_continue, test_host_syntax, test_request_variables, test_options, test_metrics);
 }
