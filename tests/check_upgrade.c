@@ -578,6 +578,77 @@ START_TEST(test_upgrade_unix_socket)
 }
 END_TEST
 
+#ifdef HAVE_OPENSSL
+#define UPGRADE_TLS , test_upgrade_tls
+/*
+ * HTTPS across an upgrade: the ticket keys go to the new master, so a session made by the old code resumes
+ * on the new; an idle TLS connection, which cannot be handed over, gets its next answer from its old
+ * worker with Connection: close.
+ */
+START_TEST(test_upgrade_tls)
+{
+	static struct client c, idle;
+	static struct resp r;
+	char conf[2048], certs[64], cmd[128], line[160];
+	int tls_port = itest_free_port();
+	uint64_t deadline;
+	void *session;
+
+	snprintf(certs, sizeof(certs), "/tmp/tinyhttpd-certs.XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(certs));
+	itest_make_cert(certs, "a", "localhost", 1, "ec", 30);
+	snprintf(conf, sizeof(conf),
+	         "listen = ( { address = \"127.0.0.1\"; port = @PORT@; },\n"
+	         "           { address = \"127.0.0.1\"; port = %d; tls = true; } );\n"
+	         "tls = { certificate = \"%s/a.crt\"; key = \"%s/a.key\"; };\n"
+	         "hosts = ( { names = [ \"*\" ]; routes = ( " ROUTES " ); } );\n",
+	         tls_port, certs, certs);
+	start_from_copy(conf);
+	ck_assert_int_eq(itest_connect(&c, tls_port), 0);
+	ck_assert_msg(itest_tls(&c, "localhost", NULL) == 0, "%s", itest_tls_error);
+	itest_sends(&c, "GET /v HTTP/1.1\r\nHost: x\r\n\r\n");
+	ck_assert_int_eq(itest_read(&c, &r, 10000), 0);
+	session = itest_tls_session(&c);
+	itest_close(&c);
+	ck_assert_int_eq(itest_connect(&idle, tls_port), 0);
+	ck_assert_msg(itest_tls(&idle, "localhost", NULL) == 0, "%s", itest_tls_error);
+	itest_sends(&idle, "GET /v HTTP/1.1\r\nHost: x\r\n\r\n");
+	ck_assert_int_eq(itest_read(&idle, &r, 10000), 0);
+
+	install(getenv("TINYHTTPD_NEXT"), 0755);
+	ck_assert_int_eq(kill(srv.pid, SIGHUP), 0);
+	snprintf(line, sizeof(line), "upgrading from %s to %s", old_version, new_version);
+	ck_assert_msg(itest_wait_log(&srv, line, 20000), "no \"%s\" in %s", line, srv.log);
+	ck_assert(serves_version(new_version));
+	/* The old workers drain once the new ones serve: then the held connection's next answer closes it. */
+	deadline = itest_now() + 15000;
+	while (itest_log_count(&srv, "draining ") < 2 && itest_now() < deadline)
+		usleep(20000);
+	ck_assert_uint_ge(itest_log_count(&srv, "draining "), 2);
+	itest_sends(&idle, "GET /v HTTP/1.1\r\nHost: x\r\n\r\n");
+	ck_assert_int_eq(itest_read(&idle, &r, 10000), 0);
+	ck_assert_str_eq(r.body, "up");
+	ck_assert_str_eq(itest_header(&r, "Connection"), "close");
+	itest_close(&idle);
+	wait_old_generations_ended();
+	ck_assert_int_eq(itest_connect(&c, tls_port), 0);
+	ck_assert_msg(itest_tls(&c, "localhost", session) == 0, "%s", itest_tls_error);
+	ck_assert_msg(itest_tls_resumed(&c), "a session of the old code did not resume on the new");
+	itest_sends(&c, "GET /v HTTP/1.1\r\nHost: x\r\n\r\n");
+	ck_assert_int_eq(itest_read(&c, &r, 10000), 0);
+	ck_assert_str_eq(r.body, "up");
+	itest_close(&c);
+	itest_tls_session_free(session);
+	itest_stop(&srv, SIGTERM);
+	remove_copy();
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", certs);
+	ck_assert_int_eq(system(cmd), 0);
+}
+END_TEST
+#else
+#define UPGRADE_TLS
+#endif
+
 int
 main(void)
 {
@@ -589,9 +660,9 @@ main(void)
 		                "compared, and test_upgrade_with_dying_worker_and_second_sighup skipped\n");
 		return CHECK_RUN_TESTS("upgrade", "binary", 180, test_upgrade_under_load,
 		                       test_broken_upgrade_refused, test_upgrade_notifies,
-		                       test_upgrade_unix_socket);
+		                       test_upgrade_unix_socket UPGRADE_TLS);
 	}
 	return CHECK_RUN_TESTS("upgrade", "binary", 180, test_upgrade_under_load, test_broken_upgrade_refused,
 	                       test_upgrade_with_dying_worker_and_second_sighup, test_upgrade_notifies,
-	                       test_upgrade_unix_socket);
+	                       test_upgrade_unix_socket UPGRADE_TLS);
 }
