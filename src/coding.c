@@ -5,17 +5,10 @@
 #include <strings.h>
 
 #include "coding.h"
+#include "str.h"
 
 const char *const coding_names[CODING_N] = { "br", "gzip" };
 const char *const coding_suffixes[CODING_N] = { ".br", ".gz" };
-
-static const char *
-skip_ows(const char *p, const char *end)
-{
-	while (p < end && (*p == ' ' || *p == '\t'))
-		p++;
-	return p;
-}
 
 static bool
 token_char(char c)
@@ -58,8 +51,8 @@ parse_params(const char *p, const char *end, int *q)
 	const char *name;
 
 	*q = 1000;
-	while ((p = skip_ows(p, end)) < end && *p == ';') {
-		p = skip_ows(p + 1, end);
+	while ((p = str_skip_ows(p, end)) < end && *p == ';') {
+		p = str_skip_ows(p + 1, end);
 		for (name = p; p < end && token_char(*p); p++)
 			;
 		if (p == name || p == end || *p != '=')
@@ -87,7 +80,7 @@ coding_accepted(const char *s, size_t len, enum coding *out)
 	for (i = 0; i < CODING_N; i++)
 		q[i] = -1; /* not named */
 	for (;;) {
-		p = skip_ows(p, end);
+		p = str_skip_ows(p, end);
 		if (p < end && *p != ',') {
 			for (tok = p; p < end && token_char(*p); p++)
 				;

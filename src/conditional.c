@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "conditional.h"
+#include "str.h"
 
 static char *
 put_hex(char *p, uint64_t v)
@@ -149,25 +150,17 @@ cond_parse_date(const char *s, size_t len, time_t now, time_t *t)
 	return 0;
 }
 
-static const char *
-skip_ows(const char *p, const char *end)
-{
-	while (p < end && (*p == ' ' || *p == '\t'))
-		p++;
-	return p;
-}
-
 bool
 cond_etag_match(const char *s, size_t len, const char *etag, size_t etag_len, bool weak)
 {
 	const char *p = s, *end = s + len, *tag;
 	bool is_weak, found = false;
 
-	p = skip_ows(p, end);
-	if (p < end && *p == '*' && skip_ows(p + 1, end) == end)
+	p = str_skip_ows(p, end);
+	if (p < end && *p == '*' && str_skip_ows(p + 1, end) == end)
 		return true;
 	for (;;) {
-		p = skip_ows(p, end);
+		p = str_skip_ows(p, end);
 		if (p < end && *p != ',') {
 			is_weak = end - p >= 2 && p[0] == 'W' && p[1] == '/';
 			if (is_weak)
@@ -184,7 +177,7 @@ cond_etag_match(const char *s, size_t len, const char *etag, size_t etag_len, bo
 			if ((size_t)(p - tag) == etag_len && memcmp(tag, etag, etag_len) == 0 &&
 			    (weak || !is_weak))
 				found = true;
-			p = skip_ows(p, end);
+			p = str_skip_ows(p, end);
 		}
 		if (p == end)
 			return found;

@@ -4,15 +4,7 @@
 #include <strings.h>
 
 #include "range.h"
-
-/* Optional whitespace, as lists allow around their commas (RFC 9110 section 5.6.1). */
-static const char *
-skip_ows(const char *p, const char *end)
-{
-	while (p < end && (*p == ' ' || *p == '\t'))
-		p++;
-	return p;
-}
+#include "str.h"
 
 /*
  * Digits at *p into *v, saturating: a number too large for 64 bits is still larger than any file, which is
@@ -102,13 +94,13 @@ range_parse(const char *s, size_t len, uint64_t size, struct range *r)
 	p += 6;
 	/* 1#range-spec: empty elements between commas are allowed and skipped, one spec is required. */
 	for (;;) {
-		p = skip_ows(p, end);
+		p = str_skip_ows(p, end);
 		if (p < end && *p != ',') {
 			if (++specs > RANGE_MAX || (ok = parse_spec(&p, end, size, &one)) == -1)
 				return RANGE_IGNORE;
 			if (ok == 1)
 				r[n++] = one;
-			p = skip_ows(p, end);
+			p = str_skip_ows(p, end);
 		}
 		if (p == end)
 			break;

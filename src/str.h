@@ -43,4 +43,13 @@ hex_digit(unsigned char c)
 	return -1;
 }
 
+/* Past the optional white space (spaces and tabs, RFC 9110 section 5.6.3) at p, up to end. */
+static inline const char *
+str_skip_ows(const char *p, const char *end)
+{
+	while (p < end && (*p == ' ' || *p == '\t'))
+		p++;
+	return p;
+}
+
 #endif
