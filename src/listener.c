@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/filter.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stdio.h>
@@ -320,6 +321,30 @@ listener_unlink(const struct listener *l)
 		return;
 	if (stat(path, &st) == 0 && st.st_dev == l->dev && st.st_ino == l->ino && unlink(path) == -1)
 		log_warn_errno("%s: cannot remove the socket file", l->name);
+}
+
+void
+listener_refuse_new(const struct listener *l)
+{
+	/*
+	 * A socket filter sees a segment from its TCP header on: drop those with SYN and not ACK (flags, byte
+	 * 13), a connection's first; the ACK that completes one already under way passes, and it is queued.
+	 */
+	static struct sock_filter drop_syn[] = {
+		BPF_STMT(BPF_LD | BPF_B | BPF_ABS, 13),          BPF_STMT(BPF_ALU | BPF_AND | BPF_K, 0x12),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0x02, 0, 1), BPF_STMT(BPF_RET | BPF_K, 0),
+		BPF_STMT(BPF_RET | BPF_K, 0xffffffff),
+	};
+	static const struct sock_fprog prog = { .len = sizeof(drop_syn) / sizeof(drop_syn[0]),
+		                                .filter = drop_syn };
+
+	if (l->addr.ss_family != AF_INET && l->addr.ss_family != AF_INET6)
+		return;
+	if (setsockopt(l->fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof(prog)) == -1)
+		log_warn_errno(
+		        "%s: cannot refuse new connections before it closes; one that comes just as it "
+		        "closes may be reset",
+		        l->name);
 }
 
 void

@@ -44,6 +44,14 @@ int listener_adopt_activated(struct listener **list);
  */
 struct listener *listener_adopt(struct listener **list, const struct upgrade_listener *ul);
 
+/*
+ * For a TCP listener about to close: from now on the kernel drops a client's first segment (SYN), so no
+ * new connection is queued where closing the socket would reset it; the client's retransmission a second
+ * later finds the port closed (refused), and a load balancer tries another server. Connections the kernel
+ * has queued, or is completing, are still accepted. A unix socket is left as it is.
+ */
+void listener_refuse_new(const struct listener *l);
+
 /* Drops a reference; the socket closes with the last one, and a unix socket's file goes with it. */
 void listener_put(struct listener **list, struct listener *l);
 

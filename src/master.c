@@ -422,10 +422,23 @@ gen_promote(struct generation *g)
 			gen_drain(o, g);
 }
 
+/* How many generations hold a reference to l. */
+static int
+gens_using(const struct listener *l)
+{
+	const struct generation *g;
+	int n = 0;
+
+	for (g = m.gens; g != NULL; g = g->next)
+		n += gen_uses(g, l);
+	return n;
+}
+
 static void
 master_stop(bool graceful)
 {
 	struct generation *g, *next;
+	struct listener *l;
 	int timeout = 0;
 
 	if (m.stopping && graceful)
@@ -433,6 +446,14 @@ master_stop(bool graceful)
 	log_info("%s stop", graceful ? "graceful" : "fast");
 	notify("STOPPING=1\nSTATUS=%s stop", graceful ? "graceful" : "fast");
 	m.stopping = true;
+	/*
+	 * The listeners this stop closes, those held by generations alone (not one a service manager
+	 * passed, which outlives the server): a connection the kernel queued after the last worker's last
+	 * accept would be reset with a request sent. Refused instead, it goes to another server.
+	 */
+	for (l = m.listeners; l != NULL; l = l->next)
+		if (graceful && l->refs == gens_using(l))
+			listener_refuse_new(l);
 	for (g = m.gens; g != NULL; g = next) {
 		next = g->next;
 		if (gen_alive(g) == 0) {

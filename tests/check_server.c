@@ -2,7 +2,9 @@
 /* check_server.c: integration tests: the real tinyhttpd on a loopback port, over real sockets. */
 #include <arpa/inet.h>
 #include <check.h>
+#include <errno.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -936,6 +938,45 @@ START_TEST(test_graceful_stop_idle)
 }
 END_TEST
 
+/*
+ * Between a graceful stop and the last worker closing the listener, the kernel queues no new connection
+ * there: one queued then would be reset when the socket closes, its request sent. Its SYN is dropped
+ * instead, and the retransmission finds the port closed. The worker is held stopped (SIGSTOP) to keep
+ * the socket open meanwhile; a connection queued before the stop is still accepted and answered.
+ */
+START_TEST(test_graceful_stop_refuses_new)
+{
+	static struct client queued;
+	struct pollfd pfd;
+	pid_t worker;
+	int fd, err;
+	socklen_t len = sizeof(err);
+
+	itest_start(&srv, "workers = 1; shutdown_timeout = 30;", itest_seed_routes);
+	ck_assert_uint_eq(itest_workers(srv.pid, &worker, 1), 1);
+	ck_assert_int_eq(kill(worker, SIGSTOP), 0);
+	ck_assert_int_eq(itest_connect(&queued, srv.port), 0);
+	itest_sends(&queued, "GET /hello HTTP/1.1\r\nHost: x\r\n\r\n");
+	kill(srv.pid, SIGQUIT);
+	ck_assert(itest_wait_log(&srv, "master: info: graceful stop", 5000));
+	/* The master's copy is closed, the stopped worker's still open: only the filter keeps it out. */
+	fd = itest_connect_nonblock(srv.port);
+	pfd = (struct pollfd){ .fd = fd, .events = POLLOUT };
+	ck_assert_int_eq(poll(&pfd, 1, 500), 0);
+	ck_assert_int_eq(kill(worker, SIGCONT), 0);
+	ck_assert_int_eq(itest_read(&queued, &rs, 5000), 0);
+	ck_assert_str_eq(rs.body, "Hello World!");
+	/* Once the worker has closed the listener, the client's next SYN is refused. */
+	pfd.revents = 0;
+	ck_assert_int_eq(poll(&pfd, 1, 5000), 1);
+	ck_assert_int_eq(getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len), 0);
+	ck_assert_int_eq(err, ECONNREFUSED);
+	close(fd);
+	itest_close(&queued);
+	itest_stop(&srv, SIGQUIT);
+}
+END_TEST
+
 /* SIGTERM while a graceful stop waits for a request in flight: the fast stop takes over, and exits 0. */
 START_TEST(test_fast_stop_during_graceful)
 {
@@ -1168,7 +1209,8 @@ main(void)
 	        test_static_symlinks, test_static_cache, test_timeouts, test_reload_route, test_reload_port,
 	        test_reload_bind_failure, test_reload_limits_and_shutdown_timeout, test_reload_bad_config,
 	        test_worker_replaced, test_respawn_backoff, test_ipv6, test_graceful_stop,
-	        test_graceful_stop_idle, test_fast_stop_during_graceful, test_second_stop_signal,
-	        test_sigint_stops, test_command_line, test_port_in_use, test_curl, test_no_content,
-	        test_expect_continue, test_host_syntax, test_request_variables, test_options, test_metrics);
+	        test_graceful_stop_idle, test_graceful_stop_refuses_new, test_fast_stop_during_graceful,
+	        test_second_stop_signal, test_sigint_stops, test_command_line, test_port_in_use, test_curl,
+	        test_no_content, test_expect_continue, test_host_syntax, test_request_variables, test_options,
+	        test_metrics);
 }
