@@ -66,17 +66,9 @@ enum phase { WARM_UP, RELOAD_1, RELOAD_2, RESTART_1, PHASES };
 static const char *const phase_name[PHASES] = { "warm-up", "reload of instance 1", "reload of instance 2",
 	                                        "graceful stop and restart of instance 1" };
 
-struct tally {
-	long ok;
-	long failed;
-	char why[200]; /* the first failure */
-};
-
 /* Shared between the test and its client processes. */
 struct shared {
-	volatile int stop;
 	volatile int phase;
-	struct tally tally[CLIENTS];
 };
 
 static struct shared *sh;
@@ -84,12 +76,13 @@ static struct server inst[2];
 static char dir[64] = "/tmp/tinyhttpd-haproxy.XXXXXX"; /* HAProxy's config and log, the access logs */
 static int haproxy_port;
 
-static void
-lost(struct tally *t, const char *why, int status)
+static const char *
+when(void)
 {
-	if (t->failed++ == 0)
-		snprintf(t->why, sizeof(t->why), "%.*s (%d) during the %s", (int)strcspn(why, "\n"), why,
-		         status, phase_name[sh->phase]);
+	static char now[80];
+
+	snprintf(now, sizeof(now), "during the %s", phase_name[sh->phase]);
+	return now;
 }
 
 /* An answer from either instance that names the clients' address, not HAProxy's. */
@@ -98,63 +91,6 @@ answer_ok(const struct resp *r)
 {
 	return r->status == 200 && (strcmp(r->body, "instance 1, client " CLIENT_ADDR) == 0 ||
 	                            strcmp(r->body, "instance 2, client " CLIENT_ADDR) == 0);
-}
-
-/* Requests until told to stop, never retrying: every error is counted as a lost request. */
-static void
-client(int id)
-{
-	static const char keep[] = "GET /who HTTP/1.1\r\nHost: lb.test\r\n\r\n";
-	static const char once[] = "GET /who HTTP/1.1\r\nHost: lb.test\r\nConnection: close\r\n\r\n";
-	static struct client c;
-	static struct resp r;
-	struct tally *t = &sh->tally[id];
-	bool keepalive = id % 2 == 0;
-	const char *req = keepalive ? keep : once;
-	const char *conn;
-	uint64_t deadline = itest_now() + CLIENT_MS;
-
-	/* A test that fails midway must not leave clients behind. */
-	if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1)
-		_exit(1);
-	c.fd = -1;
-	while (!sh->stop && itest_now() < deadline) {
-		if (c.fd == -1 && itest_connect_from(&c, CLIENT_ADDR, haproxy_port) == -1) {
-			lost(t, "connection refused", 0);
-			continue;
-		}
-		if (itest_try_send(&c, req, strlen(req)) == -1) {
-			lost(t, "send failed", 0);
-			itest_close(&c);
-			continue;
-		}
-		if (itest_read(&c, &r, 20000) == -1) {
-			lost(t, "no answer: reset, closed or timed out", 0);
-			itest_close(&c);
-			continue;
-		}
-		if (answer_ok(&r))
-			t->ok++;
-		else
-			lost(t, r.body, r.status);
-		/* Only HAProxy's word closes a keep-alive connection. */
-		conn = itest_header(&r, "Connection");
-		if (!keepalive || (conn != NULL && strcmp(conn, "close") == 0))
-			itest_close(&c);
-	}
-	itest_close(&c);
-	_exit(0);
-}
-
-static long
-answered(void)
-{
-	long n = 0;
-	int i;
-
-	for (i = 0; i < CLIENTS; i++)
-		n += sh->tally[i].ok;
-	return n;
 }
 
 /* The haproxy binary in $PATH, or in /usr/sbin where Debian puts it; NULL when there is none. */
@@ -324,11 +260,20 @@ restart(int i)
 START_TEST(test_haproxy_reload_and_restart)
 {
 	const char *bin = haproxy_bin();
+	const struct itest_load load = { .host = "lb.test",
+		                         .path = "/who",
+		                         .port = &haproxy_port,
+		                         .source = CLIENT_ADDR,
+		                         .read_ms = 20000,
+		                         .run_ms = CLIENT_MS,
+		                         .answer_ok = answer_ok,
+		                         .when = when };
+	struct itest_loads *clients;
 	char extra[256], routes[512], cmd[128], log[2][128];
-	pid_t pids[CLIENTS], haproxy;
-	long per_phase[PHASES], lines[2], total = 0, mark;
+	pid_t haproxy;
+	long per_phase[PHASES], lines[2], answered, mark;
 	uint64_t until;
-	int i, p, status;
+	int i, p;
 
 	ck_assert_ptr_nonnull(bin);
 	ck_assert_ptr_nonnull(mkdtemp(dir));
@@ -342,15 +287,10 @@ START_TEST(test_haproxy_reload_and_restart)
 	sh = mmap(NULL, sizeof(*sh), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	ck_assert_ptr_ne(sh, MAP_FAILED);
 	memset(sh, 0, sizeof(*sh));
-	for (i = 0; i < CLIENTS; i++) {
-		pids[i] = fork();
-		ck_assert_int_ge(pids[i], 0);
-		if (pids[i] == 0)
-			client(i);
-	}
+	clients = itest_load_start(&load, CLIENTS);
 	/* Each phase's event happens under load, and the clients go on for a while after it. */
 	for (p = 0; p < PHASES; p++) {
-		mark = answered();
+		mark = itest_load_answered(clients);
 		until = itest_now() + PHASE_MS;
 		sh->phase = p;
 		if (p == RELOAD_1 || p == RELOAD_2)
@@ -359,33 +299,16 @@ START_TEST(test_haproxy_reload_and_restart)
 			restart(0);
 		while (itest_now() < until)
 			usleep(20000);
-		per_phase[p] = answered() - mark;
+		per_phase[p] = itest_load_answered(clients) - mark;
 	}
-	sh->stop = 1;
-	for (i = 0; i < CLIENTS; i++) {
-		ck_assert_int_eq(waitpid(pids[i], &status, 0), pids[i]);
-		ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "client %d died", i);
-	}
-	for (i = 0; i < CLIENTS; i++)
-		total += sh->tally[i].ok + sh->tally[i].failed;
-	fprintf(stderr,
-	        "through HAProxy, %d clients (%d keep-alive): %ld requests, %ld answered, %ld failed\n",
-	        CLIENTS, CLIENTS / 2, total, answered(), total - answered());
+	/* Before the totals, which fail the test on a lost request: these say where the load went. */
 	for (p = 0; p < PHASES; p++)
-		fprintf(stderr, "  %s: %ld answered\n", phase_name[p], per_phase[p]);
-	fprintf(stderr, "  HAProxy redispatched %ld of them\n", haproxy_redispatched());
-	for (i = 0; i < CLIENTS; i++)
-		if (sh->tally[i].failed > 0)
-			fprintf(stderr, "  client %d (%s): %ld of %ld failed, first: %s\n", i,
-			        i % 2 ? "new connections" : "keep-alive", sh->tally[i].failed,
-			        sh->tally[i].failed + sh->tally[i].ok, sh->tally[i].why);
-	ck_assert_msg(total == answered(), "%ld of %ld requests failed; see each client's first above",
-	              total - answered(), total);
-	for (i = 0; i < CLIENTS; i++)
-		ck_assert_msg(sh->tally[i].ok > 0, "client %d got no answer at all", i);
+		fprintf(stderr, "answered during the %s: %ld\n", phase_name[p], per_phase[p]);
+	fprintf(stderr, "HAProxy redispatched %ld requests\n", haproxy_redispatched());
+	answered = itest_load_finish(clients, "through HAProxy");
 	for (p = 0; p < PHASES; p++)
 		ck_assert_msg(per_phase[p] > 0, "no request answered during the %s", phase_name[p]);
-	ck_assert_msg(answered() >= MIN_REQUESTS, "only %ld requests answered", answered());
+	ck_assert_msg(answered >= MIN_REQUESTS, "only %ld requests answered", answered);
 
 	haproxy_stop(haproxy);
 	itest_stop(&inst[0], SIGTERM);
@@ -397,7 +320,7 @@ START_TEST(test_haproxy_reload_and_restart)
 	fprintf(stderr, "access logs: instance 1 %ld lines, instance 2 %ld, all from %s\n", lines[0],
 	        lines[1], CLIENT_ADDR);
 	ck_assert_msg(lines[0] > 0 && lines[1] > 0, "an instance served nothing");
-	ck_assert_int_eq(lines[0] + lines[1], answered() + 1);
+	ck_assert_int_eq(lines[0] + lines[1], answered + 1);
 	munmap(sh, sizeof(*sh));
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	ck_assert_int_eq(system(cmd), 0);

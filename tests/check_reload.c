@@ -7,7 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "check_run.h"
@@ -18,18 +17,10 @@
 #define RELOAD_GAP 150000 /* us between SIGHUPs: faster than a drain finishes */
 #define EXTRA      "workers = 2; keepalive_timeout = 30; shutdown_timeout = 10;"
 
-struct tally {
-	long ok;
-	long failed;
-	char why[160]; /* the first failure */
-};
-
 /* Shared between the test and its client processes. */
 struct shared {
 	volatile int port;    /* where clients connect: they follow a port change once it serves */
 	volatile int version; /* the newest body published: "version N" with N up to this is right */
-	volatile int stop;
-	struct tally tally[CLIENTS];
 };
 
 static struct shared *sh;
@@ -63,66 +54,22 @@ connect_client(struct client *c, int port)
 	return 0;
 }
 
-static void
-lost(struct tally *t, const char *why, int detail)
-{
-	if (t->failed++ == 0)
-		snprintf(t->why, sizeof(t->why), "%.100s (%d) on port %d", why, detail, sh->port);
-}
-
-/* Checks one answer; a client that never retries counts anything else as a lost request. */
+/* A version published so far: a client that never retries counts anything else as a lost request. */
 static bool
-answer_ok(struct tally *t, const struct resp *r)
+answer_ok(const struct resp *r)
 {
 	int v;
 
-	if (r->status != 200) {
-		lost(t, "status", r->status);
-		return false;
-	}
-	if (sscanf(r->body, "version %d", &v) != 1 || v < 0 || v > sh->version) {
-		lost(t, r->body, v);
-		return false;
-	}
-	t->ok++;
-	return true;
+	return r->status == 200 && sscanf(r->body, "version %d", &v) == 1 && v >= 0 && v <= sh->version;
 }
 
-static void
-client(int id)
+static const char *
+when(void)
 {
-	static const char keep[] = "GET /v HTTP/1.1\r\nHost: x\r\n\r\n";
-	static const char once[] = "GET /v HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
-	static struct client c;
-	static struct resp r;
-	struct tally *t = &sh->tally[id];
-	bool keepalive = id % 2 == 0;
-	const char *req = keepalive ? keep : once;
+	static char now[64];
 
-	c.fd = -1;
-	while (!sh->stop) {
-		if (c.fd == -1 && connect_client(&c, sh->port) == -1) {
-			lost(t, "connect or handshake failed", 0);
-			continue;
-		}
-		if (itest_try_send(&c, req, strlen(req)) == -1) {
-			lost(t, "send failed", 0);
-			itest_close(&c);
-			continue;
-		}
-		if (itest_read(&c, &r, 10000) == -1) {
-			lost(t, "no answer", 0);
-			itest_close(&c);
-			continue;
-		}
-		answer_ok(t, &r);
-		/* Only the server's word closes a keep-alive connection. */
-		if (!keepalive ||
-		    (itest_header(&r, "Connection") && strcmp(itest_header(&r, "Connection"), "close") == 0))
-			itest_close(&c);
-	}
-	itest_close(&c);
-	_exit(0);
+	snprintf(now, sizeof(now), "(version %d published, clients on port %d)", sh->version, sh->port);
+	return now;
 }
 
 /* Waits (bounded) until port answers /v with version v. */
@@ -153,11 +100,16 @@ serves(int port, int v)
 static void
 reload_under_load(int port_changes)
 {
-	char routes[512];
-	pid_t pids[CLIENTS];
+	struct itest_load load = { .host = "x",
+		                   .path = "/v",
+		                   .sni = certs[0] != '\0' ? "localhost" : NULL,
+		                   .read_ms = 10000,
+		                   .answer_ok = answer_ok,
+		                   .when = when };
+	struct itest_loads *clients;
+	char routes[512], what[128];
 	uint64_t deadline;
-	long ok = 0;
-	int i, v, status, fds;
+	int v, fds;
 
 	sh = mmap(NULL, sizeof(*sh), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	ck_assert_ptr_ne(sh, MAP_FAILED);
@@ -166,12 +118,8 @@ reload_under_load(int port_changes)
 	itest_start(&srv, EXTRA, routes);
 	fds = itest_fd_count(srv.pid);
 	sh->port = srv.port;
-	for (i = 0; i < CLIENTS; i++) {
-		pids[i] = fork();
-		ck_assert_int_ge(pids[i], 0);
-		if (pids[i] == 0)
-			client(i);
-	}
+	load.port = &sh->port;
+	clients = itest_load_start(&load, CLIENTS);
 	usleep(300000);
 	for (v = 1; v <= RELOADS; v++) {
 		bool move = port_changes > 0 && v % (RELOADS / (port_changes + 1)) == 0 &&
@@ -197,21 +145,9 @@ reload_under_load(int port_changes)
 	 */
 	ck_assert_msg(serves(srv.port, RELOADS), "version %d never served", RELOADS);
 	usleep(500000);
-	sh->stop = 1;
-	for (i = 0; i < CLIENTS; i++) {
-		ck_assert_int_eq(waitpid(pids[i], &status, 0), pids[i]);
-		ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "client %d died", i);
-	}
-	for (i = 0; i < CLIENTS; i++) {
-		ck_assert_msg(sh->tally[i].failed == 0,
-		              "client %d (%s): %ld of %ld requests failed, first: %s", i,
-		              i % 2 ? "new connections" : "keep-alive", sh->tally[i].failed,
-		              sh->tally[i].failed + sh->tally[i].ok, sh->tally[i].why);
-		ck_assert_msg(sh->tally[i].ok > 0, "client %d got no answer at all", i);
-		ok += sh->tally[i].ok;
-	}
-	fprintf(stderr, "%d reloads (%d port changes)%s, %d clients: %ld requests answered, 0 failed\n",
-	        RELOADS, port_changes, certs[0] != '\0' ? " over TLS" : "", CLIENTS, ok);
+	snprintf(what, sizeof(what), "%d reloads (%d port changes)%s", RELOADS, port_changes,
+	         certs[0] != '\0' ? " over TLS" : "");
+	itest_load_finish(clients, what);
 	/* The idle plain keep-alive connections moved rather than closed; TLS ones stayed and finished. */
 	ck_assert(itest_wait_log(&srv, "handing idle ones over", 0));
 	ck_assert(!itest_wait_log(&srv, "cannot hand a connection", 0));

@@ -12,11 +12,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "check_run.h"
@@ -26,19 +24,6 @@
 #define EXTRA   "workers = 2; keepalive_timeout = 30; shutdown_timeout = 10;"
 #define ROUTES  "{ path = \"/v\"; text = \"up\"; }, { path = \"/metrics\"; metrics = true; }"
 
-struct tally {
-	long ok;
-	long failed;
-	char why[128]; /* the first failure */
-};
-
-/* Shared between the test and its client processes. */
-struct shared {
-	volatile int stop;
-	struct tally tally[CLIENTS];
-};
-
-static struct shared *sh;
 static struct server srv;
 static char bindir[64], exe[128];
 static char old_version[64], new_version[64];
@@ -143,51 +128,11 @@ serves_version(const char *v)
 	return false;
 }
 
-static void
-lost(struct tally *t, const char *why)
+/* What the routes answer on /v, from the old code and the new. */
+static bool
+answer_ok(const struct resp *r)
 {
-	if (t->failed++ == 0)
-		snprintf(t->why, sizeof(t->why), "%s", why);
-}
-
-static void
-client(int id)
-{
-	static const char keep[] = "GET /v HTTP/1.1\r\nHost: x\r\n\r\n";
-	static const char once[] = "GET /v HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
-	static struct client c;
-	static struct resp r;
-	struct tally *t = &sh->tally[id];
-	bool keepalive = id % 2 == 0;
-	const char *req = keepalive ? keep : once, *conn;
-
-	c.fd = -1;
-	while (!sh->stop) {
-		if (c.fd == -1 && itest_connect(&c, srv.port) == -1) {
-			lost(t, "connect refused");
-			continue;
-		}
-		if (itest_try_send(&c, req, strlen(req)) == -1) {
-			lost(t, "send failed");
-			itest_close(&c);
-			continue;
-		}
-		if (itest_read(&c, &r, 10000) == -1) {
-			lost(t, "no answer");
-			itest_close(&c);
-			continue;
-		}
-		if (r.status == 200 && strcmp(r.body, "up") == 0)
-			t->ok++;
-		else
-			lost(t, "wrong answer");
-		/* Only the server's word closes a keep-alive connection. */
-		conn = itest_header(&r, "Connection");
-		if (!keepalive || (conn != NULL && strcmp(conn, "close") == 0))
-			itest_close(&c);
-	}
-	itest_close(&c);
-	_exit(0);
+	return r->status == 200 && strcmp(r->body, "up") == 0;
 }
 
 /* The inode of the socket listening on 127.0.0.1:port, from /proc/net/tcp. */
@@ -301,12 +246,14 @@ running_exe(char *out, size_t cap)
 START_TEST(test_upgrade_under_load)
 {
 	static char before[8192], after[8192];
+	const struct itest_load load = {
+		.host = "x", .path = "/v", .port = &srv.port, .read_ms = 10000, .answer_ok = answer_ok
+	};
+	struct itest_loads *clients;
 	char line[256], running[256];
-	pid_t pids[CLIENTS], old[16], master;
+	pid_t old[16], master;
 	unsigned long lsock;
 	size_t nold;
-	long ok = 0;
-	int i, status;
 
 	start_from_copy(ROUTES);
 	master = srv.pid;
@@ -315,15 +262,7 @@ START_TEST(test_upgrade_under_load)
 	fd_targets(master, lsock, before, sizeof(before));
 	nold = itest_workers(master, old, 16);
 	ck_assert_uint_eq(nold, 2);
-	sh = mmap(NULL, sizeof(*sh), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	ck_assert_ptr_ne(sh, MAP_FAILED);
-	memset(sh, 0, sizeof(*sh));
-	for (i = 0; i < CLIENTS; i++) {
-		pids[i] = fork();
-		ck_assert_int_ge(pids[i], 0);
-		if (pids[i] == 0)
-			client(i);
-	}
+	clients = itest_load_start(&load, CLIENTS);
 	usleep(300000);
 	install(getenv("TINYHTTPD_NEXT"), 0755);
 	ck_assert_int_eq(kill(master, SIGHUP), 0);
@@ -333,21 +272,8 @@ START_TEST(test_upgrade_under_load)
 	wait_old_generations_ended();
 	/* Load on the new code for a while too. */
 	usleep(300000);
-	sh->stop = 1;
-	for (i = 0; i < CLIENTS; i++) {
-		ck_assert_int_eq(waitpid(pids[i], &status, 0), pids[i]);
-		ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "client %d died", i);
-	}
-	for (i = 0; i < CLIENTS; i++) {
-		ck_assert_msg(sh->tally[i].failed == 0,
-		              "client %d (%s): %ld of %ld requests failed, first: %s", i,
-		              i % 2 ? "new connections" : "keep-alive", sh->tally[i].failed,
-		              sh->tally[i].failed + sh->tally[i].ok, sh->tally[i].why);
-		ck_assert_msg(sh->tally[i].ok > 0, "client %d got no answer at all", i);
-		ok += sh->tally[i].ok;
-	}
-	fprintf(stderr, "upgrade from %s to %s, %d clients: %ld requests answered, 0 failed\n", old_version,
-	        new_version, CLIENTS, ok);
+	snprintf(line, sizeof(line), "upgrade from %s to %s", old_version, new_version);
+	itest_load_finish(clients, line);
 	/* The same process runs the file now at the path, and -V of it says the new version. */
 	ck_assert_int_eq(kill(master, 0), 0);
 	ck_assert_int_eq(srv.pid, master);
@@ -363,7 +289,6 @@ START_TEST(test_upgrade_under_load)
 	ck_assert_msg(valgrind || strcmp(before, after) == 0, "descriptors before:\n%s\nafter:\n%s", before,
 	              after);
 	itest_stop(&srv, SIGTERM);
-	munmap(sh, sizeof(*sh));
 	remove_copy();
 }
 END_TEST

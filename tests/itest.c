@@ -7,10 +7,12 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -985,4 +987,180 @@ itest_request(int port, const char *raw, struct resp *r)
 	rc = itest_read(&c, r, 10000);
 	itest_close(&c);
 	return rc;
+}
+
+/* A load client's count, in the memory it shares with the test. */
+struct load_client {
+	pid_t pid;
+	long ok;
+	long failed;
+	char why[200]; /* the first failure */
+};
+
+struct itest_loads {
+	volatile int stop;
+	int n;
+	struct load_client client[];
+};
+
+static size_t
+loads_size(int n)
+{
+	return sizeof(struct itest_loads) + (size_t)n * sizeof(struct load_client);
+}
+
+static void load_lost(struct load_client *lc, const struct itest_load *load, const char *fmt, ...)
+        __attribute__((format(printf, 3, 4)));
+
+/* Counts a lost request; the first one's reason is kept, with what the test was doing then. */
+static void
+load_lost(struct load_client *lc, const struct itest_load *load, const char *fmt, ...)
+{
+	char why[160];
+	va_list ap;
+
+	if (lc->failed++ > 0)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	snprintf(lc->why, sizeof(lc->why), "%s%s%s", why, load->when != NULL ? " " : "",
+	         load->when != NULL ? load->when() : "");
+}
+
+/* Connects c as load says. Returns 0, or -1 with the request counted as lost. */
+static int
+load_connect(struct client *c, struct load_client *lc, const struct itest_load *load)
+{
+	int port = *load->port, rc;
+
+	rc = load->source != NULL ? itest_connect_from(c, load->source, port) : itest_connect(c, port);
+	if (rc == -1) {
+		load_lost(lc, load, "connect to port %d failed: %s", port, strerror(errno));
+		return -1;
+	}
+	if (load->sni != NULL && itest_tls(c, load->sni, NULL) == -1) {
+		load_lost(lc, load, "TLS handshake failed: %s", itest_tls_error);
+		itest_close(c);
+		return -1;
+	}
+	return 0;
+}
+
+/* Client id of l: requests until the test stops it or its run_ms are over; exits 0. */
+static void
+load_client(struct itest_loads *l, const struct itest_load *load, int id, pid_t test)
+{
+	static struct client c;
+	static struct resp r;
+	struct load_client *lc = &l->client[id];
+	bool keepalive = id % 2 == 0;
+	uint64_t deadline = load->run_ms > 0 ? itest_now() + (uint64_t)load->run_ms : UINT64_MAX;
+	const char *conn;
+	char req[512];
+	int len;
+
+	/* A test that fails midway must not leave clients behind; one that is gone already, neither. */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1 || getppid() != test)
+		_exit(1);
+	len = snprintf(req, sizeof(req), "GET %s HTTP/1.1\r\nHost: %s\r\n%s\r\n", load->path, load->host,
+	               keepalive ? "" : "Connection: close\r\n");
+	if (len < 0 || (size_t)len >= sizeof(req))
+		_exit(1);
+	c.fd = -1;
+	while (!l->stop && itest_now() < deadline) {
+		if (c.fd == -1 && load_connect(&c, lc, load) == -1)
+			continue;
+		if (itest_try_send(&c, req, (size_t)len) == -1) {
+			load_lost(lc, load, "send failed");
+			itest_close(&c);
+			continue;
+		}
+		if (itest_read(&c, &r, load->read_ms) == -1) {
+			load_lost(lc, load, "no answer: reset, closed, timed out or garbled");
+			itest_close(&c);
+			continue;
+		}
+		if (load->answer_ok(&r))
+			lc->ok++;
+		else
+			load_lost(lc, load, "wrong answer: %d \"%.*s\"", r.status,
+			          (int)strcspn(r.body, "\r\n"), r.body);
+		/* Only the server's word closes a keep-alive connection. */
+		conn = itest_header(&r, "Connection");
+		if (!keepalive || (conn != NULL && strcmp(conn, "close") == 0))
+			itest_close(&c);
+	}
+	itest_close(&c);
+	_exit(0);
+}
+
+struct itest_loads *
+itest_load_start(const struct itest_load *load, int clients)
+{
+	struct itest_loads *l;
+	pid_t test = getpid();
+	int i;
+
+	ck_assert_int_gt(clients, 0);
+	l = mmap(NULL, loads_size(clients), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	ck_assert_ptr_ne(l, MAP_FAILED);
+	l->n = clients;
+	for (i = 0; i < clients; i++) {
+		pid_t pid = fork();
+
+		ck_assert_int_ge(pid, 0);
+		if (pid == 0)
+			load_client(l, load, i, test);
+		l->client[i].pid = pid;
+	}
+	return l;
+}
+
+long
+itest_load_answered(const struct itest_loads *l)
+{
+	long n = 0;
+	int i;
+
+	for (i = 0; i < l->n; i++)
+		n += l->client[i].ok;
+	return n;
+}
+
+long
+itest_load_finish(struct itest_loads *l, const char *what)
+{
+	long answered, failed = 0;
+	int i, status, first = -1;
+
+	l->stop = 1;
+	for (i = 0; i < l->n; i++) {
+		ck_assert_int_eq(waitpid(l->client[i].pid, &status, 0), l->client[i].pid);
+		ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "client %d: %s %d", i,
+		              WIFSIGNALED(status) ? "killed by signal" : "exit status",
+		              WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
+	}
+	answered = itest_load_answered(l);
+	for (i = 0; i < l->n; i++)
+		failed += l->client[i].failed;
+	fprintf(stderr, "%s, %d clients (%d keep-alive): %ld requests, %ld answered, %ld failed\n", what,
+	        l->n, (l->n + 1) / 2, answered + failed, answered, failed);
+	for (i = 0; i < l->n; i++) {
+		const struct load_client *lc = &l->client[i];
+
+		if (lc->failed == 0)
+			continue;
+		fprintf(stderr, "  client %d (%s): %ld of %ld failed, first: %s\n", i,
+		        i % 2 ? "new connections" : "keep-alive", lc->failed, lc->failed + lc->ok, lc->why);
+		if (first == -1)
+			first = i;
+	}
+	if (first != -1)
+		ck_abort_msg("%ld of %ld requests failed; client %d's first: %s (every client's first above)",
+		             failed, answered + failed, first, l->client[first].why);
+	for (i = 0; i < l->n; i++)
+		ck_assert_msg(l->client[i].ok > 0, "client %d got no answer at all", i);
+	ck_assert_int_eq(munmap(l, loads_size(l->n)), 0);
+	return answered;
 }

@@ -134,6 +134,39 @@ const char *itest_form(const char *path, const char *body);
 const char *itest_header(const struct resp *r, const char *name);
 
 /*
+ * Load: client processes that send GET requests until the test stops them, and never retry, so that every
+ * error is a lost request. Even-numbered clients keep one connection alive, closed only when the server
+ * says Connection: close; odd-numbered ones open one per request and ask for Connection: close.
+ */
+struct itest_load {
+	const char *host; /* each request is GET path with Host: host */
+	const char *path;
+	const volatile int *port; /* 127.0.0.1:*port, read at each connect: the test may move it */
+	const char *source;       /* NULL, or the local IPv4 address to connect from (itest_connect_from) */
+	const char *sni;          /* NULL: plain HTTP; else TLS with this SNI */
+	int read_ms;              /* how long an answer may take */
+	int run_ms;               /* 0, or how long a client runs at most, whatever happens to the test */
+	bool (*answer_ok)(const struct resp *r);
+	/* NULL, or what the test is doing now ("during the reload"), added to a failure's reason. */
+	const char *(*when)(void);
+};
+
+struct itest_loads;
+
+/* Starts that many clients running load; they die with the test process. */
+struct itest_loads *itest_load_start(const struct itest_load *load, int clients);
+
+/* The requests answered right so far, by all the clients. */
+long itest_load_answered(const struct itest_loads *l);
+
+/*
+ * Stops the clients and frees l. Prints the totals after what ("through HAProxy") and each failing
+ * client's first failure, then fails the test unless every client exited 0, had answers and lost none.
+ * Returns the requests answered.
+ */
+long itest_load_finish(struct itest_loads *l, const char *what);
+
+/*
  * TLS, for servers built with OpenSSL (tls_available). Certificates are made with the openssl command:
  * dir/name.crt and dir/name.key, self-signed for cn (also its subjectAltName), with serial, key type "ec"
  * (P-256) or "rsa" (2048 bits), valid for days (negative: expired that long ago is not possible with req,
