@@ -28,13 +28,14 @@ cflags=(-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefin
 	-std=gnu11 -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter -Werror
 	-Isrc -DPACKAGE_VERSION='"fuzz"')
 
-# The project sources each harness links besides its own file.
+# The project sources each harness links besides its own file. The config harness links tls_none.c: a
+# listener with tls = true is refused there, rather than certificates read from paths the input names.
 sources() {
 	case $1 in
 	http_parser) echo src/http_parser.c src/url.c ;;
 	url) echo src/url.c ;;
 	template) echo src/template.c ;;
-	config) echo src/config.c src/config_answer.c src/config_keys.c src/mime.c src/template.c src/http_parser.c src/url.c src/version.c ;;
+	config) echo src/config.c src/config_answer.c src/config_keys.c src/mime.c src/template.c src/http_parser.c src/url.c src/version.c src/tls_none.c ;;
 	proxy_proto) echo src/proxy_proto.c ;;
 	file_headers) echo src/range.c src/conditional.c src/coding.c src/response.c src/buf.c ;;
 	*) return 1 ;;
