@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: ISC */
-/* holdconns.c: opens N keep-alive connections to 127.0.0.1:PORT, has each serve one request, holds them idle. */
+/* holdconns.c: opens N keep-alive connections to 127.0.0.1:PORT, has each serve one request, holds them idle.
+ */
 
 /*
  * bench/memory.sh compiles and runs it:  holdconns PORT N HOLD_SECONDS
@@ -36,7 +37,8 @@ struct pending {
 	char buf[ANSWER_MAX];
 };
 
-static int open_one(const struct sockaddr_in *sa)
+static int
+open_one(const struct sockaddr_in *sa)
 {
 	int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
 
@@ -52,8 +54,10 @@ static int open_one(const struct sockaddr_in *sa)
 	return fd;
 }
 
-/* Advances one connection on the events poll saw: 1 when its answer is complete, 0 if not yet, -1 on error. */
-static int step(struct pending *p, short revents)
+/* Advances one connection on the events poll saw: 1 when its answer is complete, 0 if not yet, -1 on error.
+ */
+static int
+step(struct pending *p, short revents)
 {
 	ssize_t n;
 
@@ -81,8 +85,8 @@ static int step(struct pending *p, short revents)
 		switch (answer_length(p->buf, p->got, ANSWER_MAX)) {
 		case 0: break;
 		case -1:
-			fprintf(stderr, "holdconns: unexpected answer: %.*s\n", (int)(p->got < 200 ? p->got : 200),
-			        p->buf);
+			fprintf(stderr, "holdconns: unexpected answer: %.*s\n",
+			        (int)(p->got < 200 ? p->got : 200), p->buf);
 			return -1;
 		default: return 1;
 		}
@@ -91,7 +95,8 @@ static int step(struct pending *p, short revents)
 }
 
 /* Opens count connections and has each serve one request; 0 when all did. */
-static int open_batch(const struct sockaddr_in *sa, int *fds, int count, double deadline)
+static int
+open_batch(const struct sockaddr_in *sa, int *fds, int count, double deadline)
 {
 	static struct pending pend[BATCH];
 	struct pollfd pfd[BATCH];
@@ -107,7 +112,8 @@ static int open_batch(const struct sockaddr_in *sa, int *fds, int count, double 
 		int timeout = (int)((deadline - now()) * 1000);
 
 		if (timeout <= 0) {
-			fprintf(stderr, "holdconns: timed out with %d connections of a batch unanswered\n", left);
+			fprintf(stderr, "holdconns: timed out with %d connections of a batch unanswered\n",
+			        left);
 			return -1;
 		}
 		for (i = 0; i < count; i++) {
@@ -134,7 +140,8 @@ static int open_batch(const struct sockaddr_in *sa, int *fds, int count, double 
 	return 0;
 }
 
-int main(int argc, char **argv)
+int
+main(int argc, char **argv)
 {
 	struct sockaddr_in sa = { .sin_family = AF_INET };
 	double deadline = now() + TIMEOUT_S;
