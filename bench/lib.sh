@@ -131,18 +131,22 @@ build_tree() {
 	}
 }
 
-# Builds tinyhttpd in the source tree, its build dependencies first (as root). The benchmark uses the
-# tree's configuration as it is; the header of each report shows its configure options (none: the plain
-# -O2 build).
+# Builds tinyhttpd in the source tree as it is configured, its build dependencies first (as root).
+build_source() {
+	if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
+		"$top/scripts/install-deps" >&2 || die "cannot install tinyhttpd's build dependencies"
+	fi
+	build_tree "$top" tinyhttpd
+}
+
+# Builds tinyhttpd for a benchmark, which uses the tree's configuration as it is; the header of each
+# report shows its configure options (none: the plain -O2 build).
 build_tinyhttpd() {
 	# A sanitizer or valgrind build is several times slower: measuring it would say nothing.
 	if [ -f "$top/Makefile" ] && grep -Eq '^(SANITIZER_CFLAGS = .+|VALGRIND_TRUE = )$' "$top/Makefile"; then
 		die "$top is configured for sanitizers or valgrind: run ./configure without options first"
 	fi
-	if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
-		"$top/scripts/install-deps" >&2 || die "cannot install tinyhttpd's build dependencies"
-	fi
-	build_tree "$top" tinyhttpd
+	build_source
 }
 
 # build_base: when TINYHTTPD_BASE is a revision, exports it into $work/base-src and builds it there,
