@@ -326,7 +326,7 @@ for row in $rows; do
 		cpu=$(cut -d' ' -f11 "$f" | median)
 		resumed=
 		if [ "$(cut -d' ' -f10 "$f" | head -1)" != - ]; then
-			resumed=$(cut -d' ' -f10 "$f" | median)
+			resumed=$(printf '%.1f' "$(cut -d' ' -f10 "$f" | median)")
 		fi
 		p50=$(cut -d' ' -f2 "$f" | median)
 		p99=$(cut -d' ' -f3 "$f" | median)
