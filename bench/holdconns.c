@@ -17,6 +17,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -200,6 +201,9 @@ main(int argc, char **argv)
 	if (argc > 1 && strcmp(argv[1], "-t") == 0) {
 		if ((ctx = tls_client_ctx()) == NULL)
 			return 1;
+		/* OpenSSL writes without MSG_NOSIGNAL: a reset connection must fail a write, not end the
+		 * process. */
+		signal(SIGPIPE, SIG_IGN);
 		arg++;
 	}
 	if (argc - arg != 3 || (port = atoi(argv[arg])) <= 0 || port > 65535 ||
