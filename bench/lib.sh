@@ -12,6 +12,17 @@
 # room for $max_conns connections, $workers workers (h2o: threads), on 127.0.0.1, and pinned with taskset
 # to $server_cpus. Everything a server writes (config, pid file, error log, temp files) stays in $work.
 #
+# When the sourcing script sets `tls=1` before start_servers, tinyhttpd (and base) and nginx also serve the
+# same over HTTPS on tls_port[NAME], with one ECDSA P-256 certificate that scripts/make-cert makes in
+# $work/tls (for "localhost"), and the same TLS settings: TLS 1.2 and 1.3; tinyhttpd's TLS 1.2 ciphers,
+# TLS 1.3 suites and groups (Mozilla's intermediate set), the server's order first; resumption by session
+# tickets and no session cache (nginx: ssl_session_cache off; its ticket keys are OpenSSL's own, made once
+# in the master, so every worker opens every ticket, as with tinyhttpd's shared keys). lighttpd and h2o get
+# no TLS listener: their TLS needs another package (lighttpd-mod-openssl) or settings (h2o's ticket and
+# cache modes) that this file does not match to the others yet, so TLS measurements leave them out. A
+# TINYHTTPD_BASE older than tinyhttpd's TLS support cannot start with tls=1. The clients speak the TLS
+# version TLS_VERSION says, through an OpenSSL configuration file in their environment alone (tls_client).
+#
 # The sourcing script sets `me` (its name in messages) first. Environment knobs read here:
 #   WORKERS=1          worker processes of every server
 #   SERVER_CPUS=0      taskset CPU list for the servers ("" for no pinning)
@@ -22,6 +33,7 @@
 #                      a git revision of this tree, exported with `git archive` into the work directory and
 #                      built there without configure options, or the path of a tinyhttpd binary
 #   KEEP_WORK=1        keep the work directory (configs, servers' logs, raw results) for a look afterwards
+#   TLS_VERSION=1.3    with tls=1, the TLS version the clients ask for: 1.3 or 1.2 (the servers take both)
 
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 me=${me:-$(basename "$0")}
@@ -30,11 +42,26 @@ server_cpus=${SERVER_CPUS-0}
 client_cpus=${CLIENT_CPUS-1}
 servers=${SERVERS:-tinyhttpd nginx lighttpd h2o}
 max_conns=20000
+tls=${tls:-}
+tls_wanted=${TLS_VERSION:-1.3}
+# tinyhttpd's TLS settings (src/tls.c), for nginx to match: Mozilla's intermediate TLS 1.2 ciphers, the
+# TLS 1.3 suites in tinyhttpd's order, and the key exchange groups.
+tls12_ciphers=ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384
+tls12_ciphers+=:ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305
+tls12_ciphers+=:DHE-RSA-AES128-GCM-SHA256:DHE-RSA-AES256-GCM-SHA384:DHE-RSA-CHACHA20-POLY1305
+tls13_suites=TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256
+tls_groups=X25519:prime256v1:secp384r1
 
 die() {
 	echo "$me: $*" >&2
 	exit 1
 }
+
+# TLS_VERSION, checked before anything is built.
+case $tls_wanted in
+1.2 | 1.3) ;;
+*) die "TLS_VERSION=$tls_wanted: 1.2 or 1.3" ;;
+esac
 
 # TINYHTTPD_BASE, checked before anything is built: base_bin is the binary to run, base_rev the revision
 # to build it from (empty for a binary given as it is).
@@ -104,18 +131,22 @@ build_tree() {
 	}
 }
 
-# Builds tinyhttpd in the source tree, its build dependencies first (as root). The benchmark uses the
-# tree's configuration as it is; the header of each report shows its configure options (none: the plain
-# -O2 build).
+# Builds tinyhttpd in the source tree as it is configured, its build dependencies first (as root).
+build_source() {
+	if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
+		"$top/scripts/install-deps" >&2 || die "cannot install tinyhttpd's build dependencies"
+	fi
+	build_tree "$top" tinyhttpd
+}
+
+# Builds tinyhttpd for a benchmark, which uses the tree's configuration as it is; the header of each
+# report shows its configure options (none: the plain -O2 build).
 build_tinyhttpd() {
 	# A sanitizer or valgrind build is several times slower: measuring it would say nothing.
 	if [ -f "$top/Makefile" ] && grep -Eq '^(SANITIZER_CFLAGS = .+|VALGRIND_TRUE = )$' "$top/Makefile"; then
 		die "$top is configured for sanitizers or valgrind: run ./configure without options first"
 	fi
-	if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
-		"$top/scripts/install-deps" >&2 || die "cannot install tinyhttpd's build dependencies"
-	fi
-	build_tree "$top" tinyhttpd
+	build_source
 }
 
 # build_base: when TINYHTTPD_BASE is a revision, exports it into $work/base-src and builds it there,
@@ -128,12 +159,15 @@ build_base() {
 	base_bin=$work/base-src/src/tinyhttpd
 }
 
-# bench_program NAME: compiles bench/NAME.c into $work/bin/NAME, the way every benchmark's own C program
-# is built: optimised, without sanitizers.
+# bench_program NAME [LIB...]: compiles bench/NAME.c into $work/bin/NAME, the way every benchmark's own C
+# program is built: optimised, without sanitizers; linked with the libraries named (-lssl -lcrypto for
+# the TLS clients, whose headers come with tinyhttpd's build dependencies).
 bench_program() {
+	local name=$1
+	shift
 	need cc gcc libc6-dev
 	mkdir -p "$work/bin"
-	cc -O2 -Wall -Wextra -o "$work/bin/$1" "$top/bench/$1.c" || die "cannot compile bench/$1.c"
+	cc -O2 -Wall -Wextra -o "$work/bin/$name" "$top/bench/$name.c" "$@" || die "cannot compile bench/$name.c"
 }
 
 # Raises the open-file limit of this shell (and so of everything it starts) to $1, or as close as the hard
@@ -221,16 +255,60 @@ make_static() {
 	head -c 1048576 /dev/urandom >"$work/static/1m.bin"
 }
 
-# The servers started, in $servers order; port[NAME] and pid[NAME] (the master's pid) for each.
+# The servers started, in $servers order; port[NAME] and pid[NAME] (the master's pid) for each. With
+# tls=1, tls_started lists those that serve HTTPS too, on tls_port[NAME].
 started=()
-declare -A port pid version
+tls_started=()
+declare -A port tls_port pid version tls_version
+
+# make_tls_cert: the certificate every server serves over TLS, $work/tls/localhost.{crt,key}, and the
+# OpenSSL configuration that has the clients speak TLS $tls_wanted alone (OpenSSL applies its
+# system_default section to every context a program makes, wrk's too, which has no option for it).
+make_tls_cert() {
+	need openssl openssl
+	"$top/scripts/make-cert" "$work/tls" localhost >/dev/null || die "scripts/make-cert failed"
+	cat >"$work/tls/client.cnf" <<EOF
+openssl_conf = openssl_init
+[openssl_init]
+ssl_conf = ssl_section
+[ssl_section]
+system_default = client_section
+[client_section]
+MinProtocol = TLSv$tls_wanted
+MaxProtocol = TLSv$tls_wanted
+EOF
+}
+
+# tls_client CMD...: runs a TLS client (or exec_pinned with one) speaking TLS $tls_wanted. The servers
+# never see this configuration: theirs is what their own files say.
+tls_client() {
+	if [ -n "$tls" ]; then
+		OPENSSL_CONF=$work/tls/client.cnf "$@"
+	else
+		"$@"
+	fi
+}
+
+# tinyhttpd_tls NAME: with tls=1, the listeners of server NAME's configuration, the plain one and the TLS
+# one, and the certificate of every host.
+tinyhttpd_tls() {
+	[ -n "$tls" ] || return 0
+	cat <<EOF
+listen = ( { address = "127.0.0.1"; port = ${port[$1]}; },
+           { address = "127.0.0.1"; port = ${tls_port[$1]}; tls = true; } );
+tls = { protocols = [ "TLSv1.2", "TLSv1.3" ];
+        certificate = "$work/tls/localhost.crt"; key = "$work/tls/localhost.key"; };
+EOF
+}
 
 # run_tinyhttpd NAME DIR BINARY: starts BINARY as server NAME.
 run_tinyhttpd() {
-	local name=$1 dir=$2
+	local name=$1 dir=$2 addr="address = \"127.0.0.1\"; port = ${port[$1]}; "
+	# Without TLS, the one port is the server group's, as before listeners: a TINYHTTPD_BASE that old runs.
+	[ -z "$tls" ] || addr=
 	cat >"$dir/tinyhttpd.conf" <<EOF
-server = { address = "127.0.0.1"; port = ${port[$name]}; workers = $workers; access_log = "";
-           keepalive_timeout = 60; max_connections = $max_conns; };
+server = { ${addr}workers = $workers; access_log = ""; keepalive_timeout = 60; max_connections = $max_conns; };
+$(tinyhttpd_tls "$name")
 routes = (
   { path = "/hello"; text = "Hello World!"; },
   { path = "/info"; params = [ "name", "age" ]; text = "hello, I'm {name} and {age} years old."; },
@@ -283,6 +361,7 @@ http {
 	scgi_temp_path $dir/scgi;
 	server {
 		listen 127.0.0.1:${port[nginx]};
+$(nginx_tls)
 		location = /hello { return 200 "Hello World!"; }
 		location = /info { return 200 "hello, I'm \$arg_name and \$arg_age years old."; }
 		location /static/ { root $work; default_type application/octet-stream; }
@@ -291,6 +370,23 @@ http {
 EOF
 	version[nginx]=$("$bin" -v 2>&1 | sed 's/^nginx version: //')
 	exec_pinned "$server_cpus" "$bin" -p "$dir" -e "$dir/error.log" -c "$dir/nginx.conf" >"$dir/stdout.log" 2>"$dir/stderr.log" &
+}
+
+# nginx_tls: with tls=1, the TLS listener and settings of nginx's server block, as tinyhttpd has them.
+nginx_tls() {
+	[ -n "$tls" ] || return 0
+	cat <<EOF
+		listen 127.0.0.1:${tls_port[nginx]} ssl;
+		ssl_certificate $work/tls/localhost.crt;
+		ssl_certificate_key $work/tls/localhost.key;
+		ssl_protocols TLSv1.2 TLSv1.3;
+		ssl_ciphers $tls12_ciphers;
+		ssl_conf_command Ciphersuites $tls13_suites;
+		ssl_ecdh_curve $tls_groups;
+		ssl_prefer_server_ciphers on;
+		ssl_session_tickets on;
+		ssl_session_cache off;
+EOF
 }
 
 start_lighttpd() {
@@ -371,6 +467,7 @@ EOF
 start_servers() {
 	local base=$1 name i=0
 	mkdir -p "$work/static"
+	[ -z "$tls" ] || make_tls_cert
 	for name in $servers; do
 		case $name in
 		tinyhttpd) build_tinyhttpd ;;
@@ -382,19 +479,36 @@ start_servers() {
 		esac
 		mkdir -p "$work/$name"
 		port[$name]=$(free_port $((base + 300 * i)))
+		if [ -n "$tls" ] && tls_capable "$name"; then
+			tls_port[$name]=$(free_port $((base + 300 * i + 150)))
+		fi
 		i=$((i + 1))
 		"start_$name" "$work/$name"
 		pid[$name]=$!
 		pids+=("$!")
 		wait_up "${port[$name]}" "$!" "$work/$name"
 		started+=("$name")
+		if [ -n "${tls_port[$name]:-}" ]; then
+			wait_up "${tls_port[$name]}" "${pid[$name]}" "$work/$name"
+			tls_started+=("$name")
+		fi
 	done
 }
 
-# check_body NAME PATH EXPECTED_FILE: the server answers GET PATH with 200 and exactly the file's bytes.
+# tls_capable NAME: whether server NAME gets a TLS listener when tls=1.
+tls_capable() {
+	case $1 in tinyhttpd | base | nginx) return 0 ;; esac
+	return 1
+}
+
+# check_body NAME PATH EXPECTED_FILE: the server answers GET PATH with 200 and exactly the file's bytes;
+# PATH may be a whole https:// URL.
 check_body() {
-	local name=$1 path=$2 expect=$3 got=$work/check.body code log
-	code=$(curl -s -o "$got" -w '%{http_code}' "http://127.0.0.1:${port[$name]}$path") || code=000
+	local name=$1 path=$2 expect=$3 got=$work/check.body code log url
+	url=http://127.0.0.1:${port[$name]}$path
+	[[ $path != https://* ]] || url=$path
+	# -k: the benchmark's certificate is self-signed.
+	code=$(curl -s -k -o "$got" -w '%{http_code}' "$url") || code=000
 	if [ "$code" != 200 ] || ! cmp -s "$got" "$expect"; then
 		echo "$me: $name answered GET $path with $code and $(wc -c <"$got") bytes:" >&2
 		head -c 300 "$got" >&2
@@ -422,6 +536,22 @@ check_servers() {
 			check_body "$name" /static/1m.bin "$work/static/1m.bin"
 		fi
 	done
+	for name in "${tls_started[@]}"; do
+		check_body "$name" "https://127.0.0.1:${tls_port[$name]}/hello" "$work/expect.hello"
+		check_tls "$name"
+	done
+}
+
+# check_tls NAME: the protocol, suite and key exchange group the server agrees on with a client that
+# speaks TLS $tls_wanted, into tls_version[NAME].
+check_tls() {
+	local out
+	out=$(tls_client openssl s_client -brief -servername localhost -connect "127.0.0.1:${tls_port[$1]}" \
+		</dev/null 2>&1) ||
+		die "$1: no TLS handshake on port ${tls_port[$1]}: $(tail -3 <<<"$out")"
+	tls_version[$1]=$(awk -F': ' '
+		/^Protocol version/ { p = $2 } /^Ciphersuite/ { c = $2 } /^(Peer|Server) Temp Key/ { g = $2 }
+		END { sub(/,.*/, "", g); printf "%s %s %s", p, c, g }' <<<"$out")
 }
 
 # server_pids NAME: the master's pid and those of its children that run the same program (h2o starts a

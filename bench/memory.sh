@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: ISC
 # bench/memory.sh: the memory tinyhttpd, nginx, lighttpd and h2o (the last two when their Debian packages
-# install) take idle, and with CONNECTIONS idle keep-alive connections open; bytes per idle connection.
+# install) take idle, and with CONNECTIONS idle keep-alive connections open, HTTP or (TLS=1) HTTPS; bytes
+# per idle connection.
 #
 # For each server it sums RSS and PSS (from /proc/PID/smaps_rollup) over the master and its workers, those
 # children that run the server's own program: idle after the answers were checked; then while
@@ -9,13 +10,20 @@
 # sit idle; then once it has closed them. Bytes per connection = (held - idle) / CONNECTIONS. PSS shares
 # each page among the processes that map it, so it is the fairer total across a master and its workers.
 #
-#   bench/memory.sh           # as root on Debian it installs nginx-light, lighttpd, h2o, gcc
+# With TLS=1 every connection is HTTPS (holdconns -t): a full handshake, one GET /hello, then idle, so the
+# bytes per connection are what a server keeps for an idle TLS keep-alive connection. Only tinyhttpd (and
+# base) and nginx serve TLS in bench/lib.sh, with the same ECDSA P-256 certificate and TLS settings:
+# lighttpd and h2o are left out then.
 #
-# Environment: CONNECTIONS=10000, HOLD=5 (s the connections are held), and from bench/lib.sh WORKERS=1,
-# SERVER_CPUS=0, CLIENT_CPUS=1, SERVERS="tinyhttpd nginx lighttpd h2o", TINYHTTPD_BASE=REV (another
-# tinyhttpd beside this tree's, built from a git revision or given as a binary). Every server keeps idle
-# connections 60 s, longer than HOLD. Needs an open-file limit above CONNECTIONS + 1000 (it raises the soft
-# limit up to the hard one); lighttpd needs twice as many file descriptors as connections.
+#   bench/memory.sh           # as root on Debian it installs nginx-light, lighttpd, h2o, gcc
+#   TLS=1 bench/memory.sh     # idle TLS keep-alive connections, tinyhttpd and nginx
+#
+# Environment: CONNECTIONS=10000, HOLD=5 (s the connections are held), TLS= (1: HTTPS), and from
+# bench/lib.sh WORKERS=1, SERVER_CPUS=0, CLIENT_CPUS=1, SERVERS="tinyhttpd nginx lighttpd h2o",
+# TINYHTTPD_BASE=REV (another tinyhttpd beside this tree's, built from a git revision or given as a binary),
+# TLS_VERSION=1.3 (or 1.2, with TLS=1). Every server keeps idle connections 60 s, longer than HOLD. Needs
+# an open-file limit above CONNECTIONS + 1000 (it raises the soft limit up to the hard one); lighttpd
+# needs twice as many file descriptors as connections.
 #
 # Loopback only; it stops every process it starts and removes its temporary directory. About a minute.
 set -euo pipefail
@@ -24,11 +32,23 @@ me=memory.sh
 . "$(dirname "$0")/lib.sh"
 connections=${CONNECTIONS:-10000}
 hold=${HOLD:-5}
+if [ -n "${TLS:-}" ]; then
+	tls=1
+	rest=
+	for name in $servers; do
+		if tls_capable "$name"; then
+			rest+="$name "
+		else
+			echo "$me: $name has no TLS configuration in bench/lib.sh: skipping it" >&2
+		fi
+	done
+	servers=$rest
+fi
 
 need taskset util-linux
 bench_init
 raise_nofile 65536 $((connections + 1000))
-bench_program holdconns
+bench_program holdconns -lssl -lcrypto
 start_servers 28080
 check_servers
 
@@ -47,8 +67,11 @@ rss_pss() {
 # hold_conns NAME: runs holdconns against the server; writes the server's "RSS PSS procs" while the
 # connections are open to $work/held, or fails.
 hold_conns() {
-	local name=$1 out=$work/holdconns.$1 hpid i
-	(exec_pinned "$client_cpus" "$work/bin/holdconns" "${port[$name]}" "$connections" "$hold") >"$out" 2>&1 &
+	local name=$1 out=$work/holdconns.$1 hpid i args=("${port[$1]}")
+	if [ -n "$tls" ]; then
+		args=(-t "${tls_port[$1]}")
+	fi
+	(tls_client exec_pinned "$client_cpus" "$work/bin/holdconns" "${args[@]}" "$connections" "$hold") >"$out" 2>&1 &
 	hpid=$!
 	pids+=("$hpid")
 	for i in $(seq 700); do
@@ -99,8 +122,14 @@ done
 
 echo
 echo "Servers:  $(for name in "${started[@]}"; do printf '%s; ' "${version[$name]}"; done)"
-echo "Setup:    $workers worker(s) each (h2o: threads); $connections idle keep-alive connections held ${hold}s," \
-	"each after one GET /hello; procs = master + workers"
+if [ -n "$tls" ]; then
+	echo "TLS:      $(for name in "${started[@]}"; do printf '%s %s; ' "$name" "${tls_version[$name]}"; done)ECDSA P-256 certificate"
+	echo "Setup:    $workers worker(s) each; $connections idle TLS keep-alive connections held ${hold}s," \
+		"each after a full handshake and one GET /hello; procs = master + workers"
+else
+	echo "Setup:    $workers worker(s) each (h2o: threads); $connections idle keep-alive connections held ${hold}s," \
+		"each after one GET /hello; procs = master + workers"
+fi
 echo
 cat "$table"
 [ -z "$failed" ] || die "tinyhttpd or nginx could not hold $connections connections"
