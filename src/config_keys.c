@@ -832,11 +832,6 @@ check_listen_tls(struct config_loader *ld, const config_setting_t *g, const conf
 		return config_fail(ld, s,
 		                   "listen tls: this tinyhttpd was built without OpenSSL; install the Debian "
 		                   "package libssl-dev and build again (configure --with-openssl)");
-	/* The header comes before the TLS bytes, which the transport takes from the first byte on. */
-	if (l->proxy_protocol)
-		return config_fail(ld, s,
-		                   "listen tls cannot be used with proxy_protocol yet; let the load "
-		                   "balancer terminate TLS, or send plain TCP without the PROXY header");
 	return 0;
 }
 

@@ -373,6 +373,33 @@ conn_in_reserve(struct conn *c)
 }
 
 /*
+ * A PROXY header in front of TLS: reads its bytes and none after it, which begin the handshake and are
+ * OpenSSL's to read from the socket. A look at what is there says how many are the header's: all of them
+ * while it is incomplete (nothing is left to spin on), up to its end once it is whole. Returns what a
+ * transport's recv would.
+ */
+static ssize_t
+conn_recv_proxy(struct conn *c, size_t room)
+{
+	char *at = c->in.data + c->in.len;
+	struct proxy_header h;
+	ssize_t n, whole;
+
+	do
+		n = recv(c->fd, at, room, MSG_PEEK);
+	while (n == -1 && errno == EINTR);
+	if (n <= 0)
+		return n == 0 ? 0 : errno == EAGAIN ? TH_WANT_READ : TH_ERROR;
+	whole = proxy_parse(c->in.data, c->in.len + (size_t)n, &h);
+	if (whole > 0)
+		n = whole - (ssize_t)c->in.len;
+	do
+		n = recv(c->fd, at, (size_t)n, 0);
+	while (n == -1 && errno == EINTR);
+	return n >= 0 ? n : errno == EAGAIN ? TH_WANT_READ : TH_ERROR;
+}
+
+/*
  * Reads what the socket has. Returns TH_OK when bytes or the end of the stream came, TH_AGAIN when
  * nothing did (a TLS record that is not all here, or carried no data), TH_ERROR when it broke.
  */
@@ -385,7 +412,10 @@ conn_read(struct conn *c)
 		log_errno("cannot buffer a request");
 		return TH_ERROR;
 	}
-	n = c->tp->ops->recv(c->tp, c->fd, c->in.data + c->in.len, c->in.cap - c->in.len);
+	if (c->state == CONN_PROXY && c->tp != &transport_tcp)
+		n = conn_recv_proxy(c, c->in.cap - c->in.len);
+	else
+		n = c->tp->ops->recv(c->tp, c->fd, c->in.data + c->in.len, c->in.cap - c->in.len);
 	if (n == TH_WANT_READ || n == TH_WANT_WRITE)
 		return TH_AGAIN;
 	if (n < 0)

@@ -1089,8 +1089,6 @@ static const struct bad bad_tls[] = {
 	{ "tls = {\n  certificate = \"a.crt\"; };\n" ROUTES, 2, "tls has 1 certificate and 0 keys" },
 	{ "tls = {\n  hsts = \"max-age=1\\r\\nX: y\"; };\n" ROUTES, 2, "tls hsts has a control character" },
 	{ "tls = {\n  ticket_key_lifetime = 10; };\n" ROUTES, 2, "tls ticket_key_lifetime must be" },
-	{ "listen = (\n  { port = 443; tls = true;\n    proxy_protocol = true; }\n);\n" ROUTES, 2,
-	  "listen tls cannot be used with proxy_protocol" },
 	{ "listen = (\n  { port = 443; tls = 1; }\n);\n" ROUTES, 2, "listen tls must be true or false" },
 	/* A host on a TLS listener needs a certificate: its own or the top level's. */
 	{ "listen = (\n  { port = 443; tls = true; }\n);\n" ROUTES, 4,

@@ -388,6 +388,58 @@ START_TEST(test_tls_redirect_from_http)
 }
 END_TEST
 
+/*
+ * TLS behind a load balancer in TCP mode: the PROXY header comes first, in plain text, then the handshake.
+ * The header's address is the client's; what follows it, in the same segment too, is OpenSSL's.
+ */
+START_TEST(test_tls_proxy_protocol)
+{
+	static const char v2[] = "\r\n\r\n\0\r\nQUIT\n\x21\x11\x00\x0c"
+	                         "\xc0\x00\x02\x07\xc0\x00\x02\x02\x15\xb3\x01\xbb";
+	static struct client c;
+	char conf[1024];
+
+	itest_make_cert(certs, "a", "localhost", 1, "ec", 30);
+	snprintf(conf, sizeof(conf),
+	         "listen = ( { address = \"127.0.0.1\"; port = @PORT@; tls = true; proxy_protocol = true; } "
+	         ");\n"
+	         "tls = { certificate = \"%s/a.crt\"; key = \"%s/a.key\"; };\n"
+	         "routes = ( { path = \"/who\"; text = \"{remote_addr}\"; } );\n",
+	         certs, certs);
+	itest_start(&srv, "request_timeout = 2;", conf);
+
+	/* v1, on its own. */
+	ck_assert_int_eq(itest_connect(&c, srv.port), 0);
+	itest_sends(&c, "PROXY TCP4 192.0.2.1 192.0.2.2 5555 443\r\n");
+	ck_assert_msg(itest_tls(&c, "localhost", NULL) == 0, "%s", itest_tls_error);
+	ask(&c, "GET /who HTTP/1.1\r\nHost: x\r\n\r\n");
+	ck_assert_str_eq(r.body, "192.0.2.1");
+	itest_close(&c);
+	/* v2, held back (MSG_MORE) to leave in one segment with the ClientHello. */
+	ck_assert_int_eq(itest_connect(&c, srv.port), 0);
+	ck_assert_int_eq(send(c.fd, v2, sizeof(v2) - 1, MSG_MORE), (ssize_t)sizeof(v2) - 1);
+	ck_assert_msg(itest_tls(&c, "localhost", NULL) == 0, "%s", itest_tls_error);
+	ask(&c, "GET /who HTTP/1.1\r\nHost: x\r\n\r\n");
+	ck_assert_str_eq(r.body, "192.0.2.7");
+	itest_close(&c);
+	/* v1 trickled in two parts. */
+	ck_assert_int_eq(itest_connect(&c, srv.port), 0);
+	itest_sends(&c, "PROXY TCP4 192.0.2.3 ");
+	usleep(100000);
+	itest_sends(&c, "192.0.2.2 5555 443\r\n");
+	ck_assert_msg(itest_tls(&c, "localhost", NULL) == 0, "%s", itest_tls_error);
+	ask(&c, "GET /who HTTP/1.1\r\nHost: x\r\n\r\n");
+	ck_assert_str_eq(r.body, "192.0.2.3");
+	itest_close(&c);
+	/* A handshake without the header is not one: closed without a word. */
+	ck_assert_int_eq(itest_connect(&c, srv.port), 0);
+	ck_assert_int_eq(itest_tls(&c, "localhost", NULL), -1);
+	itest_close(&c);
+	ck_assert(!itest_wait_log(&srv, "died", 0));
+	itest_stop(&srv, SIGTERM);
+}
+END_TEST
+
 /* A file larger than many records, through curl, and HEAD: the 16 KiB record path without kTLS. */
 START_TEST(test_tls_files)
 {
@@ -486,6 +538,7 @@ main(void)
 	tcase_add_test(tc, test_tls_resume_on_other_workers);
 	tcase_add_test(tc, test_tls_reload_certificates);
 	tcase_add_test(tc, test_tls_redirect_from_http);
+	tcase_add_test(tc, test_tls_proxy_protocol);
 	tcase_add_test(tc, test_tls_files);
 	tcase_add_test(tc, test_tls_hostile);
 	suite_add_tcase(s, tc);
