@@ -6,10 +6,10 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/mman.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "metrics.h"
+#include "shm.h"
 #include "status.h"
 #include "version.h"
 
@@ -55,18 +55,10 @@ struct metrics *
 metrics_map(int *fd)
 {
 	struct metrics *m;
-	int mfd, err;
+	int mfd;
 
-	/* A file grown by ftruncate reads as zeros, and pages no shard touches are never allocated. */
-	if ((mfd = memfd_create("tinyhttpd-metrics", MFD_CLOEXEC)) == -1)
+	if ((m = shm_new("tinyhttpd-metrics", sizeof(*m), &mfd)) == NULL)
 		return NULL;
-	if (ftruncate(mfd, sizeof(*m)) == -1 ||
-	    (m = mmap(NULL, sizeof(*m), PROT_READ | PROT_WRITE, MAP_SHARED, mfd, 0)) == MAP_FAILED) {
-		err = errno;
-		close(mfd);
-		errno = err;
-		return NULL;
-	}
 	m->layout = LAYOUT;
 	if (fd != NULL)
 		*fd = mfd;
@@ -79,15 +71,8 @@ struct metrics *
 metrics_attach(int fd)
 {
 	struct metrics *m;
-	struct stat st;
 
-	if (fstat(fd, &st) == -1)
-		return NULL;
-	if (st.st_size != (off_t)sizeof(*m)) {
-		errno = EPROTO;
-		return NULL;
-	}
-	if ((m = mmap(NULL, sizeof(*m), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0)) == MAP_FAILED)
+	if ((m = shm_attach(fd, sizeof(*m))) == NULL)
 		return NULL;
 	if (m->layout != LAYOUT) {
 		munmap(m, sizeof(*m));

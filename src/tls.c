@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -17,6 +16,7 @@
 #include <openssl/x509.h>
 
 #include "log.h"
+#include "shm.h"
 #include "tls.h"
 #include "vhost.h"
 
@@ -78,57 +78,29 @@ make_key(struct ticket_key *k)
 	return RAND_bytes((unsigned char *)k, sizeof(*k)) == 1 ? 0 : -1;
 }
 
-/* Maps the keys in the memfd fd, sizeof(struct ticket_keys) long. */
-static int
-keys_map(int fd)
-{
-	struct ticket_keys *k;
-
-	k = mmap(NULL, sizeof(*k), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	if (k == MAP_FAILED)
-		return -1;
-	keys = k;
-	return 0;
-}
-
 int
 tls_keys_init(int *fd)
 {
 	char why[256];
-	int err;
 
-	if ((*fd = memfd_create("tinyhttpd-tls-keys", MFD_CLOEXEC)) == -1)
+	if ((keys = shm_new("tinyhttpd-tls-keys", sizeof(*keys), fd)) == NULL)
 		return -1;
-	if (ftruncate(*fd, sizeof(*keys)) == -1 || keys_map(*fd) == -1)
-		goto fail;
 	if (make_key(&keys->cur) == -1) {
 		log_err("cannot make a session ticket key: %s", ssl_reason(why, sizeof(why)));
 		munmap(keys, sizeof(*keys));
 		keys = NULL;
+		close(*fd);
+		*fd = -1;
 		errno = EIO;
-		goto fail;
+		return -1;
 	}
 	return 0;
-fail:
-	err = errno;
-	close(*fd);
-	*fd = -1;
-	errno = err;
-	return -1;
 }
 
 int
 tls_keys_attach(int fd)
 {
-	struct stat st;
-
-	if (fstat(fd, &st) == -1)
-		return -1;
-	if (st.st_size != (off_t)sizeof(*keys)) {
-		errno = EPROTO;
-		return -1;
-	}
-	return keys_map(fd);
+	return (keys = shm_attach(fd, sizeof(*keys))) != NULL ? 0 : -1;
 }
 
 void
