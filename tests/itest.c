@@ -702,23 +702,6 @@ tls_free(struct client *c)
 	c->ssl = NULL;
 }
 
-int
-itest_tls_request(int port, const char *sni, const char *raw, struct resp *r)
-{
-	static struct client c;
-	int rc;
-
-	if (itest_connect(&c, port) == -1)
-		return -1;
-	if (itest_tls(&c, sni, NULL) == -1) {
-		itest_close(&c);
-		return -1;
-	}
-	itest_sends(&c, raw);
-	rc = itest_read(&c, r, 10000);
-	itest_close(&c);
-	return rc;
-}
 #else
 /* Without OpenSSL no test asks for TLS (it checks tls_available first); these keep the tests linkable. */
 #define NO_TLS() ck_abort_msg("this build has no OpenSSL: the test should have been skipped")
@@ -792,13 +775,6 @@ itest_tls_alpn_chosen(const struct client *c)
 {
 	NO_TLS();
 	return "";
-}
-
-int
-itest_tls_request(int port, const char *sni, const char *raw, struct resp *r)
-{
-	NO_TLS();
-	return -1;
 }
 
 static ssize_t
@@ -975,18 +951,35 @@ itest_form(const char *path, const char *body)
 	return raw;
 }
 
-int
-itest_request(int port, const char *raw, struct resp *r)
+/* One request on a new connection, over TLS with SNI sni unless tls is false. */
+static int
+request(int port, bool tls, const char *sni, const char *raw, struct resp *r)
 {
 	static struct client c;
 	int rc;
 
 	if (itest_connect(&c, port) == -1)
 		return -1;
+	if (tls && itest_tls(&c, sni, NULL) == -1) {
+		itest_close(&c);
+		return -1;
+	}
 	itest_sends(&c, raw);
 	rc = itest_read(&c, r, 10000);
 	itest_close(&c);
 	return rc;
+}
+
+int
+itest_request(int port, const char *raw, struct resp *r)
+{
+	return request(port, false, NULL, raw, r);
+}
+
+int
+itest_tls_request(int port, const char *sni, const char *raw, struct resp *r)
+{
+	return request(port, true, sni, raw, r);
 }
 
 /* A load client's count, in the memory it shares with the test. */
