@@ -736,9 +736,13 @@ START_TEST(test_reload_limits_and_shutdown_timeout)
 	uint64_t start;
 
 	itest_start(&srv, "shutdown_timeout = 1;", itest_seed_routes);
-	/* A request that will never complete holds the old worker. */
+	/* A request that will never complete holds the old worker; its 100 Continue proves the worker has
+	 * read the head, so the reload cannot find the connection idle and hand it over. */
 	ck_assert_int_eq(itest_connect(&cl, srv.port), 0);
-	itest_sends(&cl, "POST /form HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nabc");
+	itest_sends(&cl, "POST /form HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\nExpect: 100-continue\r\n\r\n");
+	ck_assert_int_eq(itest_read(&cl, &rs, 5000), 0);
+	ck_assert_int_eq(rs.status, 100);
+	itest_sends(&cl, "abc");
 	itest_write_config(&srv, "shutdown_timeout = 1; max_body_size = 16;", itest_seed_routes);
 	start = itest_now();
 	kill(srv.pid, SIGHUP);
