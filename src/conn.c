@@ -327,7 +327,8 @@ conn_count(const struct conn *c, int host_slot, int status, uint64_t bytes)
 
 /*
  * Answers a request that cannot be read further, then closes: its framing is no longer trustworthy. No host
- * is known yet: the server's headers and error pages apply.
+ * is known yet: the server's headers and error pages apply. A HEAD whose body broke gets no body either
+ * (RFC 9110 section 9.3.2); before a head is read its method is not known.
  */
 static int
 conn_fail(struct conn *c, int status, const char *msg)
@@ -335,13 +336,14 @@ conn_fail(struct conn *c, int status, const char *msg)
 	const struct answer_cfg *a = &c->ctx->cfg->answer;
 	const struct error_page *page = config_error_page(a, status);
 	struct response r = { .status = status, .headers = { a->block, a->block_len }, .close = true };
+	bool head = c->head_len != 0 && str_eq(c->ctx->req.method, "HEAD");
 	ssize_t body;
 
 	c->close_after = true;
 	c->linger = true;
 	body = page != NULL
-	               ? response_page(&c->out, &r, page->type, page->body, page->len, false, c->ctx->date)
-	               : response_text(&c->out, &r, msg, false, c->ctx->date);
+	               ? response_page(&c->out, &r, page->type, page->body, page->len, head, c->ctx->date)
+	               : response_text(&c->out, &r, msg, head, c->ctx->date);
 	if (body == -1)
 		return TH_ERROR;
 	conn_log(c, status, (uint64_t)body);

@@ -499,6 +499,39 @@ START_TEST(test_malformed_table)
 }
 END_TEST
 
+/* A HEAD whose body breaks the framing gets its error's head and no body, then the close. */
+START_TEST(test_head_with_broken_body)
+{
+	static const struct {
+		const char *raw;
+		int status;
+	} cases[] = {
+		{ "HEAD /hello HTTP/1.1\r\n" H "Transfer-Encoding: chunked\r\n\r\nzz\r\n", 400 },
+		{ "HEAD /hello HTTP/1.1\r\n" H "Content-Length: 2000000\r\n\r\n", 413 },
+	};
+	struct pollfd pfd;
+	char rest[256];
+	size_t i;
+
+	itest_start(&srv, NULL, itest_seed_routes);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		ck_assert_int_eq(itest_connect(&cl, srv.port), 0);
+		cl.head_request = true;
+		itest_sends(&cl, cases[i].raw);
+		ck_assert_int_eq(itest_read(&cl, &rs, 5000), 0);
+		ck_assert_int_eq(rs.status, cases[i].status);
+		ck_assert_ptr_nonnull(itest_header(&rs, "Content-Length"));
+		ck_assert_uint_eq(cl.len, 0);
+		pfd = (struct pollfd){ .fd = cl.fd, .events = POLLIN };
+		ck_assert_int_eq(poll(&pfd, 1, 5000), 1);
+		ck_assert_int_eq(recv(cl.fd, rest, sizeof(rest), 0), 0);
+		cl.head_request = false;
+		itest_close(&cl);
+	}
+	itest_stop(&srv, SIGTERM);
+}
+END_TEST
+
 /* ---- slow clients ---- */
 
 #define SLOW_CONNS   300
@@ -1541,8 +1574,8 @@ END_TEST
 int
 main(void)
 {
-	return CHECK_RUN_TESTS("hostile", "integration", 60, test_malformed_table, test_slowloris,
-	                       test_idle_keepalive_closed, test_slow_reader, test_max_connections,
-	                       test_fd_exhaustion, test_peer_gone, test_privileges, test_pipeline_cap,
-	                       test_access_log_json, test_access_log_combined);
+	return CHECK_RUN_TESTS("hostile", "integration", 60, test_malformed_table, test_head_with_broken_body,
+	                       test_slowloris, test_idle_keepalive_closed, test_slow_reader,
+	                       test_max_connections, test_fd_exhaustion, test_peer_gone, test_privileges,
+	                       test_pipeline_cap, test_access_log_json, test_access_log_combined);
 }
