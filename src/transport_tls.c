@@ -131,9 +131,8 @@ tls_ktls(struct tls_conn *c)
 		c->ktls = BIO_get_ktls_send(SSL_get_wbio(c->ssl)) > 0;
 		if (!c->ktls && !said) {
 			said = true;
-			log_info("kernel TLS is not available (no tls module, or not for this cipher): files "
-			         "are "
-			         "encrypted here, %d KiB a record",
+			log_info("kernel TLS is not available (no tls module, or not for this cipher): "
+			         "files are encrypted here, %d KiB a record",
 			         RECORD_MAX / 1024);
 		}
 	}
