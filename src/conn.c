@@ -325,6 +325,15 @@ conn_count(const struct conn *c, int host_slot, int status, uint64_t bytes)
 	                c->first_byte_us != 0 && now > c->first_byte_us ? now - c->first_byte_us : 0);
 }
 
+/* The Strict-Transport-Security value a TLS connection's answers carry; NULL for none, or plain HTTP. */
+static const char *
+conn_hsts(const struct conn *c)
+{
+	const char *v = c->ctx->cfg->tls_hsts;
+
+	return c->tp != &transport_tcp && v[0] != '\0' ? v : NULL;
+}
+
 /*
  * Answers a request that cannot be read further, then closes: its framing is no longer trustworthy. No host
  * is known yet: the server's headers and error pages apply. A HEAD whose body broke gets no body either
@@ -335,7 +344,9 @@ conn_fail(struct conn *c, int status, const char *msg)
 {
 	const struct answer_cfg *a = &c->ctx->cfg->answer;
 	const struct error_page *page = config_error_page(a, status);
-	struct response r = { .status = status, .headers = { a->block, a->block_len }, .close = true };
+	struct response r = {
+		.status = status, .headers = { a->block, a->block_len }, .hsts = conn_hsts(c), .close = true
+	};
 	bool head = c->head_len != 0 && str_eq(c->ctx->req.method, "HEAD");
 	ssize_t body;
 
@@ -446,7 +457,7 @@ conn_exchange(struct conn *c, struct exchange *x, struct str body)
 		.files = &ctx->files,
 		.now = ctx->loop->now,
 		.listener = c->listener,
-		.hsts = c->tp != &transport_tcp && ctx->cfg->tls_hsts[0] != '\0' ? ctx->cfg->tls_hsts : NULL,
+		.hsts = conn_hsts(c),
 		.route = c->continue_route ? &ctx->cfg->routes[c->continue_route - 1] : NULL,
 		.out = &c->out,
 	};

@@ -135,6 +135,10 @@ START_TEST(test_tls_versions_alpn_hsts)
 	ck_assert_str_eq(r.body, "hello, I'm b and 2 years old.");
 	ask(&c, itest_form("/form", "username=alice&password=x"));
 	ck_assert_str_eq(r.body, "I'm alice and my password is x.");
+	/* A request that cannot be read gets its 400 with the header too: it is still this server's answer. */
+	ask(&c, "GET /hello HTTP/1.1\r\nNoColon\r\n\r\n");
+	ck_assert_int_eq(r.status, 400);
+	ck_assert_str_eq(itest_header(&r, "Strict-Transport-Security"), "max-age=600");
 	itest_close(&c);
 
 	itest_tls_versions(TLS1_2_VERSION, TLS1_2_VERSION);
