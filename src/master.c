@@ -198,6 +198,19 @@ gen_free(struct generation *g)
 	free(g);
 }
 
+/*
+ * A generation whose last worker is gone. Said only once its listeners are closed (and unix sockets
+ * unlinked): whoever reads the line may count on the ports being gone.
+ */
+static void
+gen_end(struct generation *g)
+{
+	unsigned id = g->id;
+
+	gen_free(g);
+	log_info("generation %u: ended", id);
+}
+
 static int
 open_access_log(const struct config *cfg)
 {
@@ -930,10 +943,8 @@ proc_died(struct generation *g, struct proc *p, int wstatus)
 		metrics_shard_put(m.metrics, p->shard);
 	p->shard = NULL;
 	if (g->state == GEN_DRAINING || m.stopping || g->cfg == NULL) {
-		if (gen_alive(g) == 0) {
-			log_info("generation %u: ended", g->id);
-			gen_free(g);
-		}
+		if (gen_alive(g) == 0)
+			gen_end(g);
 		return;
 	}
 	/* Replace it; when workers die in a loop, wait longer each time instead of forking in a storm. */
@@ -1447,10 +1458,8 @@ master_adopt(const struct upgrade_state *st)
 	/* One whose workers had all died waits for none: it ends now, letting go of its listeners. */
 	for (g = m.gens; g != NULL; g = next) {
 		next = g->next;
-		if (gen_alive(g) == 0) {
-			log_info("generation %u: ended", g->id);
-			gen_free(g);
-		}
+		if (gen_alive(g) == 0)
+			gen_end(g);
 	}
 	return rc;
 }

@@ -547,9 +547,9 @@ START_TEST(test_upgrade_tls)
 	ck_assert(serves_version(new_version));
 	/* The old workers drain once the new ones serve: then the held connection's next answer closes it. */
 	deadline = itest_now() + 15000;
-	while (itest_log_count(&srv, "draining ") < 2 && itest_now() < deadline)
+	while (itest_log_count(&srv, "worker g1: info: draining") < 2 && itest_now() < deadline)
 		usleep(20000);
-	ck_assert_uint_ge(itest_log_count(&srv, "draining "), 2);
+	ck_assert_uint_eq(itest_log_count(&srv, "worker g1: info: draining"), 2);
 	itest_sends(&idle, "GET /v HTTP/1.1\r\nHost: x\r\n\r\n");
 	ck_assert_int_eq(itest_read(&idle, &r, 10000), 0);
 	ck_assert_str_eq(r.body, "up");
