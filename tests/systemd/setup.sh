@@ -18,9 +18,10 @@ fail() {
 	exit 0
 }
 
-# What the tests in the booted container run: a client (python3), curl, ps, and logrotate for the rule.
+# What the tests in the booted container run: a client (python3), curl, ps, logrotate for the rule and
+# openssl for a certificate.
 apt-get update -qq || fail "apt-get update failed"
-DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends python3 curl procps logrotate ||
+DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends python3 curl procps logrotate openssl ||
 	fail "installing the test tools failed"
 scripts/install-deps --package || fail "scripts/install-deps --package failed"
 

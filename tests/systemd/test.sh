@@ -193,6 +193,44 @@ check "and does not repeat the tag" tag_once
 cp -p /root/tinyhttpd.conf.good "$CONF"
 check "systemctl reload with the config put back" systemctl reload tinyhttpd.service
 
+phase "TLS: a key only root can read, handed to the service by LoadCredential (as README says)"
+# The unit's DynamicUser cannot read a root-only key; systemd reads it as root and gives the service a
+# copy under /run/credentials. The certificate goes the same way: /root is closed to the service too.
+readonly CREDS=/run/credentials/tinyhttpd.service TLSPORT=8443
+mkdir -m 0700 /root/tls
+check "openssl makes a root-only key and a certificate for localhost" logged /root/openssl.log \
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 30 -subj /CN=localhost \
+	-addext subjectAltName=DNS:localhost -keyout /root/tls/localhost.key -out /root/tls/localhost.crt
+chmod 0600 /root/tls/localhost.key /root/tls/localhost.crt
+mkdir -p /etc/systemd/system/tinyhttpd.service.d
+printf '[Service]\nLoadCredential=%s\nLoadCredential=%s\n' localhost.crt:/root/tls/localhost.crt \
+	localhost.key:/root/tls/localhost.key >/etc/systemd/system/tinyhttpd.service.d/tls.conf
+cat >"$CONF" <<EOF
+listen = ( { name = "http"; port = $PORT; }, { name = "https"; port = $TLSPORT; tls = true; } );
+hosts = ( { names = [ "*" ];
+    tls = { certificate = "$CREDS/localhost.crt"; key = "$CREDS/localhost.key"; };
+    routes = ( { path = "/hello"; text = "Hello World!"; } ); } );
+EOF
+systemctl daemon-reload
+check "systemctl restart with the drop-in" systemctl restart tinyhttpd.service
+check "the service is active" wait_for 10 active tinyhttpd.service
+https_hello() {
+	curl -fsS --max-time 10 --cacert /root/tls/localhost.crt --resolve "localhost:$TLSPORT:127.0.0.1" \
+		"https://localhost:$TLSPORT/hello" 2>&1
+}
+body=$(https_hello)
+check "GET https://localhost:$TLSPORT/hello, the certificate verified: $body" [ "$body" = "Hello World!" ]
+check "systemctl reload: tinyhttpd -t (ExecReload) reads the credentials too" systemctl reload tinyhttpd.service
+check "a generation after 1 serves" wait_for 10 serving_after 1
+body=$(https_hello)
+check "GET https://localhost:$TLSPORT/hello after the reload: $body" [ "$body" = "Hello World!" ]
+rm -r /etc/systemd/system/tinyhttpd.service.d /root/tls
+cp -p /root/tinyhttpd.conf.good "$CONF"
+systemctl daemon-reload
+check "systemctl restart with the drop-in and the config put back" systemctl restart tinyhttpd.service
+body=$(hello)
+check "GET /hello: $body" [ "$body" = "Hello World!" ]
+
 phase "socket activation: the first request starts the service"
 check "systemctl stop tinyhttpd" systemctl stop tinyhttpd.service
 check "systemctl start tinyhttpd.socket" systemctl start tinyhttpd.socket
