@@ -19,9 +19,9 @@ fail() {
 }
 
 # What the tests in the booted container run: a client (python3), curl, ps, logrotate for the rule and
-# openssl for a certificate.
+# openssl and ssl-cert (its group) for a certificate.
 apt-get update -qq || fail "apt-get update failed"
-DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends python3 curl procps logrotate openssl ||
+DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends python3 curl procps logrotate openssl ssl-cert ||
 	fail "installing the test tools failed"
 scripts/install-deps --package || fail "scripts/install-deps --package failed"
 

@@ -193,41 +193,56 @@ check "and does not repeat the tag" tag_once
 cp -p /root/tinyhttpd.conf.good "$CONF"
 check "systemctl reload with the config put back" systemctl reload tinyhttpd.service
 
-phase "TLS: a key only root can read, handed to the service by LoadCredential (as README says)"
-# The unit's DynamicUser cannot read a root-only key; systemd reads it as root and gives the service a
-# copy under /run/credentials. The certificate goes the same way: /root is closed to the service too.
-readonly CREDS=/run/credentials/tinyhttpd.service TLSPORT=8443
-mkdir -m 0700 /root/tls
-check "openssl makes a root-only key and a certificate for localhost" logged /root/openssl.log \
-	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 30 -subj /CN=localhost \
-	-addext subjectAltName=DNS:localhost -keyout /root/tls/localhost.key -out /root/tls/localhost.crt
-chmod 0600 /root/tls/localhost.key /root/tls/localhost.crt
-mkdir -p /etc/systemd/system/tinyhttpd.service.d
-printf '[Service]\nLoadCredential=%s\nLoadCredential=%s\n' localhost.crt:/root/tls/localhost.crt \
-	localhost.key:/root/tls/localhost.key >/etc/systemd/system/tinyhttpd.service.d/tls.conf
+phase "TLS: a key in /etc/ssl/private, read through the ssl-cert group (as README says)"
+# The unit's DynamicUser is not root: a key only root and the ssl-cert group read (Debian's way, from the
+# ssl-cert package) is refused until a drop-in gives the service that group. A renewed pair then goes in
+# with a reload. (LoadCredential= would copy the key at start only, and systemd 252's ExecReload= does
+# not see credentials, so the reload's tinyhttpd -t would fail.)
+readonly KEY=/etc/ssl/private/tinyhttpd-test.key CERT=/etc/ssl/certs/tinyhttpd-test.crt TLSPORT=8443
+# make_pair SERIAL: a key readable by root and ssl-cert only, and a certificate for localhost.
+make_pair() {
+	logged /root/openssl.log openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+		-days 30 -subj /CN=localhost -addext subjectAltName=DNS:localhost -set_serial "$1" \
+		-keyout "$KEY" -out "$CERT" && chown root:ssl-cert "$KEY" && chmod 0640 "$KEY"
+}
+# serial_is SERIAL: the certificate a new connection to the TLS port gets has SERIAL (hex).
+serial_is() {
+	[ "$(openssl s_client -connect "127.0.0.1:$TLSPORT" -servername localhost </dev/null 2>/dev/null |
+		openssl x509 -noout -serial 2>/dev/null)" = "serial=$1" ]
+}
+https_hello() {
+	curl -fsS --max-time 10 --cacert "$CERT" --resolve "localhost:$TLSPORT:127.0.0.1" \
+		"https://localhost:$TLSPORT/hello" 2>&1
+}
+check "openssl makes a key (root:ssl-cert 0640) and a certificate, serial 10" make_pair 10
 cat >"$CONF" <<EOF
 listen = ( { name = "http"; port = $PORT; }, { name = "https"; port = $TLSPORT; tls = true; } );
 hosts = ( { names = [ "*" ];
-    tls = { certificate = "$CREDS/localhost.crt"; key = "$CREDS/localhost.key"; };
+    tls = { certificate = "$CERT"; key = "$KEY"; };
     routes = ( { path = "/hello"; text = "Hello World!"; } ); } );
 EOF
+since=$(date +%s)
+sleep 1 # journalctl --since has a resolution of one second
+check "without the group, systemctl reload fails" sh -c '! systemctl reload tinyhttpd.service 2>/dev/null'
+key_refused() { journalctl -q -u tinyhttpd.service --since "@$since" -o cat | grep -F "$KEY" | grep -q "Permission denied"; }
+check "the journal says the key cannot be read" wait_for 5 key_refused
+journalctl -q -u tinyhttpd.service --since "@$since" -o cat | grep -F -m 1 "$KEY" | sed 's/^/    | /'
+body=$(hello)
+check "the running config still serves: $body" [ "$body" = "Hello World!" ]
+mkdir -p /etc/systemd/system/tinyhttpd.service.d
+printf '[Service]\nSupplementaryGroups=ssl-cert\n' >/etc/systemd/system/tinyhttpd.service.d/ssl-cert.conf
 systemctl daemon-reload
-check "systemctl restart with the drop-in" systemctl restart tinyhttpd.service
-check "the service is active" wait_for 10 active tinyhttpd.service
-https_hello() {
-	curl -fsS --max-time 10 --cacert /root/tls/localhost.crt --resolve "localhost:$TLSPORT:127.0.0.1" \
-		"https://localhost:$TLSPORT/hello" 2>&1
-}
+check "systemctl restart with SupplementaryGroups=ssl-cert in a drop-in" systemctl restart tinyhttpd.service
 body=$(https_hello)
 check "GET https://localhost:$TLSPORT/hello, the certificate verified: $body" [ "$body" = "Hello World!" ]
-check "systemctl reload: tinyhttpd -t (ExecReload) reads the credentials too" systemctl reload tinyhttpd.service
-check "a generation after 1 serves" wait_for 10 serving_after 1
-body=$(https_hello)
-check "GET https://localhost:$TLSPORT/hello after the reload: $body" [ "$body" = "Hello World!" ]
-rm -r /etc/systemd/system/tinyhttpd.service.d /root/tls
+check "serial 10 served" serial_is 0A
+check "a renewed pair, serial 11" make_pair 11
+check "systemctl reload" systemctl reload tinyhttpd.service
+check "new connections get serial 11" wait_for 10 serial_is 0B
+rm -r /etc/systemd/system/tinyhttpd.service.d "$KEY" "$CERT"
 cp -p /root/tinyhttpd.conf.good "$CONF"
 systemctl daemon-reload
-check "systemctl restart with the drop-in and the config put back" systemctl restart tinyhttpd.service
+check "systemctl restart with the drop-in gone and the config put back" systemctl restart tinyhttpd.service
 body=$(hello)
 check "GET /hello: $body" [ "$body" = "Hello World!" ]
 
