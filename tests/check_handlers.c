@@ -438,8 +438,10 @@ START_TEST(test_root_index)
 
 	write_file("www/sub/index.htm", "htm\n", 4);
 	expect_file(ask_for("GET", "/several/"), "www/index.html", "text/html; charset=utf-8", INDEX);
-	expect_file(ask_for("GET", "/several/sub/"), "www/sub/index.htm", "text/html; charset=utf-8", "htm\n");
-	expect_file(ask_for("GET", "/several/sub/"), "www/sub/index.htm", "text/html; charset=utf-8", "htm\n");
+	expect_file(ask_for("GET", "/several/sub/"), "www/sub/index.htm", "text/html; charset=utf-8",
+	            "htm\n");
+	expect_file(ask_for("GET", "/several/sub/"), "www/sub/index.htm", "text/html; charset=utf-8",
+	            "htm\n");
 	ck_assert_uint_eq(files.n, 2);
 	ck_assert_str_eq(files.slots[1].name, "./sub/index.htm");
 	expect_text(ask_for("GET", "/several/sub?a=b"), "301 Moved Permanently",
@@ -472,7 +474,8 @@ START_TEST(test_root_large)
 	v = validators_of("www/big.bin");
 	a = ask_for("GET", "/static/big.bin");
 	ck_assert_int_eq(a.status, 200);
-	snprintf(want, sizeof(want), "HTTP/1.1 200 OK\r\nServer: tinyhttpd/" PACKAGE_VERSION "\r\nDate: " DATE "\r\n%s\r\n",
+	snprintf(want, sizeof(want),
+	         "HTTP/1.1 200 OK\r\nServer: tinyhttpd/" PACKAGE_VERSION "\r\nDate: " DATE "\r\n%s\r\n",
 	         file_head(&v, "application/octet-stream", 16385));
 	ck_assert_str_eq(a.text, want);
 	ck_assert_int_eq(a.file_size, SMALL_FILE + 1);
@@ -530,10 +533,12 @@ START_TEST(test_root_symlinks)
 	abs_symlink("www/abs-dir", "www/sub");
 	abs_symlink("www/abs-out.txt", "secret.txt");
 	abs_symlink("www/sub/abs-up", "www");
-	expect_file(ask_for("GET", "/static/abs-in.txt"), "www/small.txt", "text/plain; charset=utf-8", SMALL);
-	expect_file(ask_for("GET", "/static/abs-dir/a.txt"), "www/sub/a.txt", "text/plain; charset=utf-8", "a\n");
-	expect_file(ask_for("GET", "/static/sub/abs-up/small.txt"), "www/small.txt", "text/plain; charset=utf-8",
+	expect_file(ask_for("GET", "/static/abs-in.txt"), "www/small.txt", "text/plain; charset=utf-8",
 	            SMALL);
+	expect_file(ask_for("GET", "/static/abs-dir/a.txt"), "www/sub/a.txt", "text/plain; charset=utf-8",
+	            "a\n");
+	expect_file(ask_for("GET", "/static/sub/abs-up/small.txt"), "www/small.txt",
+	            "text/plain; charset=utf-8", SMALL);
 	expect_text(ask_for("GET", "/static/abs-out.txt"), "404 Not Found", "", "not found");
 	expect_file(ask_for("GET", "/follow/abs-out.txt"), "secret.txt", "text/plain; charset=utf-8", SECRET);
 	remove_file("www/abs-in.txt");

@@ -3,10 +3,7 @@
  * check_headers.c: integration tests of what the config adds to answers: media types by extension,
  * configured headers (server, host, route), server_tokens and error pages, over real sockets.
  */
-#define _XOPEN_SOURCE 700 /* nftw */
-
 #include <check.h>
-#include <ftw.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -53,19 +50,10 @@ setup(void)
 	put_file("405.txt", PAGE_405);
 }
 
-static int
-remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
 static void
 teardown(void)
 {
-	ck_assert_int_eq(nftw(tree, remove_entry, 16, FTW_DEPTH | FTW_PHYS), 0);
+	itest_remove_tree(tree);
 }
 
 /* fmt with the tree's path for every %1$s, into buf. */

@@ -1462,15 +1462,6 @@ serve_logged_cases(const char *format, char *dir, int *status)
 	itest_stop(&srv, SIGTERM);
 }
 
-static void
-remove_dir(const char *dir)
-{
-	char cmd[128];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	ck_assert_int_eq(system(cmd), 0);
-}
-
 /*
  * Run by python3 on the access log: every line must parse as JSON, valid UTF-8, with the fields in
  * order and of the right types; prints the status and the client's strings as json.dumps() has them.
@@ -1520,7 +1511,7 @@ START_TEST(test_access_log_json)
 	              "(scripts/install-deps --test)",
 	              cmd);
 	ck_assert_uint_eq(i, NLOGGED);
-	remove_dir(dir);
+	itest_remove_tree(dir);
 }
 END_TEST
 
@@ -1567,7 +1558,7 @@ START_TEST(test_access_log_combined)
 	}
 	ck_assert_uint_eq(i, NLOGGED);
 	regfree(&re);
-	remove_dir(dir);
+	itest_remove_tree(dir);
 }
 END_TEST
 

@@ -261,16 +261,6 @@ start_refused(const struct server *s)
 	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
-/* After a successful itest_stop: the files the test had the server make in its directory go too. */
-static void
-remove_dir(const char *dir)
-{
-	char cmd[400];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	ck_assert_int_eq(system(cmd), 0);
-}
-
 /* ---- host routing ---- */
 
 /*
@@ -456,7 +446,7 @@ START_TEST(test_unix_listener)
 	assert_log_line(log, "\"GET /whoami?tcp HTTP/1.1\" 200 9", "127.0.0.1 - - [");
 	itest_stop(&srv, SIGTERM);
 	ck_assert_msg(file_gone(sock), "%s is left after the server stopped", sock);
-	remove_dir(srv.dir);
+	itest_remove_tree(srv.dir);
 }
 END_TEST
 
@@ -538,7 +528,7 @@ START_TEST(test_unix_path_taken)
 	ck_assert(itest_file_has(other.log, "cannot bind 127.0.0.1", 0));
 	ck_assert_msg(file_gone(sock), "%s is left after a start that failed", sock);
 	itest_stop(&srv, SIGTERM);
-	remove_dir(dir);
+	itest_remove_tree(dir);
 }
 END_TEST
 
@@ -632,7 +622,7 @@ START_TEST(test_reload_listeners)
 	itest_close(&held_unix);
 	itest_close(&cl);
 	itest_stop(&srv, SIGTERM);
-	remove_dir(srv.dir);
+	itest_remove_tree(srv.dir);
 }
 END_TEST
 
@@ -790,7 +780,7 @@ START_TEST(test_proxy_protocol)
 	/* The refused ones got no line in the access log (flushed by the stop): they made no request. */
 	ck_assert(itest_file_has(log, "/whoami?direct", 0));
 	ck_assert(!itest_file_has(log, "plain", 0));
-	remove_dir(srv.dir);
+	itest_remove_tree(srv.dir);
 }
 END_TEST
 
@@ -859,7 +849,7 @@ START_TEST(test_proxy_reload)
 	ck_assert_uint_lt(closed_silently(&cl, 5000), 2000);
 	itest_close(&cl);
 	itest_stop(&srv, SIGTERM);
-	remove_dir(srv.dir);
+	itest_remove_tree(srv.dir);
 }
 END_TEST
 
@@ -941,7 +931,7 @@ START_TEST(test_hostile_proxy_trickle)
 	ck_assert_uint_lt(closed_silently(&cl, 5000), 2000);
 	itest_close(&cl);
 	itest_stop(&srv, SIGTERM);
-	remove_dir(srv.dir);
+	itest_remove_tree(srv.dir);
 }
 END_TEST
 

@@ -82,15 +82,6 @@ make_root(void)
 	}
 }
 
-static void
-remove_root(void)
-{
-	char cmd[128];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
-	ck_assert_int_eq(system(cmd), 0);
-}
-
 static size_t
 file_index(const char *name)
 {
@@ -452,7 +443,7 @@ static void
 stop_server(void)
 {
 	itest_stop(&srv, SIGTERM);
-	remove_root();
+	itest_remove_tree(root);
 }
 
 START_TEST(test_cases)
@@ -610,13 +601,11 @@ start_nginx(void)
 static void
 stop_nginx(void)
 {
-	char cmd[128];
 	int status;
 
 	ck_assert_int_eq(kill(nginx_pid, SIGTERM), 0);
 	ck_assert_int_eq(waitpid(nginx_pid, &status, 0), nginx_pid);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", nginx_dir);
-	ck_assert_int_eq(system(cmd), 0);
+	itest_remove_tree(nginx_dir);
 }
 
 /* Header lines on one line of the table: "A: 1 | B: 2", into out[cap]. */

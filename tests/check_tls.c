@@ -32,10 +32,7 @@ setup(void)
 static void
 teardown(void)
 {
-	char cmd[128];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", certs);
-	ck_assert_int_eq(system(cmd), 0);
+	itest_remove_tree(certs);
 }
 
 /* The file's text for one TLS listener on @PORT@ with the top-level certificate "a" and then body. */

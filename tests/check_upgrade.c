@@ -514,7 +514,7 @@ START_TEST(test_upgrade_tls)
 {
 	static struct client c, idle;
 	static struct resp r;
-	char conf[2048], certs[64], cmd[128], line[160];
+	char conf[2048], certs[64], line[160];
 	int tls_port = itest_free_port();
 	uint64_t deadline;
 	void *session;
@@ -566,8 +566,7 @@ START_TEST(test_upgrade_tls)
 	itest_tls_session_free(session);
 	itest_stop(&srv, SIGTERM);
 	remove_copy();
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", certs);
-	ck_assert_int_eq(system(cmd), 0);
+	itest_remove_tree(certs);
 }
 END_TEST
 #else

@@ -4,6 +4,7 @@
 #include <check.h>
 #include <dirent.h>
 #include <errno.h>
+#include <ftw.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
@@ -928,6 +929,22 @@ itest_closed(struct client *c, int timeout_ms)
 	while ((n = fill(c, deadline)) > 0)
 		c->len = 0;
 	return n == 0 || (n == -1 && itest_now() < deadline);
+}
+
+static int
+remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+void
+itest_remove_tree(const char *path)
+{
+	if (nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS) == -1)
+		ck_assert_msg(errno == ENOENT, "cannot remove %s: %s", path, strerror(errno));
 }
 
 void

@@ -48,6 +48,9 @@ void itest_start_limited(struct server *s, const char *server_extra, const char 
 /* Sends sig to the master, waits for it to exit (bounded), checks status 0 and that no worker is left. */
 void itest_stop(struct server *s, int sig);
 
+/* Removes path and all below it (links, not what they point to), if it exists; fails the test if it cannot. */
+void itest_remove_tree(const char *path);
+
 /* itest_stop with a second stop signal, sent once the master has logged "stopped": it comes while the
  * master is exiting, and must not keep it from exiting 0. */
 void itest_stop_twice(struct server *s, int first, int second);
