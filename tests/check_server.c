@@ -1189,6 +1189,7 @@ START_TEST(test_metrics)
 		fprintf(stderr,
 		        "test_metrics: promtool not installed; the text is not checked by Prometheus\n");
 	}
+	ck_assert_int_eq(unlink(path), 0);
 
 	/* A worker killed outright: its counts stay in the sum. */
 	after = scrape(ok);
