@@ -6,13 +6,17 @@
 # access log), byte ranges fetched by the page, the landing page's /info link.
 # Skipped (exit 77) without chromium, node 18 or later and npm (scripts/install-deps --test installs them),
 # or when npm cannot install puppeteer-core: that goes into a cache outside the source tree
-# ($TINYHTTPD_TEST_CACHE, by default ~/.cache/tinyhttpd), never into the tree, which distcheck makes read-only.
+# ($TINYHTTPD_TEST_CACHE, by default ~/.cache/tinyhttpd), never into the tree, which distcheck makes read-only,
+# with every dependency at the version tests/browser/package-lock.json locks (npm ci), so a release
+# upstream cannot change what the test runs.
 # Run by make check, which sets TINYHTTPD and TOP_SRCDIR.
 
 : "${TOP_SRCDIR:=$(cd "$(dirname "$0")/.." && pwd)}" "${abs_top_builddir:=$TOP_SRCDIR}"
 : "${TINYHTTPD:=$abs_top_builddir/src/tinyhttpd}" "${CHROMIUM:=/usr/bin/chromium}"
-# The release of puppeteer-core whose engines still include node 18, Debian 12's.
-pptr_version=24.43.1
+# tests/browser/package.json names the release of puppeteer-core whose engines still include node 18,
+# Debian 12's; the lock file pins it and what it depends on.
+browser_dir=$TOP_SRCDIR/tests/browser
+pptr_version=$(sed -nE 's/^ *"puppeteer-core": "([^"]+)".*/\1/p' "$browser_dir/package.json")
 
 skip() {
 	echo "SKIP: $*"
@@ -30,16 +34,20 @@ case $TINYHTTPD in
 *) wait_s=30 node_limit=300 ;;
 esac
 
-# puppeteer-core, once per version: installed into a directory of its own, then renamed into place, so a
-# run that stops midway leaves nothing half-installed and two runs at once do not mix their files.
+# puppeteer-core, once per lock file: installed into a directory of its own, then renamed into place, so
+# a run that stops midway leaves nothing half-installed and two runs at once do not mix their files.
 cache=${TINYHTTPD_TEST_CACHE:-${XDG_CACHE_HOME:-${HOME:-/nonexistent}/.cache}/tinyhttpd}
-pptr_dir=$cache/puppeteer-core-$pptr_version
+lock_sum=$(sha256sum <"$browser_dir/package-lock.json" | cut -c 1-16)
+if [ -z "$pptr_version" ] || [ -z "$lock_sum" ]; then
+	skip "cannot read $browser_dir/package.json and package-lock.json"
+fi
+pptr_dir=$cache/puppeteer-core-$pptr_version-$lock_sum
 if ! test -f "$pptr_dir/node_modules/puppeteer-core/package.json"; then
 	mkdir -p "$cache" || skip "cannot make the cache directory $cache for puppeteer-core"
 	stage=$(mktemp -d "$cache/.install.XXXXXX") || skip "cannot write to $cache"
-	echo "installing puppeteer-core $pptr_version into $pptr_dir"
-	timeout 300 npm install --prefix "$stage" --no-save --no-package-lock --no-audit --no-fund \
-		--loglevel=error "puppeteer-core@$pptr_version" >"$stage.log" 2>&1
+	echo "installing puppeteer-core $pptr_version (tests/browser/package-lock.json) into $pptr_dir"
+	cp "$browser_dir/package.json" "$browser_dir/package-lock.json" "$stage/" &&
+		timeout 300 npm ci --prefix "$stage" --no-audit --no-fund --loglevel=error >"$stage.log" 2>&1
 	npm_status=$?
 	if test "$npm_status" -ne 0; then
 		# npm's first message line, without its error code lines or stack trace: "FetchError: request
