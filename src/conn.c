@@ -343,7 +343,6 @@ static int
 conn_fail(struct conn *c, int status, const char *msg)
 {
 	const struct answer_cfg *a = &c->ctx->cfg->answer;
-	const struct error_page *page = config_error_page(a, status);
 	struct response r = {
 		.status = status, .headers = { a->block, a->block_len }, .hsts = conn_hsts(c), .close = true
 	};
@@ -352,10 +351,7 @@ conn_fail(struct conn *c, int status, const char *msg)
 
 	c->close_after = true;
 	c->linger = true;
-	body = page != NULL
-	               ? response_page(&c->out, &r, page->type, page->body, page->len, head, c->ctx->date)
-	               : response_text(&c->out, &r, msg, head, c->ctx->date);
-	if (body == -1)
+	if ((body = answer_error(&c->out, &r, a, msg, head, c->ctx->date)) == -1)
 		return TH_ERROR;
 	conn_log(c, status, (uint64_t)body);
 	/* Before the head is read there is no host to count it under. */

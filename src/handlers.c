@@ -83,17 +83,24 @@ send_text(struct exchange *x, struct response *r, const char *msg)
 	return TH_OK;
 }
 
+ssize_t
+answer_error(struct buf *out, struct response *r, const struct answer_cfg *a, const char *msg, bool head_only,
+             const char *date)
+{
+	const struct error_page *page = config_error_page(a, r->status);
+
+	return page != NULL ? response_page(out, r, page->type, page->body, page->len, head_only, date)
+	                    : response_text(out, r, msg, head_only, date);
+}
+
 /* An error with r's status and headers: its error page, or msg as plain text. */
 static int
 send_error(struct exchange *x, struct response *r, const char *msg)
 {
-	const struct error_page *page = config_error_page(x->answer, r->status);
 	ssize_t body;
 
-	if (page == NULL)
-		return send_text(x, r, msg);
 	x->status = r->status;
-	if ((body = response_page(x->out, r, page->type, page->body, page->len, head_only(x), x->date)) == -1)
+	if ((body = answer_error(x->out, r, x->answer, msg, head_only(x), x->date)) == -1)
 		return TH_ERROR;
 	x->body_bytes = (uint64_t)body;
 	return TH_OK;
@@ -962,7 +969,8 @@ send_cached(struct handlers *h, struct exchange *x, const struct route *rt, int 
 	for (i = 0; i < (dir ? rt->nindex : 1); i++) {
 		if (dir)
 			strcpy(rel + n, rt->index[i]);
-		if (cache_get(x, rt, rel, &f) == TH_OK && (r = send_file(h, x, rt, dirfd, &f, rel)) != TH_DECLINED)
+		if (cache_get(x, rt, rel, &f) == TH_OK &&
+		    (r = send_file(h, x, rt, dirfd, &f, rel)) != TH_DECLINED)
 			return r;
 	}
 	rel[n] = '\0';

@@ -81,4 +81,11 @@ int handle_request(struct handlers *h, struct exchange *x);
  */
 int handle_error(struct exchange *x, int status, const char *msg);
 
+/*
+ * The same for one with no exchange (the connection's own errors): the error page a has for r->status, or
+ * msg as plain text, appended to out. Returns the body's bytes, or -1 without memory.
+ */
+ssize_t answer_error(struct buf *out, struct response *r, const struct answer_cfg *a, const char *msg,
+                     bool head_only, const char *date);
+
 #endif
