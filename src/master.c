@@ -540,22 +540,24 @@ master_start(struct config *cfg)
 	return 0;
 }
 
-/* Reads the config again and starts a generation with it; a config that fails leaves what serves. */
+/*
+ * Reads the config again and starts a generation with it. A config that fails leaves what serves, which
+ * stays says to the log and, after failed, to the service manager's status.
+ */
 static void
-master_load(void)
+master_load(const char *failed, const char *stays)
 {
 	struct config *cfg;
 	char err[1024];
 
 	if ((cfg = config_load(m.path, err, sizeof(err))) == NULL) {
-		log_err("%s; the running configuration stays", err);
-		notify("READY=1\nSTATUS=reload failed: %s; the running configuration stays", err);
+		log_err("%s; %s", err, stays);
+		notify("READY=1\nSTATUS=%s: %s; %s", failed, err, stays);
 		return;
 	}
 	if (master_start(cfg) == -1) {
-		log_err("cannot apply %s; the running configuration stays", m.path);
-		notify("READY=1\nSTATUS=reload failed: cannot apply %s; the running configuration stays",
-		       m.path);
+		log_err("cannot apply %s; %s", m.path, stays);
+		notify("READY=1\nSTATUS=%s: cannot apply %s; %s", failed, m.path, stays);
 		config_free(cfg);
 		return;
 	}
@@ -895,7 +897,7 @@ master_reload(void)
 	/* An upgrade that works does not come back here: the new code reloads. */
 	if (master_exe_replaced())
 		master_upgrade();
-	master_load();
+	master_load("reload failed", "the running configuration stays");
 }
 
 static void proc_read_channel(struct generation *g, struct proc *p);
@@ -1468,7 +1470,6 @@ int
 master_resume(const char *path, int state_fd)
 {
 	struct upgrade_state st;
-	struct config *cfg;
 	char err[1024];
 	int rc;
 
@@ -1493,15 +1494,6 @@ master_resume(const char *path, int state_fd)
 	/* Workers that died while the code changed: their SIGCHLD waits in the signalfd, reaped here anyway.
 	 */
 	master_reap();
-	if ((cfg = config_load(m.path, err, sizeof(err))) == NULL) {
-		log_err("%s; the workers taken over keep serving with the old code", err);
-		notify("READY=1\nSTATUS=upgrade: %s; the old code keeps serving", err);
-	} else if (master_start(cfg) == -1) {
-		log_err("cannot apply %s; the workers taken over keep serving with the old code", m.path);
-		notify("READY=1\nSTATUS=upgrade: cannot apply %s; the old code keeps serving", m.path);
-		config_free(cfg);
-	} else {
-		metrics_count(m.shard, METRICS_RELOADS, 1);
-	}
+	master_load("upgrade", "the workers taken over keep serving with the old code");
 	return master_loop();
 }
