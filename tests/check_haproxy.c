@@ -269,7 +269,7 @@ START_TEST(test_haproxy_reload_and_restart)
 		                         .answer_ok = answer_ok,
 		                         .when = when };
 	struct itest_loads *clients;
-	char extra[256], routes[512], cmd[128], log[2][128];
+	char extra[256], routes[512], log[2][128];
 	pid_t haproxy;
 	long per_phase[PHASES], lines[2], answered, mark;
 	uint64_t until;
@@ -322,8 +322,7 @@ START_TEST(test_haproxy_reload_and_restart)
 	ck_assert_msg(lines[0] > 0 && lines[1] > 0, "an instance served nothing");
 	ck_assert_int_eq(lines[0] + lines[1], answered + 1);
 	munmap(sh, sizeof(*sh));
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	ck_assert_int_eq(system(cmd), 0);
+	itest_remove_tree(dir);
 }
 END_TEST
 

@@ -117,7 +117,6 @@ reload_under_load(int port_changes)
 	struct itest_loads *clients;
 	const char *extra = certs[0] != '\0' ? EXTRA_TLS : EXTRA;
 	char routes[512], what[128];
-	uint64_t deadline;
 	int v, fds;
 
 	sh = mmap(NULL, sizeof(*sh), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
@@ -162,11 +161,7 @@ reload_under_load(int port_changes)
 	ck_assert(!itest_wait_log(&srv, "cannot hand a connection", 0));
 	ck_assert(!itest_wait_log(&srv, "no worker can take", 0));
 	/* Once every old generation has ended, the master holds what it held at the start, and no zombie. */
-	deadline = itest_now() + 15000;
-	while (itest_log_count(&srv, ": ended") + 1 < itest_log_count(&srv, ": starting") &&
-	       itest_now() < deadline)
-		usleep(20000);
-	ck_assert_uint_eq(itest_log_count(&srv, ": ended") + 1, itest_log_count(&srv, ": starting"));
+	itest_wait_generations_ended(&srv, 15000);
 	ck_assert_int_eq(itest_fd_count(srv.pid), fds);
 	ck_assert_uint_eq(itest_zombies(srv.pid), 0);
 	itest_stop(&srv, SIGTERM);
@@ -234,14 +229,11 @@ END_TEST
  */
 START_TEST(test_reload_tls)
 {
-	char cmd[128];
-
 	snprintf(certs, sizeof(certs), "/tmp/tinyhttpd-certs.XXXXXX");
 	ck_assert_ptr_nonnull(mkdtemp(certs));
 	itest_make_cert(certs, "a", "localhost", 1, "ec", 30);
 	reload_under_load(0);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", certs);
-	ck_assert_int_eq(system(cmd), 0);
+	itest_remove_tree(certs);
 	certs[0] = '\0';
 }
 END_TEST

@@ -579,8 +579,8 @@ START_TEST(test_static_symlinks)
 	ck_assert_ptr_nonnull(strstr(rs.body, "<title>Index of /f/empty/</title>"));
 	ck_assert_ptr_nonnull(strstr(rs.body, "<a href=\"../\">../</a>"));
 	itest_stop(&srv, SIGTERM);
-	snprintf(path, sizeof(path), "rm -rf '%s' '%s'", root, outside);
-	ck_assert_int_eq(system(path), 0);
+	itest_remove_tree(root);
+	itest_remove_tree(outside);
 }
 END_TEST
 
@@ -607,7 +607,7 @@ expect_soon(const char *raw, const char *want, int timeout_ms)
 START_TEST(test_static_cache)
 {
 	static const char get[] = "GET /f/a.txt HTTP/1.1\r\nHost: x\r\n\r\n";
-	char root[64] = "/tmp/tinyhttpd-cache.XXXXXX", routes[256], path[160], tmp[160], cmd[160];
+	char root[64] = "/tmp/tinyhttpd-cache.XXXXXX", routes[256], path[160], tmp[160];
 	FILE *f;
 
 	ck_assert_ptr_nonnull(mkdtemp(root));
@@ -635,8 +635,7 @@ START_TEST(test_static_cache)
 	ck_assert_uint_le(expect_soon(get, "not found\n", 5000), 3000);
 	ck_assert_int_eq(rs.status, 404);
 	itest_stop(&srv, SIGTERM);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
-	ck_assert_int_eq(system(cmd), 0);
+	itest_remove_tree(root);
 }
 END_TEST
 

@@ -111,7 +111,7 @@ END_TEST
 /* logrotate moves the file away and sends SIGUSR1: later lines go to a new file at the configured path. */
 START_TEST(test_access_log_reopen)
 {
-	char dir[64] = "/tmp/tinyhttpd-log.XXXXXX", log[128], rotated[128], extra[256], cmd[160];
+	char dir[64] = "/tmp/tinyhttpd-log.XXXXXX", log[128], rotated[128], extra[256];
 
 	ck_assert_ptr_nonnull(mkdtemp(dir));
 	snprintf(log, sizeof(log), "%s/access.log", dir);
@@ -130,8 +130,7 @@ START_TEST(test_access_log_reopen)
 	              "the rotated file must keep the old lines and get no new one");
 	ck_assert(!itest_file_has(log, "/hello", 0));
 	itest_stop(&srv, SIGTERM);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	ck_assert_int_eq(system(cmd), 0);
+	itest_remove_tree(dir);
 }
 END_TEST
 
@@ -187,7 +186,7 @@ START_TEST(test_access_log_stalled)
 	enum { BATCHES = 50, PER_BATCH = 100, REQUESTS = BATCHES * PER_BATCH };
 	static struct client c;
 	static char batch[PER_BATCH * 512];
-	char dir[64] = "/tmp/tinyhttpd-fifo.XXXXXX", fifo[128], extra[256], cmd[160], pad[401];
+	char dir[64] = "/tmp/tinyhttpd-fifo.XXXXXX", fifo[128], extra[256], pad[401];
 	size_t len = 0, lines = 0, dropped = 0;
 	uint64_t t, took, slowest = 0, deadline;
 	int i, j, rfd;
@@ -233,8 +232,7 @@ START_TEST(test_access_log_stalled)
 	fprintf(stderr,
 	        "stalled access log: %d requests, slowest %d in %llu ms; %zu lines written, %zu dropped\n",
 	        REQUESTS, PER_BATCH, (unsigned long long)slowest, lines, dropped);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	ck_assert_int_eq(system(cmd), 0);
+	itest_remove_tree(dir);
 }
 END_TEST
 

@@ -563,7 +563,6 @@ start_nginx(void)
 {
 	char conf[128], text[2048];
 	uint64_t start;
-	struct client *c;
 	FILE *f;
 
 	snprintf(nginx_dir, sizeof(nginx_dir), "/tmp/tinyhttpd-nginx.XXXXXX");
@@ -590,12 +589,9 @@ start_nginx(void)
 		execl(NGINX, "nginx", "-p", nginx_dir, "-e", "stderr", "-c", conf, (char *)NULL);
 		_exit(127);
 	}
-	ck_assert_ptr_nonnull(c = malloc(sizeof(*c)));
-	for (start = itest_now(); itest_connect(c, nginx_port) == -1; usleep(20000))
+	for (start = itest_now(); !itest_answers(nginx_port); usleep(20000))
 		ck_assert_msg(itest_now() - start < 10000 && waitpid(nginx_pid, NULL, WNOHANG) == 0,
 		              "nginx did not start; its config is %s", conf);
-	itest_close(c);
-	free(c);
 }
 
 static void

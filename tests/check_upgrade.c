@@ -105,8 +105,7 @@ start_from_copy(const char *routes)
 static void
 remove_copy(void)
 {
-	unlink(exe);
-	rmdir(bindir);
+	itest_remove_tree(bindir);
 }
 
 /* Whether /metrics answers with version v in tinyhttpd_build_info, waiting (bounded) for it. */
@@ -202,18 +201,6 @@ fd_targets(pid_t pid, unsigned long listener, char *out, size_t cap)
 	}
 }
 
-/* Waits (bounded) until every generation started has ended but the serving one. */
-static void
-wait_old_generations_ended(void)
-{
-	uint64_t deadline = itest_now() + 20000;
-
-	while (itest_log_count(&srv, ": ended") + 1 < itest_log_count(&srv, ": starting") &&
-	       itest_now() < deadline)
-		usleep(20000);
-	ck_assert_uint_eq(itest_log_count(&srv, ": ended") + 1, itest_log_count(&srv, ": starting"));
-}
-
 /* No worker of before is alive, and the master has its workers and no zombie. */
 static void
 assert_only_new_workers(const pid_t *old, size_t nold)
@@ -269,7 +256,7 @@ START_TEST(test_upgrade_under_load)
 	snprintf(line, sizeof(line), "upgrading from %s to %s", old_version, new_version);
 	ck_assert_msg(itest_wait_log(&srv, line, 20000), "no \"%s\" in %s", line, srv.log);
 	ck_assert(serves_version(new_version));
-	wait_old_generations_ended();
+	itest_wait_generations_ended(&srv, 20000);
 	/* Load on the new code for a while too. */
 	usleep(300000);
 	snprintf(line, sizeof(line), "upgrade from %s to %s", old_version, new_version);
@@ -368,7 +355,7 @@ START_TEST(test_upgrade_with_dying_worker_and_second_sighup)
 	ck_assert(itest_wait_log(&srv, line, 0));
 	ck_assert_uint_eq(itest_log_count(&srv, "upgrading from"), 1);
 	ck_assert(serves_version(new_version));
-	wait_old_generations_ended();
+	itest_wait_generations_ended(&srv, 20000);
 	assert_only_new_workers(old, nold);
 	itest_stop(&srv, SIGTERM);
 	remove_copy();
@@ -485,7 +472,7 @@ START_TEST(test_upgrade_unix_socket)
 	snprintf(line, sizeof(line), "upgrading from %s to %s", old_version, new_version);
 	ck_assert_msg(itest_wait_log(&srv, line, 20000), "no \"%s\" in %s", line, srv.log);
 	ck_assert(serves_version(new_version));
-	wait_old_generations_ended();
+	itest_wait_generations_ended(&srv, 20000);
 	expect_up(&held);
 	ck_assert_int_eq(itest_connect_unix(&fresh, sock), 0);
 	expect_up(&fresh);
@@ -495,7 +482,7 @@ START_TEST(test_upgrade_unix_socket)
 	itest_write_config(&srv, EXTRA, tcp);
 	ck_assert_int_eq(kill(srv.pid, SIGHUP), 0);
 	ck_assert(itest_wait_log(&srv, "generation 3: serving", 15000));
-	wait_old_generations_ended();
+	itest_wait_generations_ended(&srv, 20000);
 	ck_assert_msg(inode_of(sock) == 0, "%s is left after its listener went", sock);
 	itest_close(&held);
 	itest_stop(&srv, SIGTERM);
@@ -555,7 +542,7 @@ START_TEST(test_upgrade_tls)
 	ck_assert_str_eq(r.body, "up");
 	ck_assert_str_eq(itest_header(&r, "Connection"), "close");
 	itest_close(&idle);
-	wait_old_generations_ended();
+	itest_wait_generations_ended(&srv, 20000);
 	ck_assert_int_eq(itest_connect(&c, tls_port), 0);
 	ck_assert_msg(itest_tls(&c, "localhost", session) == 0, "%s", itest_tls_error);
 	ck_assert_msg(itest_tls_resumed(&c), "a session of the old code did not resume on the new");

@@ -128,8 +128,8 @@ itest_write_config(struct server *s, const char *server_extra, const char *route
 	ck_assert_int_eq(rename(tmp, s->conf), 0);
 }
 
-static bool
-answers(int port)
+bool
+itest_answers(int port)
 {
 	struct client *c = malloc(sizeof(*c));
 	bool ok;
@@ -196,7 +196,7 @@ start(struct server *s, const char *server_extra, const char *routes, rlim_t nof
 		/* Connecting works once the master listens; serving starts when every worker is ready. */
 		deadline = itest_now() + 15000;
 		while (itest_now() < deadline) {
-			if (itest_wait_log(s, "generation 1: serving", 0) && answers(s->port))
+			if (itest_wait_log(s, "generation 1: serving", 0) && itest_answers(s->port))
 				return;
 			if (waitpid(s->pid, &status, WNOHANG) == s->pid)
 				break;
@@ -430,15 +430,7 @@ itest_connect_unix(struct client *c, const char *path)
 
 	ck_assert_uint_lt(strlen(path), sizeof(sun.sun_path));
 	strcpy(sun.sun_path, path);
-	c->len = 0;
-	c->head_request = false;
-	c->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	ck_assert_int_ge(c->fd, 0);
-	if (connect(c->fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
-		itest_close(c);
-		return -1;
-	}
-	return 0;
+	return connect_to(c, (struct sockaddr *)&sun, sizeof(sun), NULL);
 }
 
 int
@@ -929,6 +921,16 @@ itest_closed(struct client *c, int timeout_ms)
 	while ((n = fill(c, deadline)) > 0)
 		c->len = 0;
 	return n == 0 || (n == -1 && itest_now() < deadline);
+}
+
+void
+itest_wait_generations_ended(const struct server *s, int timeout_ms)
+{
+	uint64_t deadline = itest_now() + (uint64_t)timeout_ms;
+
+	while (itest_log_count(s, ": ended") + 1 < itest_log_count(s, ": starting") && itest_now() < deadline)
+		usleep(20000);
+	ck_assert_uint_eq(itest_log_count(s, ": ended") + 1, itest_log_count(s, ": starting"));
 }
 
 static int

@@ -48,7 +48,11 @@ void itest_start_limited(struct server *s, const char *server_extra, const char 
 /* Sends sig to the master, waits for it to exit (bounded), checks status 0 and that no worker is left. */
 void itest_stop(struct server *s, int sig);
 
-/* Removes path and all below it (links, not what they point to), if it exists; fails the test if it cannot. */
+/* Waits (bounded) until every generation s started has ended but the serving one; fails the test if not. */
+void itest_wait_generations_ended(const struct server *s, int timeout_ms);
+
+/* Removes path and all below it (links, not what they point to), if it exists; fails the test if it cannot.
+ */
 void itest_remove_tree(const char *path);
 
 /* itest_stop with a second stop signal, sent once the master has logged "stopped": it comes while the
@@ -98,6 +102,9 @@ struct resp {
 	char body[1 << 16];
 	size_t body_len;
 };
+
+/* Whether something accepts a connection on 127.0.0.1:port. */
+bool itest_answers(int port);
 
 /* Connects to 127.0.0.1:port; -1 when refused. */
 int itest_connect(struct client *c, int port);
