@@ -22,43 +22,17 @@ static struct resp rs;
 
 static const char hello[] = "GET /hello HTTP/1.1\r\nHost: x\r\n\r\n";
 
-/* Waits (bounded) for the next datagram on fd; returns it NUL-terminated in a static buffer. */
-static const char *
-next_state(int fd)
-{
-	static char msg[1024];
-	struct pollfd pfd = { .fd = fd, .events = POLLIN };
-	ssize_t n;
-
-	ck_assert_msg(poll(&pfd, 1, 15000) == 1, "no sd_notify message within 15 s");
-	n = recv(fd, msg, sizeof(msg) - 1, 0);
-	ck_assert_int_gt(n, 0);
-	msg[n] = '\0';
-	return msg;
-}
-
+/* The sd_notify messages, all from the master: within 15 s each. */
 static void
 expect_state(int fd, const char *state, const char *status)
 {
-	const char *msg = next_state(fd);
-
-	ck_assert_msg(strncmp(msg, state, strlen(state)) == 0, "got \"%s\", want %s first", msg, state);
-	if (status != NULL)
-		ck_assert_msg(strstr(msg, status) != NULL, "got \"%s\", want \"%s\" in it", msg, status);
+	itest_expect_state(fd, 15000, state, status, srv.pid);
 }
 
 START_TEST(test_notify)
 {
-	struct sockaddr_un sun = { .sun_family = AF_UNIX };
-	char dir[64] = "/tmp/tinyhttpd-notify.XXXXXX";
-	int fd;
-
-	ck_assert_ptr_nonnull(mkdtemp(dir));
-	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s/notify", dir);
-	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	ck_assert_int_ge(fd, 0);
-	ck_assert_int_eq(bind(fd, (struct sockaddr *)&sun, sizeof(sun)), 0);
-	snprintf(srv.notify_socket, sizeof(srv.notify_socket), "%s", sun.sun_path);
+	char dir[64];
+	int fd = itest_notify_open(&srv, dir);
 
 	itest_start(&srv, NULL, itest_seed_routes);
 	expect_state(fd, "READY=1", "STATUS=generation 1 serving");
@@ -74,9 +48,7 @@ START_TEST(test_notify)
 	ck_assert_str_eq(rs.body, "Hello World!");
 	itest_stop(&srv, SIGTERM);
 	expect_state(fd, "STOPPING=1", NULL);
-	close(fd);
-	unlink(sun.sun_path);
-	rmdir(dir);
+	itest_notify_close(&srv, fd, dir);
 }
 END_TEST
 

@@ -362,66 +362,29 @@ START_TEST(test_upgrade_with_dying_worker_and_second_sighup)
 }
 END_TEST
 
-/*
- * Waits (bounded) for the next sd_notify datagram on fd, which must start with state and come from pid,
- * as systemd's NotifyAccess=main wants: the service's main PID, which an upgrade must not change.
- */
+/* The sd_notify messages, from the same PID throughout: within 20 s each, an upgrade's check included. */
 static void
-expect_state(int fd, const char *state, const char *status, pid_t pid)
+expect_state(int fd, const char *state, const char *status)
 {
-	union {
-		struct cmsghdr hdr;
-		char buf[CMSG_SPACE(sizeof(struct ucred))];
-	} control;
-	char msg[1024];
-	struct iovec iov = { .iov_base = msg, .iov_len = sizeof(msg) - 1 };
-	struct msghdr mh = { .msg_iov = &iov,
-		             .msg_iovlen = 1,
-		             .msg_control = control.buf,
-		             .msg_controllen = sizeof(control.buf) };
-	struct pollfd pfd = { .fd = fd, .events = POLLIN };
-	struct cmsghdr *cm;
-	struct ucred cred = { 0 };
-	ssize_t n;
-
-	ck_assert_msg(poll(&pfd, 1, 20000) == 1, "no sd_notify message within 20 s");
-	ck_assert_int_gt(n = recvmsg(fd, &mh, 0), 0);
-	msg[n] = '\0';
-	for (cm = CMSG_FIRSTHDR(&mh); cm != NULL; cm = CMSG_NXTHDR(&mh, cm))
-		if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_CREDENTIALS)
-			memcpy(&cred, CMSG_DATA(cm), sizeof(cred));
-	ck_assert_msg(strncmp(msg, state, strlen(state)) == 0, "got \"%s\", want %s first", msg, state);
-	if (status != NULL)
-		ck_assert_msg(strstr(msg, status) != NULL, "got \"%s\", want \"%s\" in it", msg, status);
-	ck_assert_int_eq(cred.pid, pid);
+	itest_expect_state(fd, 20000, state, status, srv.pid);
 }
 
 /* Under a service manager: reloading, then ready once the new code serves, from the same PID throughout. */
 START_TEST(test_upgrade_notifies)
 {
-	struct sockaddr_un sun = { .sun_family = AF_UNIX };
-	char dir[64] = "/tmp/tinyhttpd-notify.XXXXXX";
-	int fd, on = 1;
+	char dir[64];
+	int fd = itest_notify_open(&srv, dir);
 
-	ck_assert_ptr_nonnull(mkdtemp(dir));
-	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s/notify", dir);
-	ck_assert_int_ge(fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0), 0);
-	ck_assert_int_eq(setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &on, sizeof(on)), 0);
-	ck_assert_int_eq(bind(fd, (struct sockaddr *)&sun, sizeof(sun)), 0);
-	snprintf(srv.notify_socket, sizeof(srv.notify_socket), "%s", sun.sun_path);
 	start_from_copy(ROUTES);
-	expect_state(fd, "READY=1", "STATUS=generation 1 serving", srv.pid);
+	expect_state(fd, "READY=1", "STATUS=generation 1 serving");
 	install(getenv("TINYHTTPD_NEXT"), 0755);
 	ck_assert_int_eq(kill(srv.pid, SIGHUP), 0);
-	expect_state(fd, "RELOADING=1", "MONOTONIC_USEC=", srv.pid);
-	expect_state(fd, "READY=1", "STATUS=generation 2 serving", srv.pid);
+	expect_state(fd, "RELOADING=1", "MONOTONIC_USEC=");
+	expect_state(fd, "READY=1", "STATUS=generation 2 serving");
 	ck_assert(serves_version(new_version));
 	itest_stop(&srv, SIGTERM);
-	expect_state(fd, "STOPPING=1", NULL, srv.pid);
-	srv.notify_socket[0] = '\0';
-	close(fd);
-	unlink(sun.sun_path);
-	rmdir(dir);
+	expect_state(fd, "STOPPING=1", NULL);
+	itest_notify_close(&srv, fd, dir);
 	remove_copy();
 }
 END_TEST

@@ -923,6 +923,60 @@ itest_closed(struct client *c, int timeout_ms)
 	return n == 0 || (n == -1 && itest_now() < deadline);
 }
 
+int
+itest_notify_open(struct server *s, char *dir)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	int fd, on = 1;
+
+	snprintf(dir, 64, "/tmp/tinyhttpd-notify.XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s/notify", dir);
+	ck_assert_int_ge(fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0), 0);
+	ck_assert_int_eq(setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &on, sizeof(on)), 0);
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&sun, sizeof(sun)), 0);
+	snprintf(s->notify_socket, sizeof(s->notify_socket), "%s", sun.sun_path);
+	return fd;
+}
+
+void
+itest_expect_state(int fd, int timeout_ms, const char *state, const char *status, pid_t pid)
+{
+	union {
+		struct cmsghdr hdr;
+		char buf[CMSG_SPACE(sizeof(struct ucred))];
+	} control;
+	char msg[1024];
+	struct iovec iov = { .iov_base = msg, .iov_len = sizeof(msg) - 1 };
+	struct msghdr mh = { .msg_iov = &iov,
+		             .msg_iovlen = 1,
+		             .msg_control = control.buf,
+		             .msg_controllen = sizeof(control.buf) };
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	struct cmsghdr *cm;
+	struct ucred cred = { 0 };
+	ssize_t n;
+
+	ck_assert_msg(poll(&pfd, 1, timeout_ms) == 1, "no sd_notify message within %d ms", timeout_ms);
+	ck_assert_int_gt(n = recvmsg(fd, &mh, 0), 0);
+	msg[n] = '\0';
+	for (cm = CMSG_FIRSTHDR(&mh); cm != NULL; cm = CMSG_NXTHDR(&mh, cm))
+		if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_CREDENTIALS)
+			memcpy(&cred, CMSG_DATA(cm), sizeof(cred));
+	ck_assert_msg(strncmp(msg, state, strlen(state)) == 0, "got \"%s\", want %s first", msg, state);
+	if (status != NULL)
+		ck_assert_msg(strstr(msg, status) != NULL, "got \"%s\", want \"%s\" in it", msg, status);
+	ck_assert_int_eq(cred.pid, pid);
+}
+
+void
+itest_notify_close(struct server *s, int fd, const char *dir)
+{
+	s->notify_socket[0] = '\0';
+	close(fd);
+	itest_remove_tree(dir);
+}
+
 void
 itest_wait_generations_ended(const struct server *s, int timeout_ms)
 {

@@ -48,6 +48,21 @@ void itest_start_limited(struct server *s, const char *server_extra, const char 
 /* Sends sig to the master, waits for it to exit (bounded), checks status 0 and that no worker is left. */
 void itest_stop(struct server *s, int sig);
 
+/*
+ * A datagram socket for s's sd_notify messages, with the senders' credentials, at "notify" in a new
+ * temporary directory dir[64]; s->notify_socket names it. Returns the socket.
+ */
+int itest_notify_open(struct server *s, char *dir);
+
+/*
+ * Waits up to timeout_ms for the next sd_notify message on fd: it must start with state, hold status
+ * unless that is NULL, and come from pid (systemd's NotifyAccess=main takes the main PID's only).
+ */
+void itest_expect_state(int fd, int timeout_ms, const char *state, const char *status, pid_t pid);
+
+/* Closes the notify socket fd and removes its directory; s no longer names it. */
+void itest_notify_close(struct server *s, int fd, const char *dir);
+
 /* Waits (bounded) until every generation s started has ended but the serving one; fails the test if not. */
 void itest_wait_generations_ended(const struct server *s, int timeout_ms);
 
